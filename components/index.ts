@@ -1,0 +1,2 @@
+export * from "./istioControlPlane";
+export * from "./pluginCa";

@@ -1,0 +1,51 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { WorkloadCertSettings } from "../src/config";
+import { ISTIO_CHART_REPO, IstiodCaValues, istiodValues } from "../src/istioValues";
+
+export interface IstioControlPlaneArgs {
+    /** Istio chart version for `base` and `istiod`, e.g. "1.30.3". */
+    version: string;
+    /** Namespace istiod runs in. Created by the caller so CA material can land there first. */
+    namespace: pulumi.Input<string>;
+    /** SPIFFE trust domain (`meshConfig.trustDomain`). */
+    trustDomain: string;
+    /** Workload certificate lifetimes (durations in milliseconds) and the renewal grace ratio. */
+    workloadCerts: WorkloadCertSettings;
+    /** CA-specific values of the chosen strategy. Default: none (istiod's self-signed CA). */
+    ca?: IstiodCaValues;
+    /** Resources istiod must start after, e.g. the `cacerts` Secret. Default: none. */
+    istiodDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Helm chart repository. Default: the official Istio repository. */
+    chartRepo?: string;
+}
+
+/** Istio control plane: the `base` chart (CRDs) and `istiod`, configured for a CA strategy. */
+export class IstioControlPlane extends pulumi.ComponentResource {
+    /** The `base` release (CRDs, validation). */
+    readonly base: k8s.helm.v3.Release;
+    /** The `istiod` release. */
+    readonly istiod: k8s.helm.v3.Release;
+    /** The values passed to the istiod chart. */
+    readonly istiodValues: Record<string, unknown>;
+
+    constructor(name: string, args: IstioControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-ca:istio:IstioControlPlane", name, {}, opts);
+        const repositoryOpts = { repo: args.chartRepo ?? ISTIO_CHART_REPO };
+
+        this.base = new k8s.helm.v3.Release(
+            `${name}-base`,
+            { name: "istio-base", chart: "base", version: args.version, namespace: args.namespace, repositoryOpts, values: {} },
+            { parent: this },
+        );
+
+        this.istiodValues = istiodValues({ trustDomain: args.trustDomain, workloadCerts: args.workloadCerts, ca: args.ca ?? {} });
+        this.istiod = new k8s.helm.v3.Release(
+            `${name}-istiod`,
+            { name: "istiod", chart: "istiod", version: args.version, namespace: args.namespace, repositoryOpts, values: this.istiodValues },
+            { parent: this, dependsOn: [this.base, ...(args.istiodDependsOn ?? [])] },
+        );
+
+        this.registerOutputs({ base: this.base, istiod: this.istiod });
+    }
+}

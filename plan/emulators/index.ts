@@ -1,0 +1,9 @@
+import { tlsEmulators } from "./tls";
+import { Emulator } from "./types";
+
+export * from "./types";
+
+/** Every emulated resource type; types not listed echo their inputs as outputs. */
+export const EMULATORS: Record<string, Emulator> = {
+    ...tlsEmulators,
+};

@@ -1,0 +1,351 @@
+/**
+ * Offline plan: runs the real program under Pulumi's mock engine with a stack's config file,
+ * and records every resource (type, name, parent, inputs, outputs). Resources the program's
+ * correctness depends on (tls, Vault PKI) are emulated with real cryptography; the rest echo
+ * their inputs. Secrets are replaced by "[secret]" in everything it returns.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as YAML from "yaml";
+import { EMULATORS } from "./emulators";
+
+// Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const settings: { setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization?: string): void; waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const state: { getStore(): Record<string, any> } = require("@pulumi/pulumi/runtime/state");
+
+export const REDACTED = "[secret]";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface PlannedResource {
+    /** Pulumi type token, e.g. `kubernetes:core/v1:Secret`. */
+    type: string;
+    name: string;
+    /** Name of the parent resource, or null for resources at the stack's top level. */
+    parent: string | null;
+    urn: string;
+    custom: boolean;
+    protect: boolean;
+    /** Names of the resources this one waits for (explicit and implied by inputs). */
+    dependsOn: string[];
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+}
+
+export interface PlanResult {
+    project: string;
+    stack: string;
+    outputs: Record<string, unknown>;
+    resources: PlannedResource[];
+}
+
+export interface StackConfig {
+    /** Full keys (`istio-ca:caMode`) to string values, as the Pulumi CLI passes them. */
+    values: Record<string, string>;
+    secretKeys: string[];
+}
+
+export interface PlanOptions {
+    stack: string;
+    /** Project directory (holding Pulumi.yaml). Default: this repository. */
+    projectDir?: string;
+    /** Config file to use instead of looking it up by stack name. */
+    configFile?: string;
+    /** Config given directly instead of from a file (tests). */
+    config?: StackConfig;
+    /** Outputs of the stack's previous deployment, seen by a StackReference to itself. */
+    previousOutputs?: Record<string, unknown>;
+}
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+const STACK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export class PlanError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlanError";
+    }
+}
+
+/** Stack names that have a config file, from the top level and `stacks/` (recursively). */
+export function listStacks(projectDir = PROJECT_DIR): { stack: string; file: string }[] {
+    const found: { stack: string; file: string }[] = [];
+    const visit = (dir: string) => {
+        if (!fs.existsSync(dir)) return;
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory() && dir !== projectDir) visit(full);
+            const match = /^Pulumi\.(.+)\.yaml$/.exec(entry.name);
+            if (entry.isFile() && match) found.push({ stack: match[1], file: full });
+        }
+    };
+    visit(projectDir);
+    visit(path.join(projectDir, "stacks"));
+    return found;
+}
+
+/** The config file of a stack: top-level `Pulumi.<name>.yaml`, else `stacks/Pulumi.<name>.yaml`. */
+export function findStackConfigFile(stack: string, projectDir = PROJECT_DIR): string {
+    if (!STACK_NAME_RE.test(stack)) {
+        throw new PlanError(`"${stack}" is not a valid stack name (letters, digits, '-', '_' and '.' only).`);
+    }
+    const candidates = [path.join(projectDir, `Pulumi.${stack}.yaml`), path.join(projectDir, "stacks", `Pulumi.${stack}.yaml`)];
+    const file = candidates.find((candidate) => fs.existsSync(candidate));
+    if (!file) {
+        const known = listStacks(projectDir).map((s) => s.stack).sort();
+        throw new PlanError(`No config file for stack "${stack}" (looked for ${candidates.map((c) => path.relative(projectDir, c)).join(" and ")}). Known stacks: ${known.join(", ")}.`);
+    }
+    return file;
+}
+
+export function readProjectName(projectDir = PROJECT_DIR): string {
+    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
+    return String(project.name);
+}
+
+/** Reads a stack config file into the form the Pulumi CLI hands to programs. */
+export function loadStackConfig(file: string): StackConfig {
+    let document: any;
+    try {
+        document = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    } catch (err) {
+        throw new PlanError(`${file} is not valid YAML: ${(err as Error).message}`);
+    }
+    const values: Record<string, string> = {};
+    const config = document.config ?? {};
+    if (typeof config !== "object" || Array.isArray(config)) throw new PlanError(`${file}: "config" must be a map of keys to values.`);
+    for (const [key, value] of Object.entries(config)) {
+        if (containsEncrypted(value)) {
+            throw new PlanError(`${file}: ${key} is an encrypted secret, which the offline plan cannot decrypt. Plan a stack file without encrypted values, or run "pulumi preview" with the stack's secrets provider.`);
+        }
+        values[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return { values, secretKeys: [] };
+}
+
+function containsEncrypted(value: unknown): boolean {
+    if (value === null || typeof value !== "object") return false;
+    if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value) return true;
+    return Object.values(value).some(containsEncrypted);
+}
+
+interface Recorded {
+    type: string;
+    name: string;
+    parentUrn: string;
+    custom: boolean;
+    protect: boolean;
+    dependencies: string[];
+    rawInputs: unknown;
+    outputs: Record<string, unknown>;
+    additionalSecretOutputs: string[];
+    urn?: string;
+}
+
+/** A mock monitor that also records what each registration asked for. */
+class RecordingMonitor extends MockMonitor {
+    readonly recorded: Recorded[] = [];
+
+    constructor(private readonly previousOutputs: Record<string, unknown>) {
+        super({
+            newResource: async (args) => {
+                const emulator = EMULATORS[args.type];
+                const context = { name: args.name, previousOutputs: this.previousOutputs };
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } };
+                }
+                const outputs = emulator ? await emulator(unwrapSecrets(args.inputs), context) : { ...args.inputs };
+                return { id: args.custom ? `${args.name}-id` : undefined, state: outputs };
+            },
+            call: async (args) => {
+                throw new PlanError(`the offline plan does not emulate the function ${args.token}`);
+            },
+        });
+    }
+
+    async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        const record: Recorded = {
+            type: req.getType(),
+            name: req.getName(),
+            parentUrn: req.getParent(),
+            custom: req.getCustom(),
+            protect: !!req.getProtect(),
+            dependencies: req.getDependenciesList(),
+            rawInputs: req.getObject()?.toJavaScript() ?? {},
+            outputs: {},
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        };
+        this.recorded.push(record);
+        return super.registerResource(req, (err: any, response: any) => {
+            if (response) {
+                record.urn = response.getUrn();
+                record.outputs = response.getObject()?.toJavaScript() ?? {};
+            }
+            callback(err, response);
+        });
+    }
+
+    async readResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        const record: Recorded = {
+            type: req.getType(),
+            name: req.getName(),
+            parentUrn: req.getParent(),
+            custom: true,
+            protect: false,
+            dependencies: req.getDependenciesList(),
+            rawInputs: req.getProperties()?.toJavaScript() ?? {},
+            outputs: {},
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        };
+        this.recorded.push(record);
+        return super.readResource(req, (err: any, response: any) => {
+            if (response) {
+                record.urn = response.getUrn();
+                record.outputs = response.getProperties()?.toJavaScript() ?? {};
+            }
+            callback(err, response);
+        });
+    }
+}
+
+/** Removes the secret wrappers the mock monitor leaves in deserialized inputs. */
+function unwrapSecrets(value: any): any {
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value[SIG_KEY] === SECRET_VALUE_SIG) return unwrapSecrets(value.value);
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, unwrapSecrets(child)]));
+}
+
+/** Certificates are public even inside a secret (e.g. `ca-cert.pem` in the cacerts Secret). */
+export function isPublicCertificatePem(value: string): boolean {
+    const stripped = value.replace(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g, "");
+    return stripped !== value && stripped.trim() === "";
+}
+
+/** Collects every string inside secret-marked values, so copies elsewhere can be redacted too. */
+function collectSecrets(value: unknown, inSecret: boolean, into: Set<string>): void {
+    if (typeof value === "string") {
+        if (inSecret && value.length >= 8 && !isPublicCertificatePem(value)) into.add(value);
+        return;
+    }
+    if (value === null || typeof value !== "object") return;
+    const record = value as Record<string, unknown>;
+    const isSecret = record[SIG_KEY] === SECRET_VALUE_SIG;
+    for (const child of Object.values(record)) collectSecrets(child, inSecret || isSecret, into);
+}
+
+/** Unwraps Pulumi's wire format, replacing secrets, unknowns and resource references. */
+function clean(value: unknown, secrets: Set<string>): unknown {
+    if (typeof value === "string") {
+        if (value === UNKNOWN_VALUE) return "[unknown]";
+        if (value.includes("PRIVATE KEY-----")) return REDACTED;
+        for (const secret of secrets) if (value.includes(secret)) return REDACTED;
+        return value;
+    }
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map((item) => clean(item, secrets));
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_VALUE_SIG) return cleanSecret(record.value, secrets);
+    if (record[SIG_KEY] === RESOURCE_SIG) return { resource: record.urn };
+    const result: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(record)) result[key] = clean(child, secrets);
+    return result;
+}
+
+/** A secret value: structure kept, every leaf redacted except public certificates. */
+function cleanSecret(value: unknown, secrets: Set<string>): unknown {
+    if (typeof value === "string") return isPublicCertificatePem(value) ? value : REDACTED;
+    if (value === null || typeof value !== "object") return REDACTED;
+    if (Array.isArray(value)) return value.map((item) => cleanSecret(item, secrets));
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, cleanSecret(child, secrets)]));
+}
+
+function urnName(urn: string): string {
+    return urn.split("::").pop() ?? urn;
+}
+
+/** Resolves a program's exported value (Outputs inside) to plain data, marking secrets. */
+async function resolveExport(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const output = value as any;
+        const [resolved, isSecret] = await Promise.all([output.promise(), output.isSecret]);
+        return isSecret ? { [SIG_KEY]: SECRET_VALUE_SIG, value: await resolveExport(resolved) } : resolveExport(resolved);
+    }
+    if (value instanceof Promise) return resolveExport(await value);
+    if (Array.isArray(value)) return Promise.all(value.map(resolveExport));
+    if (value !== null && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+        const entries = await Promise.all(Object.entries(value).map(async ([key, child]) => [key, await resolveExport(child)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+let planQueue: Promise<unknown> = Promise.resolve();
+
+/** Plans one stack. Plans run one at a time: the Pulumi runtime's state is process-wide. */
+export function planStack(options: PlanOptions): Promise<PlanResult> {
+    const run = planQueue.then(() => planStackNow(options));
+    planQueue = run.catch(() => undefined);
+    return run;
+}
+
+async function planStackNow(options: PlanOptions): Promise<PlanResult> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const project = readProjectName(projectDir);
+    const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
+
+    const monitor = new RecordingMonitor(options.previousOutputs ?? {});
+    settings.setMockOptions(monitor, project, options.stack, false, "organization");
+    const store = state.getStore();
+    store.supportsSecrets = true;
+    store.supportsResourceReferences = true;
+    store.supportsOutputValues = false;
+    store.supportsDeletedWith = true;
+    store.supportsAliasSpecs = true;
+    store.supportsTransforms = false;
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+
+    // Loaded per run so a program module cache never leaks state between stacks.
+    const { runStack } = await import("../src/stack");
+    let rawOutputs: unknown;
+    try {
+        rawOutputs = await resolveExport(await runStack());
+        await settings.waitForRPCs();
+    } catch (err) {
+        // Lets callers check that a refused config registered nothing.
+        if (err && typeof err === "object") (err as { registeredResources?: number }).registeredResources = monitor.recorded.length;
+        throw err;
+    }
+
+    const secrets = new Set<string>();
+    collectSecrets(rawOutputs, false, secrets);
+    for (const record of monitor.recorded) {
+        collectSecrets(record.rawInputs, false, secrets);
+        for (const key of record.additionalSecretOutputs) collectSecrets(record.outputs[key], true, secrets);
+    }
+
+    const nameByUrn = new Map(monitor.recorded.filter((r) => r.urn).map((r) => [r.urn!, r.name]));
+    const resources: PlannedResource[] = monitor.recorded.map((record) => {
+        const outputs = { ...record.outputs };
+        for (const key of record.additionalSecretOutputs) if (key in outputs) outputs[key] = { [SIG_KEY]: SECRET_VALUE_SIG, value: outputs[key] };
+        return {
+            type: record.type,
+            name: record.name,
+            parent: record.parentUrn ? (nameByUrn.get(record.parentUrn) ?? urnName(record.parentUrn)) : null,
+            urn: record.urn ?? "",
+            custom: record.custom,
+            protect: record.protect,
+            dependsOn: [...new Set(record.dependencies.map((urn) => nameByUrn.get(urn) ?? urnName(urn)))],
+            inputs: clean(record.rawInputs, secrets) as Record<string, unknown>,
+            outputs: clean(outputs, secrets) as Record<string, unknown>,
+        };
+    });
+    return { project, stack: options.stack, outputs: clean(rawOutputs, secrets) as Record<string, unknown>, resources };
+}

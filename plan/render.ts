@@ -1,0 +1,60 @@
+/** Human-readable rendering of a plan: a tree of resources with their key settings. */
+import { PlanResult, PlannedResource } from "./engine";
+
+function str(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The few settings worth seeing for a resource, by type. */
+export function keySettings(resource: PlannedResource): string[] {
+    const inputs = resource.inputs as Record<string, any>;
+    const outputs = resource.outputs as Record<string, any>;
+    const settings: string[] = [];
+    const metadata = inputs.metadata as Record<string, any> | undefined;
+    if (resource.type === "kubernetes:helm.sh/v3:Release") {
+        settings.push(`chart=${inputs.chart}@${inputs.version}`, `release=${inputs.name}`, `namespace=${inputs.namespace}`);
+        const env = inputs.values?.env as Record<string, string> | undefined;
+        if (env) settings.push(`env={${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(", ")}}`);
+    } else if (resource.type.startsWith("tls:") && resource.type.endsWith("PrivateKey")) {
+        settings.push(`algorithm=${inputs.algorithm}${inputs.ecdsaCurve ? ` ${inputs.ecdsaCurve}` : ""}${inputs.rsaBits ? ` ${inputs.rsaBits}` : ""}`);
+    } else if (resource.type.startsWith("tls:") && outputs.certPem) {
+        const subject = inputs.subject as Record<string, string> | undefined;
+        if (subject?.commonName) settings.push(`CN=${str(subject.commonName)}`);
+        settings.push(`ca=${!!inputs.isCaCertificate}`);
+        if (inputs.isCaCertificate && inputs.maxPathLength !== undefined) settings.push(`pathlen=${inputs.maxPathLength}`);
+        settings.push(`validity=${inputs.validityPeriodHours}h`, `notAfter=${outputs.validityEndTime}`);
+    } else if (metadata) {
+        settings.push(`${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`);
+        const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
+        if (data && typeof data === "object") settings.push(`keys=[${Object.keys(data).join(", ")}]`);
+    }
+    if (resource.protect) settings.push("protected");
+    return settings;
+}
+
+/** Renders the resource tree under the stack, then the stack outputs. */
+export function renderPlan(plan: PlanResult): string {
+    const children = new Map<string | null, PlannedResource[]>();
+    for (const resource of plan.resources) {
+        const list = children.get(resource.parent) ?? [];
+        list.push(resource);
+        children.set(resource.parent, list);
+    }
+    const lines = [`pulumi:pulumi:Stack ${plan.project}-${plan.stack}`];
+    const walk = (parent: string | null, prefix: string) => {
+        const list = children.get(parent) ?? [];
+        list.forEach((resource, index) => {
+            const last = index === list.length - 1;
+            const settings = keySettings(resource);
+            lines.push(`${prefix}${last ? "└─ " : "├─ "}${resource.type} ${resource.name}${settings.length ? `  ${settings.join(" ")}` : ""}`);
+            if (!resource.custom) walk(resource.name, prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(null, "");
+    lines.push("", `Resources: ${plan.resources.length}`, "Outputs:");
+    for (const [key, value] of Object.entries(plan.outputs)) {
+        const text = typeof value === "string" && value.includes("\n") ? `(${value.split("BEGIN CERTIFICATE").length - 1} PEM certificate(s))` : str(value);
+        lines.push(`  ${key}: ${text}`);
+    }
+    return lines.join("\n");
+}

@@ -1,0 +1,48 @@
+/**
+ * Go-style durations ("45m", "1h30m", "720h"), the format Istio and cert-manager use.
+ * Kept as milliseconds internally; formatted back in the largest exact unit so that
+ * values written into Helm values and CRDs stay readable and stable.
+ */
+
+const UNIT_MS: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    "µs": 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60 * 1000,
+    h: 60 * 60 * 1000,
+};
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
+
+/** Parses a Go duration string into milliseconds. Returns undefined when the text is not one. */
+export function parseDuration(text: string): number | undefined {
+    if (typeof text !== "string") return undefined;
+    let rest = text.trim();
+    if (rest === "" ) return undefined;
+    if (rest === "0") return 0;
+    let total = 0;
+    while (rest.length > 0) {
+        const match = DURATION_RE.exec(rest);
+        if (!match) return undefined;
+        total += parseFloat(match[1]) * UNIT_MS[match[2]];
+        rest = rest.slice(match[0].length);
+    }
+    return total;
+}
+
+export const HOUR_MS = 3600 * 1000;
+
+/** Formats milliseconds as a Go duration in whole hours, minutes or seconds (e.g. "720h", "45m"). */
+export function formatDuration(ms: number): string {
+    if (ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
+    if (ms % 60000 === 0) return `${ms / 60000}m`;
+    if (ms % 1000 === 0) return `${ms / 1000}s`;
+    return `${ms}ms`;
+}
+
+/** Whole hours, rounded up: the unit the tls provider takes for validity periods. */
+export function toHoursCeil(ms: number): number {
+    return Math.ceil(ms / HOUR_MS);
+}

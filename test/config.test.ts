@@ -1,0 +1,249 @@
+import { strict as assert } from "assert";
+import { generateKey, selfSignedCertificate } from "../plan/x509";
+import { ConfigError, ConfigProblem, RawConfig, parseStackConfig } from "../src/config";
+import { formatDuration, parseDuration } from "../src/duration";
+import { planConfig, rejection } from "./helpers";
+
+function raw(values: Record<string, string>, secretKeys: string[] = []): RawConfig {
+    return { values, secretKeys: new Set(secretKeys) };
+}
+
+/** Parses and returns the problems; fails if the config is accepted. */
+function problemsOf(values: Record<string, string>, secretKeys: string[] = []): ConfigProblem[] {
+    try {
+        parseStackConfig(raw(values, secretKeys));
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return err.problems;
+    }
+    assert.fail(`config was accepted: ${JSON.stringify(values)}`);
+}
+
+function onlyProblem(values: Record<string, string>, key: string, secretKeys: string[] = []): ConfigProblem {
+    const problems = problemsOf(values, secretKeys);
+    assert.equal(problems.length, 1, `expected one problem, got: ${problems.map((p) => p.key + ": " + p.message).join("; ")}`);
+    assert.equal(problems[0].key, `istio-ca:${key}`);
+    assert.ok(problems[0].fix.length > 10, "a fix is given");
+    return problems[0];
+}
+
+describe("durations", () => {
+    it("parses Go durations", () => {
+        assert.equal(parseDuration("45m"), 45 * 60000);
+        assert.equal(parseDuration("1h30m"), 90 * 60000);
+        assert.equal(parseDuration("720h"), 720 * 3600000);
+        assert.equal(parseDuration("1.5h"), 90 * 60000);
+        assert.equal(parseDuration("500ms"), 500);
+        assert.equal(parseDuration("0"), 0);
+    });
+    it("rejects what Go rejects", () => {
+        for (const bad of ["", "24", "1d", "h", "-1h", "1h 30m", "one hour"]) assert.equal(parseDuration(bad), undefined, bad);
+    });
+    it("formats in the largest exact unit", () => {
+        assert.equal(formatDuration(720 * 3600000), "720h");
+        assert.equal(formatDuration(45 * 60000), "45m");
+        assert.equal(formatDuration(90 * 1000), "90s");
+        assert.equal(formatDuration(1500), "1500ms");
+    });
+});
+
+describe("stack config model", () => {
+    it("applies documented defaults", () => {
+        const model = parseStackConfig(raw({}));
+        assert.equal(model.caMode, "istiod");
+        assert.equal(model.trustDomain, "cluster.local");
+        assert.equal(model.istio.version, "1.30.3");
+        assert.equal(model.workloadCerts.ttlMs, 24 * 3600000);
+        assert.equal(model.workloadCerts.maxTtlMs, 48 * 3600000);
+        assert.equal(model.workloadCerts.gracePeriodRatio, 0.5);
+        assert.equal(model.rootCa.keyAlgorithm, "ECDSA-P384");
+        assert.equal(model.intermediateCa.renewBeforeMs, 720 * 3600000);
+    });
+
+    it("reads every setting", () => {
+        const model = parseStackConfig(
+            raw({ caMode: "plugin", trustDomain: "prod.example.com", istioVersion: "1.29.1", workloadCertTtl: "12h", maxWorkloadCertTtl: "24h", gracePeriodRatio: "0.25", rootKeyAlgorithm: "RSA-4096", intermediateKeyAlgorithm: "RSA-2048", rootValidity: "43800h", intermediateValidity: "4380h", intermediateRenewBefore: "360h", organization: "Example" }),
+        );
+        assert.equal(model.caMode, "plugin");
+        assert.equal(model.trustDomain, "prod.example.com");
+        assert.equal(model.workloadCerts.gracePeriodRatio, 0.25);
+        assert.equal(model.rootCa.keyAlgorithm, "RSA-4096");
+        assert.equal(model.rootCa.organization, "Example");
+        assert.equal(model.intermediateCa.validityMs, 4380 * 3600000);
+    });
+
+    it("rejects an unknown key and suggests the closest one", () => {
+        const problem = onlyProblem({ workloadCertTTL: "24h" }, "workloadCertTTL");
+        assert.match(problem.message, /not a config key/);
+        assert.match(problem.fix, /did you mean istio-ca:workloadCertTtl\?/);
+        const unrelated = onlyProblem({ somethingElse: "x" }, "somethingElse");
+        assert.match(unrelated.fix, /pulumi config rm istio-ca:somethingElse/);
+    });
+
+    it("rejects an unknown CA mode", () => {
+        const problem = onlyProblem({ caMode: "spire" }, "caMode");
+        assert.equal(problem.value, '"spire"');
+        assert.match(problem.fix, /istiod, plugin, kubernetes, cert-manager, vault/);
+    });
+
+    for (const mode of ["kubernetes", "cert-manager", "vault"]) {
+        it(`says mode ${mode} is not implemented yet`, () => {
+            const problem = onlyProblem({ caMode: mode }, "caMode");
+            assert.match(problem.message, /not implemented yet/);
+        });
+    }
+
+    it("rejects a workload TTL above MAX_WORKLOAD_CERT_TTL", () => {
+        const problem = onlyProblem({ workloadCertTtl: "72h", maxWorkloadCertTtl: "48h" }, "workloadCertTtl");
+        assert.match(problem.message, /72h exceeds MAX_WORKLOAD_CERT_TTL 48h/);
+        assert.match(problem.message, /rejects/);
+        assert.match(problem.fix, /48h or less/);
+    });
+
+    it("blames maxWorkloadCertTtl when only it was lowered below the default TTL", () => {
+        onlyProblem({ maxWorkloadCertTtl: "12h" }, "maxWorkloadCertTtl");
+    });
+
+    it("accepts a workload TTL equal to the maximum", () => {
+        assert.equal(parseStackConfig(raw({ workloadCertTtl: "48h", maxWorkloadCertTtl: "48h" })).workloadCerts.ttlMs, 48 * 3600000);
+    });
+
+    for (const ratio of ["0", "1", "1.5", "-0.1"]) {
+        it(`rejects grace period ratio ${ratio}`, () => {
+            const problem = onlyProblem({ gracePeriodRatio: ratio }, "gracePeriodRatio");
+            assert.match(problem.message, /strictly between 0 and 1/);
+        });
+    }
+
+    it("rejects a grace period ratio that is not a number", () => {
+        assert.match(onlyProblem({ gracePeriodRatio: "half" }, "gracePeriodRatio").message, /not a number/);
+    });
+
+    for (const key of ["workloadCertTtl", "maxWorkloadCertTtl", "rootValidity", "intermediateValidity", "intermediateRenewBefore"]) {
+        it(`rejects a malformed duration in ${key}`, () => {
+            const problems = problemsOf({ [key]: "30d" });
+            assert.ok(problems.some((p) => p.key === `istio-ca:${key}` && /Go duration/.test(p.message)), JSON.stringify(problems));
+        });
+    }
+
+    it("requires CA lifetimes in whole hours", () => {
+        assert.match(onlyProblem({ rootValidity: "87600h30m" }, "rootValidity").message, /whole number of hours/);
+    });
+
+    it("rejects renewBefore not shorter than the intermediate's duration", () => {
+        const problem = onlyProblem({ intermediateValidity: "720h", intermediateRenewBefore: "720h" }, "intermediateRenewBefore");
+        assert.match(problem.message, /renewBefore 720h is not shorter than the intermediate's duration 720h/);
+    });
+
+    it("rejects an intermediate that outlives its root", () => {
+        onlyProblem({ rootValidity: "8000h", intermediateValidity: "8760h" }, "intermediateValidity");
+    });
+
+    it("rejects workload certificates that could outlive the intermediate's renewal window", () => {
+        const problem = onlyProblem({ maxWorkloadCertTtl: "1000h", intermediateRenewBefore: "720h" }, "maxWorkloadCertTtl");
+        assert.match(problem.message, /outlive/);
+    });
+
+    for (const domain of ["Cluster.Local", "spiffe://cluster.local", "cluster.local/ns", "", "a b"]) {
+        it(`rejects trust domain ${JSON.stringify(domain)}`, () => {
+            assert.match(onlyProblem({ trustDomain: domain }, "trustDomain").message, /SPIFFE trust domain/);
+        });
+    }
+
+    for (const version of ["v1.30.3", "1.30", "latest", "2.0.0.1"]) {
+        it(`rejects Istio version ${version}`, () => {
+            assert.match(onlyProblem({ istioVersion: version }, "istioVersion").message, /1\.<minor>\.<patch>/);
+        });
+    }
+
+    it("rejects an Istio version older than the flat chart values", () => {
+        assert.match(onlyProblem({ istioVersion: "1.20.8" }, "istioVersion").message, /older than 1\.24/);
+    });
+
+    it("accepts Istio pre-release versions", () => {
+        assert.equal(parseStackConfig(raw({ istioVersion: "1.31.0-beta.1" })).istio.version, "1.31.0-beta.1");
+    });
+
+    it("rejects an unknown key algorithm", () => {
+        assert.match(onlyProblem({ rootKeyAlgorithm: "DSA-1024" }, "rootKeyAlgorithm").fix, /ECDSA-P256/);
+        onlyProblem({ intermediateKeyAlgorithm: "RSA" }, "intermediateKeyAlgorithm");
+    });
+
+    it("reports every problem at once, naming key, value and fix", () => {
+        const err = (() => {
+            try {
+                parseStackConfig(raw({ caMode: "spire", gracePeriodRatio: "2", trustDomain: "Bad" }));
+            } catch (e) {
+                return e as ConfigError;
+            }
+            throw new Error("accepted");
+        })();
+        assert.equal(err.problems.length, 3);
+        assert.match(err.message, /3 problems/);
+        assert.match(err.message, /istio-ca:caMode = "spire"/);
+        assert.match(err.message, /Fix: /);
+    });
+});
+
+describe("existing root from secret config", () => {
+    let rootCertPem: string;
+    let rootKeyPem: string;
+    let leafCertPem: string;
+    let otherKeyPem: string;
+
+    before(async () => {
+        const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
+        rootKeyPem = key.privateKeyPem;
+        rootCertPem = (await selfSignedCertificate(rootKeyPem, { subject: { commonName: "corp root" }, validityHours: 1000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        otherKeyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
+        leafCertPem = (await selfSignedCertificate(otherKeyPem, { subject: { commonName: "not a ca" }, validityHours: 1000, isCa: false })).certPem;
+    });
+
+    it("is accepted with the key as a secret", () => {
+        const model = parseStackConfig(raw({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, ["existingRootKey"]));
+        assert.equal(model.existingRoot?.certPem, rootCertPem);
+        assert.equal(model.existingRoot?.keyPem.reveal(), rootKeyPem);
+        assert.ok(!JSON.stringify(model).includes("PRIVATE KEY"), "the model never serializes the key");
+        assert.equal(String(model.existingRoot?.keyPem), "[secret]");
+    });
+
+    it("refuses a key that is not a Pulumi secret, without echoing it", () => {
+        const problem = onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootKey");
+        assert.match(problem.message, /not a Pulumi secret/);
+        assert.match(problem.fix, /--secret/);
+        assert.ok(!problem.value.includes("PRIVATE"));
+    });
+
+    it("needs both the certificate and the key", () => {
+        onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem }, "existingRootKey");
+        onlyProblem({ caMode: "plugin", existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
+    });
+
+    it("refuses a certificate that is not a CA", () => {
+        const problem = onlyProblem({ caMode: "plugin", existingRootCert: leafCertPem, existingRootKey: otherKeyPem }, "existingRootCert", ["existingRootKey"]);
+        assert.match(problem.message, /not a CA certificate/);
+    });
+
+    it("refuses a key that does not match the certificate", () => {
+        const problem = onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: otherKeyPem }, "existingRootCert", ["existingRootKey"]);
+        assert.match(problem.message, /does not belong to the certificate/);
+    });
+
+    it("refuses text that is not a certificate", () => {
+        const problem = onlyProblem({ caMode: "plugin", existingRootCert: "hello", existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
+        assert.match(problem.message, /not a PEM X.509 certificate/);
+    });
+
+    it("is refused outside plugin mode", () => {
+        const problem = onlyProblem({ caMode: "istiod", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
+        assert.match(problem.message, /only used by caMode "plugin"/);
+    });
+});
+
+describe("invalid config creates nothing", () => {
+    it("registers no resource when the config is refused", async () => {
+        const err = await rejection(planConfig({ caMode: "plugin", workloadCertTtl: "96h" }));
+        assert.ok(err instanceof ConfigError);
+        assert.equal((err as { registeredResources?: number }).registeredResources, 0);
+    });
+});
