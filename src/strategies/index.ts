@@ -1,0 +1,12 @@
+import { CaMode } from "../config";
+import { istiodSelfSigned } from "./istiod";
+import { pluginCa } from "./plugin";
+import { CaStrategy } from "./types";
+
+export * from "./types";
+
+/** The strategy of each CA mode; modes without an entry are refused by the config model. */
+export const STRATEGIES: Partial<Record<CaMode, CaStrategy>> = {
+    istiod: istiodSelfSigned,
+    plugin: pluginCa,
+};

@@ -1,0 +1,8 @@
+import { CaStrategy } from "./types";
+
+/** istiod's self-signed CA: no cacerts; istiod generates and keeps its own root. */
+export const istiodSelfSigned: CaStrategy = () => ({
+    ca: {},
+    istiodDependsOn: [],
+    trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null },
+});

@@ -1,0 +1,32 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackModel } from "../config";
+import { IstiodCaValues } from "../istioValues";
+
+/** What every CA strategy is given. */
+export interface StrategyContext {
+    model: StackModel;
+    /** istiod's namespace, created before any CA material. */
+    istioNamespace: k8s.core.v1.Namespace;
+}
+
+/** The trust state a strategy reports in the stack outputs. */
+export interface TrustOutputs {
+    /** SHA-256 of each root in the trust bundle, where the program knows the roots. */
+    trustedRootFingerprints: pulumi.Output<string[]> | string[];
+    /** SHA-256 of the root that signs istiod's (or the workloads') CA, or null when unknown to the program. */
+    signingRootFingerprint: pulumi.Output<string> | null;
+    /** The trust bundle (public PEM), or null when istiod makes its own root. */
+    trustBundle: pulumi.Output<string> | null;
+}
+
+/** What a strategy contributes to the install. */
+export interface CaStrategyResult {
+    /** istiod values for this strategy. */
+    ca: IstiodCaValues;
+    /** Resources istiod must be installed after. */
+    istiodDependsOn: pulumi.Resource[];
+    trust: TrustOutputs;
+}
+
+export type CaStrategy = (context: StrategyContext) => CaStrategyResult;
