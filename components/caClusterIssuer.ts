@@ -40,7 +40,7 @@ export class CaClusterIssuer extends pulumi.ComponentResource {
             { parent: this, protect: args.protectSecret ?? true, dependsOn: [args.certManager.release] },
         );
         this.issuer = new k8s.apiextensions.CustomResource(
-            name,
+            `${name}-issuer`,
             { apiVersion: CERT_MANAGER_API_VERSION, kind: "ClusterIssuer", metadata: { name: this.issuerName, annotations: WAIT_FOR_READY }, spec: caIssuerSpec(secretName) },
             { parent: this, dependsOn: [args.certManager.release, this.secret] },
         );

@@ -39,7 +39,7 @@ export class CertManager extends pulumi.ComponentResource implements CertManager
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace } }, { parent: this });
         this.values = certManagerValues({ serviceMonitor: args.serviceMonitor ?? false, enableCsrSigner: args.enableCsrSigner ?? false });
         this.release = new k8s.helm.v3.Release(
-            name,
+            `${name}-release`,
             {
                 name: "cert-manager",
                 chart: "cert-manager",

@@ -33,7 +33,7 @@ export class IntermediateCaCertificate extends pulumi.ComponentResource {
         super("istio-ca:certmanager:IntermediateCaCertificate", name, {}, opts);
         const settings = args.intermediate;
         this.certificate = new k8s.apiextensions.CustomResource(
-            name,
+            `${name}-certificate`,
             {
                 apiVersion: CERT_MANAGER_API_VERSION,
                 kind: "Certificate",

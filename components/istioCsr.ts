@@ -27,7 +27,7 @@ export class IstioCsr extends pulumi.ComponentResource {
         super("istio-ca:certmanager:IstioCsr", name, {}, opts);
         this.values = istioCsrValues(args);
         this.release = new k8s.helm.v3.Release(
-            name,
+            `${name}-release`,
             {
                 // The chart names its Service `cert-manager-istio-csr`, the address istiod is given.
                 name: "cert-manager-istio-csr",

@@ -39,7 +39,7 @@ export class MeshTrustBundle extends pulumi.ComponentResource {
             { parent: this },
         );
         this.bundle = new k8s.apiextensions.CustomResource(
-            name,
+            `${name}-bundle`,
             {
                 apiVersion: TRUST_MANAGER_API_VERSION,
                 kind: "Bundle",

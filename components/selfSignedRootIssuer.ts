@@ -64,7 +64,7 @@ export class SelfSignedRootIssuer extends pulumi.ComponentResource {
             { parent: this, protect: true, dependsOn: [args.certManager.release, this.selfSignedIssuer] },
         );
         this.issuer = new k8s.apiextensions.CustomResource(
-            name,
+            `${name}-issuer`,
             { apiVersion: CERT_MANAGER_API_VERSION, kind: "ClusterIssuer", metadata: { name: this.issuerName, annotations: WAIT_FOR_READY }, spec: caIssuerSpec(this.secretName) },
             { parent: this, dependsOn: [args.certManager.release, this.rootCertificate] },
         );

@@ -23,7 +23,7 @@ export class TrustManager extends pulumi.ComponentResource {
     constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:certmanager:TrustManager", name, {}, opts);
         this.release = new k8s.helm.v3.Release(
-            name,
+            `${name}-release`,
             {
                 name: "trust-manager",
                 chart: "trust-manager",
