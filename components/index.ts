@@ -1,2 +1,4 @@
 export * from "./istioControlPlane";
 export * from "./pluginCa";
+export * from "./meshMtlsPolicy";
+export * from "./certificateAlerts";
