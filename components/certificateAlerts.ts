@@ -2,6 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRuleGroup, AlertThresholds, certificateAlertGroups } from "../src/certificateAlerts";
 
+/** The caller's `dependsOn` as a list, so that child resources wait for it too (mocks and older engines do not pass a component's dependencies on to its children). */
+function dependencyList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (dependsOn === undefined) return [];
+    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
+
 export interface CertificateAlertsArgs {
     /** Namespace of the PrometheusRule. Default: "istio-system". */
     namespace?: pulumi.Input<string>;
@@ -37,7 +43,7 @@ export class CertificateAlerts extends pulumi.ComponentResource {
                 metadata: { name: "istio-ca-certificates", namespace: args.namespace ?? "istio-system", labels: { "app.kubernetes.io/managed-by": "istio-ca", ...(args.labels ?? {}) } },
                 spec: { groups: this.groups },
             },
-            { parent: this },
+            { parent: this, dependsOn: dependencyList(opts?.dependsOn) },
         );
         this.registerOutputs({ rule: this.rule });
     }

@@ -14,6 +14,12 @@ import {
     pinnedDestinationRule,
 } from "../src/meshPolicy";
 
+/** The caller's `dependsOn` as a list, so that child resources wait for it too (mocks and older engines do not pass a component's dependencies on to its children). */
+function dependencyList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (dependsOn === undefined) return [];
+    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
+
 export interface MeshMtlsPolicyArgs {
     /** Istio root namespace, where the mesh-wide PeerAuthentication goes. Default: "istio-system". */
     rootNamespace?: string;
@@ -53,8 +59,10 @@ export class MeshMtlsPolicy extends pulumi.ComponentResource {
         if (pins.length > 0 && (args.trustBundle === undefined || args.trustBundle === null)) {
             throw new Error(`MeshMtlsPolicy ${name}: pinnedHosts need the mesh trust bundle, but the CA strategy does not expose one (trustBundle is null). Remove the pins or use a CA mode whose root this program manages.`);
         }
+        // Custom resources need the Istio CRDs, which the caller's dependencies (the control plane) install.
+        const after = dependencyList(opts?.dependsOn);
         const custom = (resourceName: string, object: KubernetesObject, dependsOn: pulumi.Resource[] = []) =>
-            new k8s.apiextensions.CustomResource(resourceName, object, { parent: this, dependsOn });
+            new k8s.apiextensions.CustomResource(resourceName, object, { parent: this, dependsOn: [...after, ...dependsOn] });
 
         this.meshPolicy = custom(`${name}-mesh-default`, meshPeerAuthentication(args.rootNamespace ?? "istio-system", args.mtlsMode ?? "STRICT"));
         for (const fallback of args.permissiveFallbacks ?? []) {
@@ -70,7 +78,7 @@ export class MeshMtlsPolicy extends pulumi.ComponentResource {
                     metadata: { name: PINNED_CA_CONFIGMAP, namespace, labels: { "app.kubernetes.io/managed-by": "istio-ca" } },
                     data: { [PINNED_CA_FILE]: args.trustBundle as pulumi.Input<string> },
                 },
-                { parent: this },
+                { parent: this, dependsOn: after },
             );
             configMaps.set(namespace, configMap);
             this.pinnedCaConfigMaps.push(configMap);
