@@ -27,6 +27,10 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`);
         const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
         if (data && typeof data === "object") settings.push(`keys=[${Object.keys(data).join(", ")}]`);
+        const spec = inputs.spec as Record<string, any> | undefined;
+        if (resource.type.endsWith(":PeerAuthentication")) settings.push(`mtls=${spec?.mtls?.mode}`, ...(spec?.selector ? [`selector=${str(spec.selector.matchLabels)}`] : []));
+        if (resource.type.endsWith(":DestinationRule")) settings.push(`host=${spec?.host}`, `tls=${spec?.trafficPolicy?.tls?.mode}`);
+        if (resource.type.endsWith(":PrometheusRule")) settings.push(`alerts=[${(spec?.groups ?? []).flatMap((g: any) => g.rules.map((r: any) => r.alert)).join(", ")}]`);
     }
     if (resource.protect) settings.push("protected");
     return settings;
