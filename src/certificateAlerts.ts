@@ -181,7 +181,8 @@ function istiodRules(t: AlertThresholds): AlertRule[] {
         },
         {
             alert: "IstioCaCsrSigningFailing",
-            expr: "sum(increase(citadel_server_csr_sign_err_count[15m])) > 0 and sum(increase(citadel_server_success_cert_issuance_count[15m])) == 0",
+            // The success counter only exists after istiod's first issuance, hence the `absent` branch.
+            expr: "sum(increase(citadel_server_csr_sign_err_count[15m])) > 0 and (sum(increase(citadel_server_success_cert_issuance_count[15m])) == 0 or absent(citadel_server_success_cert_issuance_count))",
             for: promDuration(t.csrFailingForSec),
             labels: { severity: "critical" },
             annotations: {

@@ -540,7 +540,7 @@ function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamespace: st
     const permissiveFallbacks = readPermissiveFallbacks(reader, istioNamespace);
     const pinnedHosts = readPinnedHosts(reader);
     if (!enabled) {
-        for (const key of ["permissiveFallbacks", "pinnedHosts"]) {
+        for (const key of ["mtlsMode", "permissiveFallbacks", "pinnedHosts"]) {
             if (reader.has(key)) reader.problem(key, `is set but ${fullKey("meshPolicyEnabled")} is false, so it would be ignored`, `remove ${fullKey(key)}, or set ${fullKey("meshPolicyEnabled")} to true.`);
         }
     }

@@ -115,6 +115,8 @@ describe("mesh policy config", () => {
 
     it("rejects fallbacks and pins when the mesh policy is disabled", () => {
         assert.match(onlyProblem({ meshPolicyEnabled: "false", permissiveFallbacks: [{ namespace: "a", reason: "r" }] }, "permissiveFallbacks").message, /ignored/);
+        assert.match(onlyProblem({ meshPolicyEnabled: "false", pinnedHosts: [PIN], caMode: "plugin" }, "pinnedHosts").message, /ignored/);
+        assert.match(onlyProblem({ meshPolicyEnabled: "false", mtlsMode: "STRICT" }, "mtlsMode").message, /ignored/);
     });
 
     it("rejects bad pinned hosts, naming the host", () => {
