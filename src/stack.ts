@@ -34,11 +34,26 @@ export function deployStack(model: StackModel): StackOutputs {
     // Policies and rules are custom resources: they need the Istio CRDs, so they come after the control plane.
     const { meshPolicy, alerts } = model;
     if (meshPolicy.enabled) {
-        new MeshMtlsPolicy("mesh-policy", { rootNamespace: model.istio.namespace, mtlsMode: meshPolicy.mtlsMode, permissiveFallbacks: meshPolicy.permissiveFallbacks, pinnedHosts: meshPolicy.pinnedHosts, trustDomain: model.trustDomain, trustBundle: trust.trustBundle }, { dependsOn: [controlPlane] });
+        new MeshMtlsPolicy(
+            "mesh-policy",
+            {
+                rootNamespace: model.istio.namespace,
+                mtlsMode: meshPolicy.mtlsMode,
+                permissiveFallbacks: meshPolicy.permissiveFallbacks,
+                pinnedHosts: meshPolicy.pinnedHosts,
+                trustDomain: model.trustDomain,
+                trustBundle: trust.trustBundle,
+            },
+            { dependsOn: [controlPlane] },
+        );
     }
     if (alerts.enabled) {
         const thresholds = alertThresholds(model.intermediateCa, model.rootCa, model.workloadCerts, alerts);
-        new CertificateAlerts("certificate-alerts", { namespace: model.istio.namespace, thresholds, certManager: model.caMode === "cert-manager", labels: alerts.ruleLabels }, { dependsOn: [controlPlane] });
+        new CertificateAlerts(
+            "certificate-alerts",
+            { namespace: model.istio.namespace, thresholds, certManager: model.caMode === "cert-manager", labels: alerts.ruleLabels },
+            { dependsOn: [controlPlane] },
+        );
     }
 
     return { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
