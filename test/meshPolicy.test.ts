@@ -11,7 +11,7 @@ import {
 } from "../src/meshPolicy";
 import { validateCustomResource } from "./crdFacts";
 import { PlannedResource } from "../plan/engine";
-import { byType, planConfig } from "./helpers";
+import { byType, planConfig, rejection } from "./helpers";
 
 const inputsOf = (resource: PlannedResource) => resource.inputs as Record<string, any>;
 
@@ -264,6 +264,12 @@ describe("mesh policy in a plan", () => {
         const policyComponent = plan.resources.find((r) => r.type === "istio-ca:mesh:MeshMtlsPolicy")!;
         for (const resource of [...policies, rule]) assert.ok(resource.dependsOn.includes("istio-base") && resource.dependsOn.includes("istio-istiod"), `${resource.name} comes after the control plane (CRDs)`);
         for (const resource of [...policies, rule]) assert.deepEqual(validateCustomResource(resource.inputs), [], resource.name);
+    });
+
+    it("registers no resource at all when the policy config is refused", async () => {
+        const err = await rejection(planConfig({ caMode: "plugin", permissiveFallbacks: JSON.stringify([{ namespace: "legacy", reason: "" }]) }));
+        assert.match(err.message, /istio-ca:permissiveFallbacks\[0\]\.reason/);
+        assert.equal(err.registeredResources, 0);
     });
 
     it("creates nothing when disabled", async () => {
