@@ -26,6 +26,33 @@ async function timeRuns(run: () => Promise<{ resources: unknown[] }>): Promise<{
     return { medianMs: median(times), minMs: Math.min(...times), resources };
 }
 
+const MESH_SIZES = (process.env.BENCH_MESH_NAMESPACES ?? "0,10,50,200").split(",").map(Number);
+
+/** Plug-in stack config with `count` namespaces, each with a PERMISSIVE fallback and a pinned host. */
+function meshConfig(count: number): Record<string, string> {
+    const namespaces = Array.from({ length: count }, (_, i) => `team-${i}`);
+    const fallbacks = namespaces.map((namespace) => ({ namespace, selector: { app: "legacy-batch" }, reason: "sidecar-less batch jobs" }));
+    const pins = namespaces.map((namespace) => ({ host: `api.${namespace}.svc.cluster.local`, clientNamespace: namespace, serviceAccounts: [`${namespace}/api`] }));
+    return {
+        "istio-ca:caMode": "plugin",
+        "istio-ca:permissiveFallbacks": JSON.stringify(fallbacks),
+        "istio-ca:pinnedHosts": JSON.stringify(pins),
+    };
+}
+
+async function meshScaling(): Promise<void> {
+    console.log(`\nPlan time by mesh size (plugin CA; per namespace: one PERMISSIVE fallback, one pinned host), median of ${RUNS} runs\n`);
+    console.log(`${"namespaces".padStart(10)} ${"resources".padStart(9)} ${"median ms".padStart(10)} ${"min ms".padStart(8)} ${"ms/namespace".padStart(13)}`);
+    let baseline: number | undefined;
+    for (const count of MESH_SIZES) {
+        const values = meshConfig(count);
+        const result = await timeRuns(() => planStack({ stack: `mesh-${count}`, config: { values, secretKeys: [] } }));
+        baseline ??= result.medianMs;
+        const perNamespace = count > 0 ? ((result.medianMs - baseline) / count).toFixed(2) : "-";
+        console.log(`${String(count).padStart(10)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)} ${perNamespace.padStart(13)}`);
+    }
+}
+
 async function main(): Promise<void> {
     console.log(`Offline plan, median of ${RUNS} runs per stack (node ${process.version})\n`);
     console.log(`${"stack".padEnd(32)} ${"resources".padStart(9)} ${"median ms".padStart(10)} ${"min ms".padStart(8)}`);
@@ -33,6 +60,7 @@ async function main(): Promise<void> {
         const result = await timeRuns(() => planStack({ stack, configFile: file }));
         console.log(`${stack.padEnd(32)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)}`);
     }
+    await meshScaling();
 }
 
 main().catch((err) => {

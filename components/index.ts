@@ -7,3 +7,5 @@ export * from "./intermediateCaCertificate";
 export * from "./trustManager";
 export * from "./meshTrustBundle";
 export * from "./istioCsr";
+export * from "./meshMtlsPolicy";
+export * from "./certificateAlerts";

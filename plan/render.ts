@@ -35,6 +35,9 @@ export function keySettings(resource: PlannedResource): string[] {
         }
         const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
         if (data && typeof data === "object") settings.push(`keys=[${Object.keys(data).join(", ")}]`);
+        if (resource.type.endsWith(":PeerAuthentication")) settings.push(`mtls=${spec?.mtls?.mode}`, ...(spec?.selector ? [`selector=${str(spec.selector.matchLabels)}`] : []));
+        if (resource.type.endsWith(":DestinationRule")) settings.push(`host=${spec?.host}`, `tls=${spec?.trafficPolicy?.tls?.mode}`);
+        if (resource.type.endsWith(":PrometheusRule")) settings.push(`alerts=[${(spec?.groups ?? []).flatMap((g: any) => g.rules.map((r: any) => r.alert)).join(", ")}]`);
     }
     if (resource.protect) settings.push("protected");
     return settings;

@@ -11,6 +11,9 @@ import { KEY_ROTATION_POLICIES, KeyRotationPolicy } from "./certManagerResources
 import { formatDuration, parseDuration } from "./duration";
 import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair } from "./pki";
 import { SecretString } from "./secret";
+import type { AlertSettings } from "./certificateAlerts";
+import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelValueProblem, pinnedHostProblem } from "./k8sNames";
+import { MTLS_MODES, MeshPolicySettings, PermissiveFallback, PinnedHost, selectorKey } from "./meshPolicy";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
@@ -65,6 +68,14 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "certManagerKeyRotationPolicy", type: "string", default: "Always", description: `Private key \`rotationPolicy\` of cert-manager-issued intermediates: ${KEY_ROTATION_POLICIES.join(" \\| ")}.` },
     { key: "istioCsrVersion", type: "string", default: DEFAULT_ISTIO_CSR_VERSION, description: "`jetstack/cert-manager-istio-csr` chart version (`istio-csr` delivery)." },
     { key: "trustManagerVersion", type: "string", default: DEFAULT_TRUST_MANAGER_VERSION, description: "`jetstack/trust-manager` chart version (`istio-csr` delivery)." },
+    { key: "meshPolicyEnabled", type: "boolean", default: "true", description: "Create the mesh mTLS policy: mesh-wide PeerAuthentication, PERMISSIVE fallbacks, CA-pinned DestinationRules." },
+    { key: "mtlsMode", type: "string", default: "STRICT", description: `Mesh-wide PeerAuthentication mode in the Istio root namespace: ${MTLS_MODES.join(" \\| ")}.` },
+    { key: "permissiveFallbacks", type: "object", default: "[]", description: "List of scoped PERMISSIVE exceptions: `{namespace, selector?: {label: value}, reason}`. The reason is kept in the `istio-ca/reason` annotation." },
+    { key: "pinnedHosts", type: "object", default: "[]", description: "List of destinations whose server certificates must chain to this program's trust bundle: `{host, clientNamespace, serviceAccounts: [\"ns/sa\"]}`. See \"Mesh mTLS policy\"." },
+    { key: "alertsEnabled", type: "boolean", default: "true", description: "Create the `PrometheusRule` with the certificate health alerts (needs the prometheus-operator CRDs)." },
+    { key: "alertRenewalMargin", type: "string", default: "24h", description: "Slack after a renewal was due before \"renewal overdue\" warns. Less than half of `intermediateRenewBefore`; unset, at most a quarter of it. Go duration." },
+    { key: "alertRootExpiryWindow", type: "string", default: "2160h", description: "Page when the root CA expires within this. Less than `intermediateValidity`; unset, at most half of it. Go duration." },
+    { key: "alertRuleLabels", type: "object", description: "Labels on the `PrometheusRule`, e.g. `{\"release\": \"kube-prometheus-stack\"}` to match a Prometheus `ruleSelector`." },
 ];
 
 const KNOWN_KEYS = new Set(CONFIG_KEYS.map((spec) => spec.key));
@@ -123,6 +134,8 @@ export interface StackModel {
     existingRoot?: ExistingRoot;
     /** Set when caMode is `cert-manager`. */
     certManager?: CertManagerSettings;
+    meshPolicy: MeshPolicySettings;
+    alerts: AlertSettings;
 }
 
 /** Raw config as Pulumi hands it over: values are strings (structured values JSON-encoded). */
@@ -221,6 +234,31 @@ export class ConfigReader {
             return fallback;
         }
         return value;
+    }
+
+    boolean(key: string, fallback: boolean): boolean {
+        const text = this.raw.values[key];
+        if (text === undefined) return fallback;
+        if (text === "true" || text === "false") return text === "true";
+        this.problem(key, "is not a boolean", `set ${fullKey(key)} to true or false.`);
+        return fallback;
+    }
+
+    /** A structured (JSON-encoded) value, or undefined when unset or unparsable (a problem then). */
+    json(key: string): unknown {
+        const text = this.raw.values[key];
+        if (text === undefined) return undefined;
+        try {
+            return JSON.parse(text);
+        } catch {
+            this.problem(key, "is not a structured value", `write ${fullKey(key)} as a YAML list or map in the stack file, or as JSON with pulumi config set --path.`);
+            return undefined;
+        }
+    }
+
+    /** A problem in one part of a structured value, e.g. `pinnedHosts[2].host`. */
+    problemAt(key: string, path: string, value: unknown, message: string, fix: string): void {
+        this.problems.push({ key: `${fullKey(key)}${path}`, value: value === undefined ? "(unset)" : JSON.stringify(value), message, fix });
     }
 
     /** A secret string; a plain (unencrypted) value is a problem. */
@@ -390,14 +428,6 @@ function readChartVersion(reader: ConfigReader, key: string, fallback: string): 
     return version;
 }
 
-function readBoolean(reader: ConfigReader, key: string, fallback: boolean): boolean {
-    const text = reader.string(key);
-    if (text === undefined) return fallback;
-    if (text === "true" || text === "false") return text === "true";
-    reader.problem(key, "is not a boolean", `set ${fullKey(key)} to true or false.`);
-    return fallback;
-}
-
 function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: boolean): CertManagerSettings | undefined {
     if (caMode !== "cert-manager") {
         for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
@@ -410,7 +440,7 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
         namespace: DEFAULT_CERT_MANAGER_NAMESPACE,
         delivery: reader.oneOf("certManagerDelivery", CERT_MANAGER_DELIVERIES, "cacerts"),
         root: reader.oneOf("certManagerRoot", CERT_MANAGER_ROOTS, "generated"),
-        serviceMonitor: readBoolean(reader, "certManagerServiceMonitor", false),
+        serviceMonitor: reader.boolean("certManagerServiceMonitor", false),
         keyRotationPolicy: reader.oneOf("certManagerKeyRotationPolicy", KEY_ROTATION_POLICIES, "Always"),
         istioCsrVersion: readChartVersion(reader, "istioCsrVersion", DEFAULT_ISTIO_CSR_VERSION),
         trustManagerVersion: readChartVersion(reader, "trustManagerVersion", DEFAULT_TRUST_MANAGER_VERSION),
@@ -457,6 +487,201 @@ function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | 
     return { certPem, keyPem };
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A list of objects from a structured key; each entry's unknown fields are problems. */
+function readObjectList(reader: ConfigReader, key: string, fields: readonly string[], example: string): { path: string; entry: Record<string, unknown> }[] {
+    const value = reader.json(key);
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+        reader.problemAt(key, "", value, "is not a list", `write ${fullKey(key)} as a YAML list of objects such as ${example}.`);
+        return [];
+    }
+    const entries: { path: string; entry: Record<string, unknown> }[] = [];
+    value.forEach((entry, index) => {
+        const path = `[${index}]`;
+        if (!isPlainObject(entry)) {
+            reader.problemAt(key, path, entry, "is not an object", `write each entry of ${fullKey(key)} as an object such as ${example}.`);
+            return;
+        }
+        for (const field of Object.keys(entry)) {
+            if (!fields.includes(field)) reader.problemAt(key, `${path}.${field}`, entry[field], "is not a field of this entry", `remove it; the fields are: ${fields.join(", ")}.`);
+        }
+        entries.push({ path, entry });
+    });
+    return entries;
+}
+
+/** A string map of Kubernetes labels (selector or PrometheusRule labels). */
+function readLabels(reader: ConfigReader, key: string, path: string, value: unknown, what: string): Record<string, string> | undefined {
+    if (!isPlainObject(value) || Object.keys(value).length === 0) {
+        reader.problemAt(key, path, value, `is not a non-empty map of ${what}`, `write it as a map such as {"app": "legacy-billing"}, or leave it out.`);
+        return undefined;
+    }
+    const labels: Record<string, string> = {};
+    for (const [labelKey, labelValue] of Object.entries(value)) {
+        const keyProblem = labelKeyProblem(labelKey);
+        if (keyProblem !== undefined) {
+            reader.problemAt(key, `${path}`, labelKey, `has a label key that ${keyProblem}`, `use a Kubernetes label key such as "app" or "example.com/tier".`);
+            continue;
+        }
+        const valueProblem = typeof labelValue === "string" ? labelValueProblem(labelValue) : "is not a string";
+        if (valueProblem !== undefined) {
+            reader.problemAt(key, `${path}.${labelKey}`, labelValue, `label value ${valueProblem}`, `use a label value of at most 63 letters, digits, '-', '_' or '.', e.g. "v2".`);
+            continue;
+        }
+        labels[labelKey] = labelValue as string;
+    }
+    return labels;
+}
+
+function readNamespaceField(reader: ConfigReader, key: string, path: string, value: unknown): string | undefined {
+    const problem = typeof value === "string" ? dns1123LabelProblem(value) : "is not a string";
+    if (problem !== undefined) {
+        reader.problemAt(key, path, value, `is not a namespace name: it ${problem}`, `use an existing namespace's name, e.g. "payments".`);
+        return undefined;
+    }
+    return value as string;
+}
+
+const FALLBACK_EXAMPLE = `{namespace: legacy, selector: {app: billing}, reason: "plaintext health checks until 2027-01"}`;
+const PIN_EXAMPLE = `{host: payments.prod.svc.cluster.local, clientNamespace: checkout, serviceAccounts: [prod/payments]}`;
+
+function readPermissiveFallbacks(reader: ConfigReader, istioNamespace: string): PermissiveFallback[] {
+    const key = "permissiveFallbacks";
+    const fallbacks: PermissiveFallback[] = [];
+    const seen = new Map<string, string>();
+    for (const { path, entry } of readObjectList(reader, key, ["namespace", "selector", "reason"], FALLBACK_EXAMPLE)) {
+        const namespace = readNamespaceField(reader, key, `${path}.namespace`, entry.namespace);
+        const selector = entry.selector === undefined ? undefined : readLabels(reader, key, `${path}.selector`, entry.selector, "workload labels");
+        const reason = typeof entry.reason === "string" ? entry.reason.trim() : "";
+        if (reason === "") {
+            reader.problemAt(key, `${path}.reason`, entry.reason, "is empty; every exception to STRICT mTLS must say why it exists", `add reason: "<why plaintext is still needed, and until when>" to this entry.`);
+        }
+        if (namespace === undefined || (entry.selector !== undefined && selector === undefined) || reason === "") continue;
+        if (namespace === istioNamespace && selector === undefined) {
+            reader.problemAt(key, `${path}.namespace`, namespace, `a fallback without selector in ${istioNamespace} (the Istio root namespace) would replace the mesh-wide policy`, `set ${fullKey("mtlsMode")} instead, or add a selector to this entry.`);
+            continue;
+        }
+        const identity = `${namespace}/${selectorKey(selector)}`;
+        if (seen.has(identity)) {
+            reader.problemAt(key, path, entry, `duplicates ${fullKey(key)}${seen.get(identity)} (same namespace and selector)`, "remove one of the two entries, or merge their reasons.");
+            continue;
+        }
+        seen.set(identity, path);
+        fallbacks.push({ namespace, ...(selector ? { selector } : {}), reason });
+    }
+    return fallbacks;
+}
+
+function readPinnedHosts(reader: ConfigReader): PinnedHost[] {
+    const key = "pinnedHosts";
+    const pins: PinnedHost[] = [];
+    const seen = new Map<string, string>();
+    for (const { path, entry } of readObjectList(reader, key, ["host", "clientNamespace", "serviceAccounts"], PIN_EXAMPLE)) {
+        const hostProblem = typeof entry.host === "string" ? pinnedHostProblem(entry.host) : "is not a string";
+        if (hostProblem !== undefined) {
+            reader.problemAt(key, `${path}.host`, entry.host, `is not a host this program can pin: it ${hostProblem}`, `use the service's FQDN such as "payments.prod.svc.cluster.local", or "*.prod.svc.cluster.local" for a namespace.`);
+        }
+        const clientNamespace = readNamespaceField(reader, key, `${path}.clientNamespace`, entry.clientNamespace);
+        const serviceAccounts: string[] = [];
+        if (!Array.isArray(entry.serviceAccounts) || entry.serviceAccounts.length === 0) {
+            reader.problemAt(key, `${path}.serviceAccounts`, entry.serviceAccounts, "is not a non-empty list; the servers' identities must be listed because Istio workload certificates carry no DNS names", `list the servers' service accounts as "namespace/name", e.g. ["prod/payments"].`);
+        } else {
+            for (const [index, account] of entry.serviceAccounts.entries()) {
+                const parts = typeof account === "string" ? account.split("/") : [];
+                const problem =
+                    parts.length !== 2 ? "is not of the form namespace/name" : dns1123LabelProblem(parts[0]) ?? (dns1123SubdomainProblem(parts[1]) === undefined ? undefined : "has a service account name that is not a DNS-1123 subdomain");
+                if (problem !== undefined) {
+                    reader.problemAt(key, `${path}.serviceAccounts[${index}]`, account, `is not a service account reference: it ${problem}`, `write it as "namespace/name", e.g. "prod/payments".`);
+                } else if (serviceAccounts.includes(account)) {
+                    reader.problemAt(key, `${path}.serviceAccounts[${index}]`, account, "is listed twice", "remove the duplicate.");
+                } else {
+                    serviceAccounts.push(account);
+                }
+            }
+        }
+        if (hostProblem !== undefined || clientNamespace === undefined || serviceAccounts.length === 0) continue;
+        const host = entry.host as string;
+        const identity = `${clientNamespace}/${host}`;
+        if (seen.has(identity)) {
+            reader.problemAt(key, path, entry, `duplicates ${fullKey(key)}${seen.get(identity)} (same host and client namespace)`, "remove one entry, or merge their serviceAccounts.");
+            continue;
+        }
+        seen.set(identity, path);
+        pins.push({ host, clientNamespace, serviceAccounts });
+    }
+    return pins;
+}
+
+/** Whether the program knows the mesh's roots (so it can pin them), for a mode and its root source. */
+function programKnowsRoots(caMode: CaMode, certManager: CertManagerSettings | undefined): boolean {
+    return caMode !== "istiod" && certManager?.root !== "in-cluster";
+}
+
+function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamespace: string, knowsRoots: boolean): MeshPolicySettings {
+    const enabled = reader.boolean("meshPolicyEnabled", true);
+    const mtlsMode = reader.oneOf("mtlsMode", MTLS_MODES, "STRICT");
+    const permissiveFallbacks = readPermissiveFallbacks(reader, istioNamespace);
+    const pinnedHosts = readPinnedHosts(reader);
+    if (!enabled) {
+        for (const key of ["mtlsMode", "permissiveFallbacks", "pinnedHosts"]) {
+            if (reader.has(key)) reader.problem(key, `is set but ${fullKey("meshPolicyEnabled")} is false, so it would be ignored`, `remove ${fullKey(key)}, or set ${fullKey("meshPolicyEnabled")} to true.`);
+        }
+    }
+    if (mtlsMode === "PERMISSIVE" && permissiveFallbacks.length > 0) {
+        reader.problem("permissiveFallbacks", `has no effect: the mesh-wide ${fullKey("mtlsMode")} is already PERMISSIVE`, `remove ${fullKey("permissiveFallbacks")}, or set ${fullKey("mtlsMode")} to STRICT.`);
+    }
+    if (pinnedHosts.length > 0) {
+        if (!knowsRoots) {
+            reader.problem(
+                "pinnedHosts",
+                caMode === "istiod"
+                    ? `needs a trust bundle this program knows, but caMode "istiod" keeps its self-signed root inside istiod`
+                    : `needs a trust bundle this program knows, but ${fullKey("certManagerRoot")} in-cluster keeps the root inside the cluster`,
+                `use a mode with a root the program manages (caMode plugin, or certManagerRoot generated), or remove ${fullKey("pinnedHosts")}.`,
+            );
+        }
+        if (mtlsMode === "PERMISSIVE") {
+            reader.problem("pinnedHosts", "needs STRICT servers: a PERMISSIVE sidecar hands TLS without Istio's ALPN to the application instead of terminating it", `set ${fullKey("mtlsMode")} to STRICT, or remove ${fullKey("pinnedHosts")}.`);
+        }
+        const permissiveNamespaces = new Set(permissiveFallbacks.filter((f) => !f.selector).map((f) => f.namespace));
+        pinnedHosts.forEach((pin, index) => {
+            const clash = pin.serviceAccounts.find((sa) => permissiveNamespaces.has(sa.split("/")[0]));
+            if (clash) {
+                reader.problemAt("pinnedHosts", `[${index}].serviceAccounts`, clash, `runs in namespace ${clash.split("/")[0]}, which a permissiveFallbacks entry makes PERMISSIVE; a PERMISSIVE sidecar passes the pinned TLS to the application`, `scope that fallback with a selector that excludes the pinned servers, or remove the pin.`);
+            }
+        });
+    }
+    return { enabled, mtlsMode, permissiveFallbacks, pinnedHosts };
+}
+
+function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaSettings): AlertSettings {
+    const enabled = reader.boolean("alertsEnabled", true);
+    // Unset windows follow the CA lifetimes, so that short test lifetimes need no alert settings.
+    const renewalMarginMs = reader.has("alertRenewalMargin") ? reader.duration("alertRenewalMargin", "24h") : Math.min(24 * 3600000, Math.floor(intermediateCa.renewBeforeMs / 4));
+    const rootExpiryWindowMs = reader.has("alertRootExpiryWindow") ? reader.duration("alertRootExpiryWindow", "2160h") : Math.min(2160 * 3600000, Math.floor(intermediateCa.validityMs / 2));
+    if (reader.has("alertRenewalMargin") && renewalMarginMs * 2 >= intermediateCa.renewBeforeMs) {
+        reader.problem(
+            "alertRenewalMargin",
+            `is not shorter than half of the intermediate's renewBefore window (${formatDuration(intermediateCa.renewBeforeMs)}), so the "renewal overdue" warning would not come before the page at half that window`,
+            `set ${fullKey("alertRenewalMargin")} below ${formatDuration(intermediateCa.renewBeforeMs / 2)}, or raise ${fullKey("intermediateRenewBefore")}.`,
+        );
+    }
+    if (reader.has("alertRootExpiryWindow") && rootExpiryWindowMs >= intermediateCa.validityMs) {
+        reader.problem(
+            "alertRootExpiryWindow",
+            `is not shorter than the intermediate's lifetime (${formatDuration(intermediateCa.validityMs)}), when the root expiry warning fires, so the page would come before the warning`,
+            `set ${fullKey("alertRootExpiryWindow")} below ${formatDuration(intermediateCa.validityMs)}, e.g. "2160h" (90 days).`,
+        );
+    }
+    const rawLabels = reader.json("alertRuleLabels");
+    const ruleLabels = rawLabels === undefined ? {} : readLabels(reader, "alertRuleLabels", "", rawLabels, "labels") ?? {};
+    return { enabled, renewalMarginMs, rootExpiryWindowMs, ruleLabels };
+}
+
 /** Turns raw stack config into the validated model, or throws a ConfigError listing every problem. */
 export function parseStackConfig(raw: RawConfig): StackModel {
     const reader = new ConfigReader(raw);
@@ -468,6 +693,8 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
     const existingRoot = readExistingRoot(reader, caMode);
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
+    const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
+    const alerts = readAlerts(reader, intermediateCa);
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
@@ -478,5 +705,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         intermediateCa,
         existingRoot,
         certManager,
+        meshPolicy,
+        alerts,
     };
 }

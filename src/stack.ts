@@ -1,6 +1,9 @@
 /** Composes the components for a validated stack model. Holds no logic of its own beyond wiring. */
 import * as k8s from "@pulumi/kubernetes";
+import { CertificateAlerts } from "../components/certificateAlerts";
 import { IstioControlPlane } from "../components/istioControlPlane";
+import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
+import { alertThresholds } from "./certificateAlerts";
 import { StackModel, parseStackConfig } from "./config";
 import { readRawConfig } from "./pulumiConfig";
 import { STRATEGIES, TrustOutputs } from "./strategies";
@@ -19,7 +22,7 @@ export function deployStack(model: StackModel): StackOutputs {
     const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } });
     const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace });
 
-    new IstioControlPlane("istio", {
+    const controlPlane = new IstioControlPlane("istio", {
         version: model.istio.version,
         namespace: istioNamespace.metadata.name,
         trustDomain: model.trustDomain,
@@ -27,6 +30,31 @@ export function deployStack(model: StackModel): StackOutputs {
         ca,
         istiodDependsOn,
     });
+
+    // Policies and rules are custom resources: they need the Istio CRDs, so they come after the control plane.
+    const { meshPolicy, alerts } = model;
+    if (meshPolicy.enabled) {
+        new MeshMtlsPolicy(
+            "mesh-policy",
+            {
+                rootNamespace: model.istio.namespace,
+                mtlsMode: meshPolicy.mtlsMode,
+                permissiveFallbacks: meshPolicy.permissiveFallbacks,
+                pinnedHosts: meshPolicy.pinnedHosts,
+                trustDomain: model.trustDomain,
+                trustBundle: trust.trustBundle,
+            },
+            { dependsOn: [controlPlane] },
+        );
+    }
+    if (alerts.enabled) {
+        const thresholds = alertThresholds(model.intermediateCa, model.rootCa, model.workloadCerts, alerts);
+        new CertificateAlerts(
+            "certificate-alerts",
+            { namespace: model.istio.namespace, thresholds, certManager: model.certManager !== undefined, labels: alerts.ruleLabels },
+            { dependsOn: [controlPlane] },
+        );
+    }
 
     return { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
 }

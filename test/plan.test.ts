@@ -6,6 +6,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { PROJECT_DIR, PlanError, findStackConfigFile, listStacks, loadStackConfig, planStack } from "../plan/engine";
 import { renderPlan } from "../plan/render";
+import { validateAnyCustomResource } from "./customResources";
 import { isIssuedBy, rejection } from "./helpers";
 
 const run = promisify(execFile);
@@ -36,6 +37,10 @@ describe("offline plan", () => {
             const tree = renderPlan(plan);
             assert.match(tree, new RegExp(`pulumi:pulumi:Stack istio-ca-${stack.replace(/\./g, "\\.")}`));
             assert.match(tree, /kubernetes:helm\.sh\/v3:Release istio-istiod/);
+            assert.match(tree, /kubernetes:security\.istio\.io\/v1:PeerAuthentication mesh-policy-mesh-default  istio-system\/default/, "mesh-wide mTLS policy");
+            assert.match(tree, /kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule certificate-alerts-rules/, "certificate alerts");
+            const customResources = plan.resources.filter((r) => /^kubernetes:[a-z.-]+\.(io|com)\/v1:/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh"));
+            for (const resource of customResources) assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name} matches its CRD`);
         });
     }
 

@@ -1,0 +1,50 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AlertRuleGroup, AlertThresholds, certificateAlertGroups } from "../src/certificateAlerts";
+
+/** The caller's `dependsOn` as a list, so that child resources wait for it too (mocks and older engines do not pass a component's dependencies on to its children). */
+function dependencyList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (dependsOn === undefined) return [];
+    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
+
+export interface CertificateAlertsArgs {
+    /** Namespace of the PrometheusRule. Default: "istio-system". */
+    namespace?: pulumi.Input<string>;
+    /** Alert thresholds in seconds (see `alertThresholds` in src/certificateAlerts.ts). */
+    thresholds: AlertThresholds;
+    /** Add the cert-manager Certificate rules; only useful where cert-manager issues mesh certificates. Default: false. */
+    certManager?: boolean;
+    /** Namespaces whose cert-manager Certificates the rules watch. Default: ["istio-system", "cert-manager"]. */
+    certManagerNamespaces?: string[];
+    /** Labels on the PrometheusRule (to match a Prometheus `ruleSelector`). Default: none beyond `app.kubernetes.io/managed-by`. */
+    labels?: Record<string, string>;
+}
+
+/** Certificate health alerts for istiod's CA (and cert-manager when used) as a prometheus-operator `PrometheusRule`. */
+export class CertificateAlerts extends pulumi.ComponentResource {
+    /** The PrometheusRule. */
+    readonly rule: k8s.apiextensions.CustomResource;
+    /** The rule groups it holds. */
+    readonly groups: AlertRuleGroup[];
+
+    constructor(name: string, args: CertificateAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-ca:alerts:CertificateAlerts", name, {}, opts);
+        this.groups = certificateAlertGroups({
+            thresholds: args.thresholds,
+            certManager: args.certManager ?? false,
+            certManagerNamespaces: args.certManagerNamespaces ?? ["istio-system", "cert-manager"],
+        });
+        this.rule = new k8s.apiextensions.CustomResource(
+            `${name}-rules`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "istio-ca-certificates", namespace: args.namespace ?? "istio-system", labels: { "app.kubernetes.io/managed-by": "istio-ca", ...(args.labels ?? {}) } },
+                spec: { groups: this.groups },
+            },
+            { parent: this, dependsOn: dependencyList(opts?.dependsOn) },
+        );
+        this.registerOutputs({ rule: this.rule });
+    }
+}
