@@ -324,7 +324,9 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
         await settings.waitForRPCs();
     } catch (err) {
         // Lets callers check that a refused config registered nothing.
-        if (err && typeof err === "object") (err as { registeredResources?: number }).registeredResources = monitor.recorded.length;
+        if (err && typeof err === "object") {
+            Object.assign(err, { registeredResources: monitor.recorded.length, registeredTypes: monitor.recorded.map((record) => record.type) });
+        }
         throw err;
     }
 
