@@ -85,8 +85,8 @@ describe("phase transitions", () => {
         assert.ok(!verdict.legal && /skips trust-both and sign-new/.test(verdict.reason) && /rotationPhase to trust-both/.test(verdict.fix), JSON.stringify(verdict));
         const back = classifyTransition(canonical("retire-old"), canonical("trust-both"));
         assert.ok(!back.legal && /goes back more than one phase/.test(back.reason));
-        const early = classifyTransition(canonical("sign-new"), canonical("steady", "old"));
-        assert.ok(!early.legal && /skips|back/.test(early.reason));
+        const early = classifyTransition(canonical("sign-new"), canonical("steady", "new"));
+        assert.ok(!early.legal && /skips retire-old/.test(early.reason) && /rotationPhase to retire-old/.test(early.fix), JSON.stringify(early));
     });
 
     it("refuses swapping the root in one step, pointing to trust-both", () => {
