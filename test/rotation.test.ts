@@ -380,6 +380,7 @@ describe("rotation config", () => {
     it("rejects a root count that does not fit the phase", () => {
         only({ caMode: "plugin", roots: '["r1"]', rotationPhase: "trust-both" }, "roots", /needs 2 .*\[r1, <new root>\]/);
         only({ caMode: "plugin", roots: '["r1","r2"]' }, "roots", /steady needs 1 .*\[r2\]/);
+        only({ caMode: "plugin", roots: "[]" }, "roots", /lists 0 root\(s\).*\[primary\]/);
         only({ caMode: "plugin", rotationPhase: "sign-new" }, "rotationPhase", /needs two roots.*\[primary, <new root name>\]/);
         only({ caMode: "plugin", rotationPhase: "later" }, "rotationPhase", /one of steady, trust-both, sign-new, retire-old/);
     });
