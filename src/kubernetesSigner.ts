@@ -20,11 +20,11 @@ export function clusterIssuerSignerName(issuerName: string): string {
     return `${CERT_MANAGER_CLUSTER_ISSUER_SIGNER_DOMAIN}/${issuerName}`;
 }
 
-export interface KubernetesRaSettings {
+export interface KubernetesRaSettings<Pem> {
     /** Signer name, `<domain>/<name>`, e.g. `clusterissuers.cert-manager.io/istio-ca`. */
     signerName: string;
-    /** PEM roots that workloads signed by this signer chain to (the mesh trust anchors). */
-    rootCertPems: string[];
+    /** PEM roots (plain or Pulumi inputs) that workloads signed by this signer chain to: the mesh trust anchors. */
+    rootCertPems: Pem[];
 }
 
 /**
@@ -36,7 +36,7 @@ export interface KubernetesRaSettings {
  * - `meshConfig.caCertificates=[{pem, certSigners:[<signer>]}]`: the roots istiod hands to workloads
  *   and uses to verify and complete the chains the signer returns. No `meshConfig.ca` (unused by istiod).
  */
-export function kubernetesRaIstiodValues(settings: KubernetesRaSettings): IstiodCaValues {
+export function kubernetesRaIstiodValues<Pem>(settings: KubernetesRaSettings<Pem>): IstiodCaValues {
     const { signerName, rootCertPems } = settings;
     if (!signerName.includes("/")) throw new Error(`signer name "${signerName}" must have the form <domain>/<name>`);
     if (rootCertPems.length === 0) throw new Error("the RA needs at least one trust anchor for its signer");
