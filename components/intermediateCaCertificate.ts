@@ -14,8 +14,13 @@ export interface IntermediateCaCertificateArgs {
     intermediate: IntermediateCaSettings;
     /** Private key rotation on renewal. Default: "Always" (each renewal gets a new key). */
     rotationPolicy?: KeyRotationPolicy;
-    /** Also create a namespaced CA `Issuer` of this name on the intermediate. Default: none. */
+    /** Also create a CA issuer of this name on the intermediate. Default: none. */
     issuerName?: string;
+    /**
+     * Kind of that issuer. A `ClusterIssuer` reads its Secret from cert-manager's cluster resource
+     * namespace, so `namespace` must be that namespace. Default: "Issuer" (namespaced).
+     */
+    issuerKind?: "Issuer" | "ClusterIssuer";
     /** Resources the Certificate must wait for (the issuer, the cert-manager release). */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -26,7 +31,7 @@ export interface IntermediateCaCertificateArgs {
  */
 export class IntermediateCaCertificate extends pulumi.ComponentResource {
     readonly certificate: k8s.apiextensions.CustomResource;
-    /** The namespaced CA Issuer, when `issuerName` is set. */
+    /** The CA Issuer or ClusterIssuer, when `issuerName` is set. */
     readonly issuer?: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: IntermediateCaCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -53,9 +58,11 @@ export class IntermediateCaCertificate extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.dependsOn },
         );
         if (args.issuerName) {
+            const kind = args.issuerKind ?? "Issuer";
+            const metadata = kind === "Issuer" ? { name: args.issuerName, namespace: args.namespace, annotations: WAIT_FOR_READY } : { name: args.issuerName, annotations: WAIT_FOR_READY };
             this.issuer = new k8s.apiextensions.CustomResource(
                 `${name}-issuer`,
-                { apiVersion: CERT_MANAGER_API_VERSION, kind: "Issuer", metadata: { name: args.issuerName, namespace: args.namespace, annotations: WAIT_FOR_READY }, spec: caIssuerSpec(args.secretName) },
+                { apiVersion: CERT_MANAGER_API_VERSION, kind, metadata, spec: caIssuerSpec(args.secretName) },
                 { parent: this, dependsOn: [this.certificate] },
             );
         }

@@ -22,7 +22,7 @@ export const CA_MODES = ["istiod", "plugin", "kubernetes", "cert-manager", "vaul
 export type CaMode = (typeof CA_MODES)[number];
 
 /** Modes whose issue has landed; the others fail with "not implemented yet". */
-export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin", "cert-manager"];
+export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin", "cert-manager", "kubernetes"];
 
 /** How the cert-manager strategy hands CA material to the mesh. */
 export const CERT_MANAGER_DELIVERIES = ["cacerts", "istio-csr"] as const;
@@ -63,11 +63,11 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "intermediateValidity", type: "string", default: "8760h", description: "Intermediate (istiod signing) CA lifetime. Go duration, whole hours." },
     { key: "intermediateRenewBefore", type: "string", default: "720h", description: "How long before expiry the intermediate is re-issued. Must be < `intermediateValidity`." },
     { key: "organization", type: "string", default: "istio-ca", description: "Subject O of generated CA certificates." },
-    { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin` and `cert-manager` modes). Set together with `existingRootKey`." },
+    { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin`, `cert-manager` and `kubernetes` modes). Set together with `existingRootKey`." },
     { key: "existingRootKey", type: "string", secret: true, description: "PEM private key of `existingRootCert`. Must be a secret: `pulumi config set --secret`." },
     { key: "certManagerDelivery", type: "string", default: "cacerts", description: `\`cert-manager\` mode: how CA material reaches the mesh: ${CERT_MANAGER_DELIVERIES.join(" \\| ")}. \`cacerts\`: istiod signs with a cert-manager-issued intermediate; \`istio-csr\`: istio-csr signs every workload certificate through cert-manager.` },
     { key: "certManagerRoot", type: "string", default: "generated", description: `\`cert-manager\` mode without an existing root: ${CERT_MANAGER_ROOTS.join(" \\| ")}. \`generated\`: root made with @pulumi/tls (known to the program, in its state as a secret); \`in-cluster\`: a self-signed ClusterIssuer makes the root and its key never leaves the cluster (cacerts delivery only).` },
-    { key: "certManagerVersion", type: "string", default: DEFAULT_CERT_MANAGER_VERSION, description: "`jetstack/cert-manager` chart version." },
+    { key: "certManagerVersion", type: "string", default: DEFAULT_CERT_MANAGER_VERSION, description: "`jetstack/cert-manager` chart version (`cert-manager` and `kubernetes` modes)." },
     { key: "certManagerServiceMonitor", type: "boolean", default: "false", description: "Create Prometheus Operator ServiceMonitors for cert-manager (and trust-manager). Needs the ServiceMonitor CRD." },
     { key: "certManagerKeyRotationPolicy", type: "string", default: "Always", description: `Private key \`rotationPolicy\` of cert-manager-issued intermediates: ${KEY_ROTATION_POLICIES.join(" \\| ")}.` },
     { key: "istioCsrVersion", type: "string", default: DEFAULT_ISTIO_CSR_VERSION, description: "`jetstack/cert-manager-istio-csr` chart version (`istio-csr` delivery)." },
@@ -438,7 +438,13 @@ function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSetting
 }
 
 /** Modes that can sign with an existing root from config. */
-const EXISTING_ROOT_MODES: readonly CaMode[] = ["plugin", "cert-manager"];
+const EXISTING_ROOT_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes"];
+
+/** Modes that install cert-manager and read its settings. */
+const CERT_MANAGER_MODES: readonly CaMode[] = ["cert-manager", "kubernetes"];
+
+/** cert-manager keys that only the `cert-manager` mode reads (the `kubernetes` mode has one fixed path). */
+const CERT_MANAGER_MODE_ONLY_KEYS = ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"];
 
 const CERT_MANAGER_KEYS = ["certManagerDelivery", "certManagerRoot", "certManagerVersion", "certManagerServiceMonitor", "certManagerKeyRotationPolicy", "istioCsrVersion", "trustManagerVersion"];
 const CHART_VERSION_RE = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -452,11 +458,23 @@ function readChartVersion(reader: ConfigReader, key: string, fallback: string): 
 }
 
 function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: boolean): CertManagerSettings | undefined {
-    if (caMode !== "cert-manager") {
+    if (!CERT_MANAGER_MODES.includes(caMode)) {
         for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode "cert-manager", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
+            reader.problem(key, `is only used by caMode "cert-manager" or "kubernetes", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
         }
         return undefined;
+    }
+    if (caMode === "kubernetes") {
+        for (const key of CERT_MANAGER_MODE_ONLY_KEYS.filter((k) => reader.has(k))) {
+            reader.problem(key, `is only used by caMode "cert-manager", not "kubernetes" (there cert-manager signs Kubernetes CSRs directly)`, `remove it (pulumi config rm ${fullKey(key)}).`);
+        }
+        if (reader.string("certManagerRoot") === "in-cluster") {
+            reader.problem(
+                "certManagerRoot",
+                "is in-cluster, but caMode kubernetes gives istiod the root as its trust anchor (meshConfig.caCertificates), so the program must know the root's PEM",
+                `use ${fullKey("certManagerRoot")} generated (the default) or an existing root (${fullKey("existingRootCert")}/${fullKey("existingRootKey")}).`,
+            );
+        }
     }
     const settings: CertManagerSettings = {
         version: readChartVersion(reader, "certManagerVersion", DEFAULT_CERT_MANAGER_VERSION),
@@ -479,7 +497,7 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
         );
     }
     for (const key of ["istioCsrVersion", "trustManagerVersion"].filter((k) => reader.has(k))) {
-        if (settings.delivery !== "istio-csr") {
+        if (caMode === "cert-manager" && settings.delivery !== "istio-csr") {
             reader.problem(key, `is only used by the istio-csr delivery, not "${settings.delivery}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("certManagerDelivery")} to istio-csr.`);
         }
     }

@@ -11,7 +11,7 @@ import { CaCertSettings, CertManagerSettings, StackModel } from "../config";
 import { formatDuration, toHoursCeil } from "../duration";
 import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
 import { DEFAULT_ROOT_NAME } from "./plugin";
-import { CaStrategy, CaStrategyResult } from "./types";
+import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root. */
 export const ROOT_ISSUER_NAME = "istio-ca-root";
@@ -23,7 +23,7 @@ export const CACERTS_SECRET_NAME = "cacerts";
 export const ISTIO_CSR_INTERMEDIATE_SECRET_NAME = "istio-ca-intermediate";
 
 /** A root the program knows: its PEM and key (a Pulumi secret). */
-interface KnownRoot {
+export interface KnownRoot {
     certPem: pulumi.Output<string>;
     keyPem: pulumi.Output<string>;
 }
@@ -48,7 +48,7 @@ function generateRoot(name: string, settings: CaCertSettings): KnownRoot {
 }
 
 /** The root ClusterIssuer and, where the program knows it, the root. */
-function rootIssuer(model: StackModel, certManager: CertManager, settings: CertManagerSettings): { issuerName: string; issuer: pulumi.Resource; root?: KnownRoot } {
+export function rootIssuer(model: StackModel, certManager: CertManager, settings: CertManagerSettings): { issuerName: string; issuer: pulumi.Resource; root?: KnownRoot } {
     if (!model.existingRoot && settings.root === "in-cluster") {
         const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...model.rootCa, commonName: `${model.rootCa.commonName} ${DEFAULT_ROOT_NAME}` } });
         return { issuerName: issuer.issuerName, issuer: issuer.issuer };
@@ -58,6 +58,16 @@ function rootIssuer(model: StackModel, certManager: CertManager, settings: CertM
         : generateRoot(`cert-manager-root-${DEFAULT_ROOT_NAME}`, model.rootCa);
     const issuer = new CaClusterIssuer(ROOT_ISSUER_NAME, { certManager, certPem: root.certPem, keyPem: root.keyPem });
     return { issuerName: issuer.issuerName, issuer: issuer.issuer, root };
+}
+
+/** Trust outputs for a single root: real fingerprints when the program knows the root, empty otherwise. */
+export function trustOf(root: KnownRoot | undefined): TrustOutputs {
+    if (!root) return { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null };
+    return {
+        trustedRootFingerprints: root.certPem.apply((pem) => [sha256Fingerprint(pem)]),
+        signingRootFingerprint: root.certPem.apply(sha256Fingerprint),
+        trustBundle: root.certPem.apply((pem) => composeTrustBundle([pem])),
+    };
 }
 
 /**
@@ -70,13 +80,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor });
     const { issuerName, issuer, root } = rootIssuer(model, certManager, settings);
-    const trust = root
-        ? {
-              trustedRootFingerprints: root.certPem.apply((pem) => [sha256Fingerprint(pem)]),
-              signingRootFingerprint: root.certPem.apply(sha256Fingerprint),
-              trustBundle: root.certPem.apply((pem) => composeTrustBundle([pem])),
-          }
-        : { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null };
+    const trust = trustOf(root);
 
     if (settings.delivery === "cacerts") {
         const cacerts = new IntermediateCaCertificate("istiod-cacerts", {

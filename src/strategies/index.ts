@@ -1,6 +1,7 @@
 import { CaMode } from "../config";
 import { certManagerCa } from "./certManager";
 import { istiodSelfSigned } from "./istiod";
+import { kubernetesCsr } from "./kubernetes";
 import { pluginCa } from "./plugin";
 import { CaStrategy } from "./types";
 
@@ -11,4 +12,5 @@ export const STRATEGIES: Partial<Record<CaMode, CaStrategy>> = {
     istiod: istiodSelfSigned,
     plugin: pluginCa,
     "cert-manager": certManagerCa,
+    kubernetes: kubernetesCsr,
 };

@@ -1,0 +1,48 @@
+/**
+ * istiod as a registration authority (RA) for the Kubernetes CertificateSigningRequest API.
+ * istiod authenticates each workload, creates a Kubernetes CSR for the signer, approves it and
+ * returns the signed chain; the signer (here cert-manager acting for a ClusterIssuer) signs it.
+ * The signer name must agree in three places: istiod's env, its RBAC (`global.certSigners`) and
+ * the trust anchors of `meshConfig.caCertificates`.
+ */
+import { IstiodCaValues } from "./istioValues";
+
+/** cert-manager's signer names for ClusterIssuers: `clusterissuers.cert-manager.io/<issuer>`. */
+export const CERT_MANAGER_CLUSTER_ISSUER_SIGNER_DOMAIN = "clusterissuers.cert-manager.io";
+
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The Kubernetes signer name cert-manager serves for a ClusterIssuer. */
+export function clusterIssuerSignerName(issuerName: string): string {
+    if (!DNS_1123_SUBDOMAIN.test(issuerName) || issuerName.length > 253) {
+        throw new Error(`"${issuerName}" is not a valid ClusterIssuer name (DNS-1123 subdomain)`);
+    }
+    return `${CERT_MANAGER_CLUSTER_ISSUER_SIGNER_DOMAIN}/${issuerName}`;
+}
+
+export interface KubernetesRaSettings<Pem> {
+    /** Signer name, `<domain>/<name>`, e.g. `clusterissuers.cert-manager.io/istio-ca`. */
+    signerName: string;
+    /** PEM roots (plain or Pulumi inputs) that workloads signed by this signer chain to: the mesh trust anchors. */
+    rootCertPems: Pem[];
+}
+
+/**
+ * istiod chart values for RA mode, with the names istiod 1.30 reads:
+ * - `env.EXTERNAL_CA=ISTIOD_RA_KUBERNETES_API` and `env.K8S_SIGNER=<signer>` (istiod's own variables);
+ * - `global.pilotCertProvider=k8s.io/<signer>`, so istiod's own serving certificate comes from the
+ *   same signer (the bare value `kubernetes` is refused by current istiod);
+ * - `global.certSigners=[<signer>]`, which adds the `approve` verb on that signer to istiod's ClusterRole;
+ * - `meshConfig.caCertificates=[{pem, certSigners:[<signer>]}]`: the roots istiod hands to workloads
+ *   and uses to verify and complete the chains the signer returns. No `meshConfig.ca` (unused by istiod).
+ */
+export function kubernetesRaIstiodValues<Pem>(settings: KubernetesRaSettings<Pem>): IstiodCaValues {
+    const { signerName, rootCertPems } = settings;
+    if (!signerName.includes("/")) throw new Error(`signer name "${signerName}" must have the form <domain>/<name>`);
+    if (rootCertPems.length === 0) throw new Error("the RA needs at least one trust anchor for its signer");
+    return {
+        env: { EXTERNAL_CA: "ISTIOD_RA_KUBERNETES_API", K8S_SIGNER: signerName },
+        global: { pilotCertProvider: `k8s.io/${signerName}`, certSigners: [signerName] },
+        meshConfig: { caCertificates: rootCertPems.map((pem) => ({ pem, certSigners: [signerName] })) },
+    };
+}
