@@ -7,8 +7,10 @@
  * config creates nothing.
  */
 import { formatDuration, parseDuration } from "./duration";
-import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair } from "./pki";
+import { X509Certificate } from "crypto";
+import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair, splitPemCertificates } from "./pki";
 import { SecretString } from "./secret";
+import { VaultDelivery } from "./vault";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
@@ -48,6 +50,19 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "organization", type: "string", default: "istio-ca", description: "Subject O of generated CA certificates." },
     { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin` mode). Set together with `existingRootKey`." },
     { key: "existingRootKey", type: "string", secret: true, description: "PEM private key of `existingRootCert`. Must be a secret: `pulumi config set --secret`." },
+    { key: "vaultAddress", type: "string", description: "`vault` mode (required): Vault's address as Pulumi and cert-manager reach it, `https://host[:port]`." },
+    { key: "vaultNamespace", type: "string", description: "`vault` mode: Vault Enterprise namespace, e.g. `platform/mesh`. Default: none (root namespace)." },
+    { key: "vaultToken", type: "string", secret: true, description: "`vault` mode: token that configures PKI and auth; else `VAULT_TOKEN` from the environment. Must be a secret. Not needed by the offline plan." },
+    { key: "vaultCaBundle", type: "string", description: "`vault` mode: PEM CA bundle of Vault's TLS certificate, for cert-manager's issuer. Default: cert-manager's system roots." },
+    { key: "vaultRootMountPath", type: "string", default: "pki-istio-root", description: "`vault` mode: path of the root PKI mount." },
+    { key: "vaultIntermediateMountPath", type: "string", default: "pki-istio", description: "`vault` mode: path of the intermediate PKI mount that signs for the mesh." },
+    { key: "vaultIntermediateKeyAlgorithm", type: "string", default: "ECDSA-P256", description: `\`vault\` mode: key of the Vault intermediate: ${KEY_ALGORITHMS.join(" \\| ")}.` },
+    { key: "vaultIntermediateValidity", type: "string", default: "43800h", description: "`vault` mode: Vault intermediate lifetime. Must be <= `rootValidity` and longer than what it signs. Go duration, whole hours." },
+    { key: "vaultKubernetesAuthPath", type: "string", default: "kubernetes-istio", description: "`vault` mode: path of the `kubernetes` auth mount the signer logs in through." },
+    { key: "vaultKubernetesHost", type: "string", description: "`vault` mode (required): URL of this cluster's API server as Vault reaches it, for TokenReviews." },
+    { key: "vaultKubernetesCaCert", type: "string", description: "`vault` mode: PEM CA of the API server's certificate. Default: Vault's system roots." },
+    { key: "vaultTokenReviewer", type: "string", default: "client", description: "`vault` mode: who reviews login tokens: `client` (the login token itself; the signer's ServiceAccount gets `system:auth-delegator`) \\| `vault` (Vault's own in-cluster ServiceAccount)." },
+    { key: "vaultTokenTtl", type: "string", default: "10m", description: "`vault` mode: lifetime of the Vault token a signer login gets (1m to 1h). Go duration." },
 ];
 
 const KNOWN_KEYS = new Set(CONFIG_KEYS.map((spec) => spec.key));
@@ -90,6 +105,8 @@ export interface StackModel {
     rootCa: CaCertSettings;
     intermediateCa: IntermediateCaSettings;
     existingRoot?: ExistingRoot;
+    /** Set when caMode is `vault`. */
+    vault?: VaultSettings;
 }
 
 /** Raw config as Pulumi hands it over: values are strings (structured values JSON-encoded). */
@@ -98,6 +115,10 @@ export interface RawConfig {
     values: Record<string, string>;
     /** Keys (without prefix) whose value is a Pulumi secret. */
     secretKeys: ReadonlySet<string>;
+    /** True in a real `pulumi preview`/`up` (an engine is attached), false in the offline plan and tests. */
+    deploying?: boolean;
+    /** `VAULT_TOKEN` from the program's environment, if set. */
+    environmentVaultToken?: string;
 }
 
 export interface ConfigProblem {
@@ -191,15 +212,15 @@ export class ConfigReader {
     }
 
     /** A secret string; a plain (unencrypted) value is a problem. */
-    secret(key: string): SecretString | undefined {
+    secret(key: string, what = { holds: "holds private key material", value: '"$(cat key.pem)"' }): SecretString | undefined {
         const value = this.raw.values[key];
         if (value === undefined) return undefined;
         if (!this.isSecret(key)) {
             this.problems.push({
                 key: fullKey(key),
                 value: "(plain text, not shown)",
-                message: "holds private key material but is not a Pulumi secret, so it would sit unencrypted in the stack file",
-                fix: `run: pulumi config set --secret ${fullKey(key)} -- "$(cat key.pem)"`,
+                message: `${what.holds} but is not a Pulumi secret, so it would sit unencrypted in the stack file`,
+                fix: `run: pulumi config set --secret ${fullKey(key)} -- ${what.value}`,
             });
         }
         return new SecretString(value);
@@ -367,6 +388,157 @@ function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | 
     return { certPem, keyPem };
 }
 
+/** Settings of the `vault` CA mode. */
+export interface VaultSettings {
+    /** Vault address, e.g. "https://vault.example.com:8200". */
+    address: string;
+    /** Vault Enterprise namespace, or undefined for the root namespace. */
+    namespace?: string;
+    /** Token for the Vault provider, from secret config or `VAULT_TOKEN`; undefined in the offline plan. */
+    token?: SecretString;
+    /** PEM CA bundle of Vault's TLS certificate, for cert-manager. */
+    caBundlePem?: string;
+    rootMountPath: string;
+    intermediateMountPath: string;
+    /** The Vault intermediate: key and lifetime (milliseconds). */
+    intermediate: { keyAlgorithm: KeyAlgorithm; validityMs: number };
+    kubernetesAuth: {
+        path: string;
+        host: string;
+        caCertPem?: string;
+        /** `client`: the login token reviews itself; `vault`: Vault's own ServiceAccount reviews. */
+        tokenReviewer: VaultTokenReviewer;
+        /** Vault token lifetime of a signer login, milliseconds. */
+        tokenTtlMs: number;
+    };
+    delivery: VaultDelivery;
+}
+
+export const VAULT_TOKEN_REVIEWERS = ["client", "vault"] as const;
+export type VaultTokenReviewer = (typeof VAULT_TOKEN_REVIEWERS)[number];
+
+const VAULT_KEYS = CONFIG_KEYS.map((spec) => spec.key).filter((key) => key.startsWith("vault"));
+const VAULT_PATH_RE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+/** Mount paths Vault reserves for itself. */
+const VAULT_RESERVED_MOUNTS = ["sys", "auth", "identity", "cubbyhole"];
+const MIN_VAULT_TOKEN_TTL_MS = 60 * 1000;
+const MAX_VAULT_TOKEN_TTL_MS = 3600 * 1000;
+
+/** An `https://host[:port]` URL with nothing after the authority, or undefined with a problem. */
+function readHttpsUrl(reader: ConfigReader, key: string, example: string): string | undefined {
+    const text = reader.string(key);
+    if (text === undefined) {
+        reader.problem(key, `is required by caMode "vault"`, `set it: pulumi config set ${fullKey(key)} ${example}`);
+        return undefined;
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(text);
+    } catch {
+        url = undefined;
+    }
+    if (!url || url.protocol !== "https:" || !url.hostname || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username) {
+        reader.problem(key, "is not an https URL of the form https://host[:port] (tokens and certificates must not cross the network in clear text)", `set ${fullKey(key)} to a URL such as ${example}.`);
+        return undefined;
+    }
+    return text.replace(/\/+$/, "");
+}
+
+function readPemBundle(reader: ConfigReader, key: string): string | undefined {
+    const text = reader.string(key);
+    if (text === undefined) return undefined;
+    const pems = splitPemCertificates(text);
+    const bad = pems.length === 0 ? "it holds no PEM certificate" : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
+    if (bad) reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
+    return text;
+}
+
+function checkCertificatePem(pem: string): string | undefined {
+    try {
+        new X509Certificate(pem);
+        return undefined;
+    } catch (err) {
+        return (err as Error).message;
+    }
+}
+
+function readMountPath(reader: ConfigReader, key: string, fallback: string): string {
+    const path = reader.stringOr(key, fallback);
+    if (!VAULT_PATH_RE.test(path)) {
+        reader.problem(key, "is not a Vault mount path (letters, digits, '-' and '_' in '/'-separated segments, no leading or trailing '/')", `set ${fullKey(key)} to a path such as "${fallback}".`);
+    } else if (VAULT_RESERVED_MOUNTS.includes(path.split("/")[0])) {
+        reader.problem(key, `starts with "${path.split("/")[0]}/", which Vault reserves`, `set ${fullKey(key)} to a path such as "${fallback}".`);
+    }
+    return path;
+}
+
+function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa: CaCertSettings, intermediateCa: IntermediateCaSettings, workloadCerts: WorkloadCertSettings, delivery: VaultDelivery): VaultSettings | undefined {
+    if (caMode !== "vault") {
+        for (const key of VAULT_KEYS.filter((k) => reader.has(k))) {
+            reader.problem(key, `is only used by caMode "vault", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`);
+        }
+        return undefined;
+    }
+    const address = readHttpsUrl(reader, "vaultAddress", "https://vault.example.com:8200");
+    const namespace = reader.string("vaultNamespace");
+    if (namespace !== undefined && !VAULT_PATH_RE.test(namespace)) {
+        reader.problem("vaultNamespace", "is not a Vault namespace path ('/'-separated names, no leading or trailing '/')", `set ${fullKey("vaultNamespace")} to a namespace such as "platform/mesh", or remove it for the root namespace.`);
+    }
+    const configToken = reader.secret("vaultToken", { holds: "holds a Vault token", value: '"$VAULT_TOKEN"' });
+    const environmentToken = raw.environmentVaultToken ? new SecretString(raw.environmentVaultToken) : undefined;
+    const token = configToken ?? environmentToken;
+    if (token === undefined && raw.deploying) {
+        reader.problem(
+            "vaultToken",
+            "is unset and VAULT_TOKEN is not in the environment, but the Vault provider needs a token with rights to configure PKI mounts, policies and auth",
+            `export VAULT_TOKEN (e.g. after "vault login"), or run: pulumi config set --secret ${fullKey("vaultToken")} -- "$VAULT_TOKEN". The offline plan needs neither.`,
+        );
+    }
+    const rootMountPath = readMountPath(reader, "vaultRootMountPath", "pki-istio-root");
+    const intermediateMountPath = readMountPath(reader, "vaultIntermediateMountPath", "pki-istio");
+    if (rootMountPath === intermediateMountPath) {
+        reader.problem("vaultIntermediateMountPath", `is the same mount as ${fullKey("vaultRootMountPath")}; the root and the intermediate need a mount each`, `set ${fullKey("vaultIntermediateMountPath")} to another path, e.g. "pki-istio".`);
+    }
+    const intermediate = {
+        keyAlgorithm: reader.oneOf("vaultIntermediateKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P256"),
+        validityMs: reader.duration("vaultIntermediateValidity", "43800h", { wholeHours: true }),
+    };
+    if (intermediate.validityMs > rootCa.validityMs) {
+        reader.problem("vaultIntermediateValidity", `the Vault intermediate would outlive its root (${formatDuration(rootCa.validityMs)})`, `set ${fullKey("vaultIntermediateValidity")} to at most ${fullKey("rootValidity")} (${formatDuration(rootCa.validityMs)}).`);
+    }
+    const signed = delivery === "cacerts" ? { key: "intermediateValidity", ms: intermediateCa.validityMs, what: "istiod's CA certificate" } : { key: "maxWorkloadCertTtl", ms: workloadCerts.maxTtlMs, what: "the longest workload certificate" };
+    if (intermediate.validityMs <= signed.ms) {
+        reader.problem(
+            "vaultIntermediateValidity",
+            `${formatDuration(intermediate.validityMs)} is not longer than ${signed.what} (${fullKey(signed.key)} = ${formatDuration(signed.ms)}); Vault refuses to sign a certificate that outlives its issuer`,
+            `raise ${fullKey("vaultIntermediateValidity")} well above ${formatDuration(signed.ms)} (e.g. "43800h"), or lower ${fullKey(signed.key)}.`,
+        );
+    }
+    const authPath = readMountPath(reader, "vaultKubernetesAuthPath", "kubernetes-istio");
+    const host = readHttpsUrl(reader, "vaultKubernetesHost", "https://kubernetes.example.com:6443");
+    const tokenTtlMs = reader.duration("vaultTokenTtl", "10m");
+    if (tokenTtlMs < MIN_VAULT_TOKEN_TTL_MS || tokenTtlMs > MAX_VAULT_TOKEN_TTL_MS) {
+        reader.problem("vaultTokenTtl", `must be between 1m and 1h: the signer logs in for each signing, so its token should expire soon after`, `set ${fullKey("vaultTokenTtl")} to a value such as "10m".`);
+    }
+    return {
+        address: address ?? "",
+        namespace,
+        token,
+        caBundlePem: readPemBundle(reader, "vaultCaBundle"),
+        rootMountPath,
+        intermediateMountPath,
+        intermediate,
+        kubernetesAuth: {
+            path: authPath,
+            host: host ?? "",
+            caCertPem: readPemBundle(reader, "vaultKubernetesCaCert"),
+            tokenReviewer: reader.oneOf("vaultTokenReviewer", VAULT_TOKEN_REVIEWERS, "client"),
+            tokenTtlMs,
+        },
+        delivery,
+    };
+}
+
 /** Turns raw stack config into the validated model, or throws a ConfigError listing every problem. */
 export function parseStackConfig(raw: RawConfig): StackModel {
     const reader = new ConfigReader(raw);
@@ -377,6 +549,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const workloadCerts = readWorkloadCerts(reader);
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
     const existingRoot = readExistingRoot(reader, caMode);
+    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, "cacerts");
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
@@ -386,5 +559,6 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         rootCa,
         intermediateCa,
         existingRoot,
+        vault,
     };
 }
