@@ -25,6 +25,14 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`validity=${inputs.validityPeriodHours}h`, `notAfter=${outputs.validityEndTime}`);
     } else if (metadata) {
         settings.push(`${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`);
+        const spec = inputs.spec as Record<string, any> | undefined;
+        if (inputs.kind === "Certificate" && spec) {
+            settings.push(`ca=${!!spec.isCA}`, `duration=${spec.duration}`);
+            if (spec.renewBefore) settings.push(`renewBefore=${spec.renewBefore}`);
+            settings.push(`issuer=${spec.issuerRef?.kind}/${spec.issuerRef?.name}`);
+        } else if ((inputs.kind === "ClusterIssuer" || inputs.kind === "Issuer") && spec) {
+            settings.push(`type=${Object.keys(spec).join(",")}`);
+        }
         const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
         if (data && typeof data === "object") settings.push(`keys=[${Object.keys(data).join(", ")}]`);
     }

@@ -6,6 +6,8 @@
  * value and a fix. Parsing happens before any resource is registered, so an invalid
  * config creates nothing.
  */
+import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, DEFAULT_ISTIO_CSR_VERSION, DEFAULT_TRUST_MANAGER_VERSION } from "./certManagerValues";
+import { KEY_ROTATION_POLICIES, KeyRotationPolicy } from "./certManagerResources";
 import { formatDuration, parseDuration } from "./duration";
 import { X509Certificate } from "crypto";
 import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair, splitPemCertificates } from "./pki";
@@ -18,7 +20,15 @@ export const CA_MODES = ["istiod", "plugin", "kubernetes", "cert-manager", "vaul
 export type CaMode = (typeof CA_MODES)[number];
 
 /** Modes whose issue has landed; the others fail with "not implemented yet". */
-export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin"];
+export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin", "cert-manager"];
+
+/** How the cert-manager strategy hands CA material to the mesh. */
+export const CERT_MANAGER_DELIVERIES = ["cacerts", "istio-csr"] as const;
+export type CertManagerDelivery = (typeof CERT_MANAGER_DELIVERIES)[number];
+
+/** Where the cert-manager strategy's root comes from when no existing root is configured. */
+export const CERT_MANAGER_ROOTS = ["generated", "in-cluster"] as const;
+export type CertManagerRootSource = (typeof CERT_MANAGER_ROOTS)[number];
 
 /** Value types, as Pulumi's project `config:` block names them where it has one. */
 export type ConfigValueType = "string" | "integer" | "boolean" | "number" | "array" | "object";
@@ -48,8 +58,15 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "intermediateValidity", type: "string", default: "8760h", description: "Intermediate (istiod signing) CA lifetime. Go duration, whole hours." },
     { key: "intermediateRenewBefore", type: "string", default: "720h", description: "How long before expiry the intermediate is re-issued. Must be < `intermediateValidity`." },
     { key: "organization", type: "string", default: "istio-ca", description: "Subject O of generated CA certificates." },
-    { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin` mode). Set together with `existingRootKey`." },
+    { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin` and `cert-manager` modes). Set together with `existingRootKey`." },
     { key: "existingRootKey", type: "string", secret: true, description: "PEM private key of `existingRootCert`. Must be a secret: `pulumi config set --secret`." },
+    { key: "certManagerDelivery", type: "string", default: "cacerts", description: `\`cert-manager\` mode: how CA material reaches the mesh: ${CERT_MANAGER_DELIVERIES.join(" \\| ")}. \`cacerts\`: istiod signs with a cert-manager-issued intermediate; \`istio-csr\`: istio-csr signs every workload certificate through cert-manager.` },
+    { key: "certManagerRoot", type: "string", default: "generated", description: `\`cert-manager\` mode without an existing root: ${CERT_MANAGER_ROOTS.join(" \\| ")}. \`generated\`: root made with @pulumi/tls (known to the program, in its state as a secret); \`in-cluster\`: a self-signed ClusterIssuer makes the root and its key never leaves the cluster (cacerts delivery only).` },
+    { key: "certManagerVersion", type: "string", default: DEFAULT_CERT_MANAGER_VERSION, description: "`jetstack/cert-manager` chart version." },
+    { key: "certManagerServiceMonitor", type: "boolean", default: "false", description: "Create Prometheus Operator ServiceMonitors for cert-manager (and trust-manager). Needs the ServiceMonitor CRD." },
+    { key: "certManagerKeyRotationPolicy", type: "string", default: "Always", description: `Private key \`rotationPolicy\` of cert-manager-issued intermediates: ${KEY_ROTATION_POLICIES.join(" \\| ")}.` },
+    { key: "istioCsrVersion", type: "string", default: DEFAULT_ISTIO_CSR_VERSION, description: "`jetstack/cert-manager-istio-csr` chart version (`istio-csr` delivery)." },
+    { key: "trustManagerVersion", type: "string", default: DEFAULT_TRUST_MANAGER_VERSION, description: "`jetstack/trust-manager` chart version (`istio-csr` delivery)." },
     { key: "vaultAddress", type: "string", description: "`vault` mode (required): Vault's address as Pulumi and cert-manager reach it, `https://host[:port]`." },
     { key: "vaultNamespace", type: "string", description: "`vault` mode: Vault Enterprise namespace, e.g. `platform/mesh`. Default: none (root namespace)." },
     { key: "vaultToken", type: "string", secret: true, description: "`vault` mode: token that configures PKI and auth; else `VAULT_TOKEN` from the environment. Must be a secret. Not needed by the offline plan." },
@@ -96,6 +113,20 @@ export interface WorkloadCertSettings {
     gracePeriodRatio: number;
 }
 
+/** Settings of the `cert-manager` CA mode. */
+export interface CertManagerSettings {
+    version: string;
+    /** cert-manager's namespace; also its cluster resource namespace and trust-manager's trust namespace. */
+    namespace: string;
+    delivery: CertManagerDelivery;
+    /** Root source when no existing root is configured. */
+    root: CertManagerRootSource;
+    serviceMonitor: boolean;
+    keyRotationPolicy: KeyRotationPolicy;
+    istioCsrVersion: string;
+    trustManagerVersion: string;
+}
+
 /** The validated stack model. */
 export interface StackModel {
     caMode: CaMode;
@@ -105,6 +136,8 @@ export interface StackModel {
     rootCa: CaCertSettings;
     intermediateCa: IntermediateCaSettings;
     existingRoot?: ExistingRoot;
+    /** Set when caMode is `cert-manager`. */
+    certManager?: CertManagerSettings;
     /** Set when caMode is `vault`. */
     vault?: VaultSettings;
 }
@@ -364,6 +397,63 @@ function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSetting
     return { rootCa, intermediateCa };
 }
 
+/** Modes that can sign with an existing root from config. */
+const EXISTING_ROOT_MODES: readonly CaMode[] = ["plugin", "cert-manager"];
+
+const CERT_MANAGER_KEYS = ["certManagerDelivery", "certManagerRoot", "certManagerVersion", "certManagerServiceMonitor", "certManagerKeyRotationPolicy", "istioCsrVersion", "trustManagerVersion"];
+const CHART_VERSION_RE = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+function readChartVersion(reader: ConfigReader, key: string, fallback: string): string {
+    const version = reader.stringOr(key, fallback);
+    if (!CHART_VERSION_RE.test(version)) {
+        reader.problem(key, "is not a jetstack chart version of the form v<major>.<minor>.<patch>", `set ${fullKey(key)} to a chart version such as "${fallback}" (with the leading "v").`);
+    }
+    return version;
+}
+
+function readBoolean(reader: ConfigReader, key: string, fallback: boolean): boolean {
+    const text = reader.string(key);
+    if (text === undefined) return fallback;
+    if (text === "true" || text === "false") return text === "true";
+    reader.problem(key, "is not a boolean", `set ${fullKey(key)} to true or false.`);
+    return fallback;
+}
+
+function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: boolean): CertManagerSettings | undefined {
+    if (caMode !== "cert-manager") {
+        for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
+            reader.problem(key, `is only used by caMode "cert-manager", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
+        }
+        return undefined;
+    }
+    const settings: CertManagerSettings = {
+        version: readChartVersion(reader, "certManagerVersion", DEFAULT_CERT_MANAGER_VERSION),
+        namespace: DEFAULT_CERT_MANAGER_NAMESPACE,
+        delivery: reader.oneOf("certManagerDelivery", CERT_MANAGER_DELIVERIES, "cacerts"),
+        root: reader.oneOf("certManagerRoot", CERT_MANAGER_ROOTS, "generated"),
+        serviceMonitor: readBoolean(reader, "certManagerServiceMonitor", false),
+        keyRotationPolicy: reader.oneOf("certManagerKeyRotationPolicy", KEY_ROTATION_POLICIES, "Always"),
+        istioCsrVersion: readChartVersion(reader, "istioCsrVersion", DEFAULT_ISTIO_CSR_VERSION),
+        trustManagerVersion: readChartVersion(reader, "trustManagerVersion", DEFAULT_TRUST_MANAGER_VERSION),
+    };
+    if (settings.root === "in-cluster" && hasExistingRoot) {
+        reader.problem("certManagerRoot", "is in-cluster, but an existing root is configured too; only one root can sign", `remove ${fullKey("certManagerRoot")} to sign with the existing root, or remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}.`);
+    }
+    if (settings.root === "in-cluster" && settings.delivery === "istio-csr") {
+        reader.problem(
+            "certManagerRoot",
+            "is in-cluster, but the istio-csr delivery needs a trust bundle of roots the program knows; an in-cluster root's PEM never reaches the program",
+            `use ${fullKey("certManagerRoot")} generated (or an existing root), or set ${fullKey("certManagerDelivery")} to cacerts.`,
+        );
+    }
+    for (const key of ["istioCsrVersion", "trustManagerVersion"].filter((k) => reader.has(k))) {
+        if (settings.delivery !== "istio-csr") {
+            reader.problem(key, `is only used by the istio-csr delivery, not "${settings.delivery}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("certManagerDelivery")} to istio-csr.`);
+        }
+    }
+    return settings;
+}
+
 function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | undefined {
     const certPem = reader.string("existingRootCert");
     const keyPem = reader.secret("existingRootKey");
@@ -373,8 +463,8 @@ function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | 
         reader.problem(missing, "is unset, but an existing root needs both its certificate and its key", `set both ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")} (the key with --secret), or neither to generate a root.`);
         return undefined;
     }
-    if (caMode !== "plugin") {
-        reader.problem("existingRootCert", `an existing root is only used by caMode "plugin", not "${caMode}"`, `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`);
+    if (!EXISTING_ROOT_MODES.includes(caMode)) {
+        reader.problem("existingRootCert", `an existing root is only used by caMode ${EXISTING_ROOT_MODES.map((m) => `"${m}"`).join(" or ")}, not "${caMode}"`, `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`);
     }
     const why = checkCaKeyPair(certPem, keyPem.reveal());
     if (why !== undefined) {
@@ -549,6 +639,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const workloadCerts = readWorkloadCerts(reader);
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
     const existingRoot = readExistingRoot(reader, caMode);
+    const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
     const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, "cacerts");
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
@@ -559,6 +650,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         rootCa,
         intermediateCa,
         existingRoot,
+        certManager,
         vault,
     };
 }

@@ -86,7 +86,7 @@ describe("stack config model", () => {
         assert.match(problem.fix, /istiod, plugin, kubernetes, cert-manager, vault/);
     });
 
-    for (const mode of ["kubernetes", "cert-manager", "vault"]) {
+    for (const mode of ["kubernetes", "vault"]) {
         it(`says mode ${mode} is not implemented yet`, () => {
             const problem = onlyProblem({ caMode: mode }, "caMode");
             assert.match(problem.message, /not implemented yet/);
@@ -237,6 +237,74 @@ describe("existing root from secret config", () => {
     it("is refused outside plugin mode", () => {
         const problem = onlyProblem({ caMode: "istiod", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
         assert.match(problem.message, /only used by caMode "plugin"/);
+    });
+});
+
+describe("cert-manager mode config", () => {
+    it("is implemented, with documented defaults", () => {
+        const model = parseStackConfig(raw({ caMode: "cert-manager" }));
+        assert.deepEqual(model.certManager, {
+            version: "v1.21.1",
+            namespace: "cert-manager",
+            delivery: "cacerts",
+            root: "generated",
+            serviceMonitor: false,
+            keyRotationPolicy: "Always",
+            istioCsrVersion: "v0.17.0",
+            trustManagerVersion: "v0.24.0",
+        });
+        assert.equal(parseStackConfig(raw({ caMode: "plugin" })).certManager, undefined);
+    });
+
+    it("reads every cert-manager setting", () => {
+        const model = parseStackConfig(
+            raw({ caMode: "cert-manager", certManagerDelivery: "istio-csr", certManagerVersion: "v1.20.0", certManagerServiceMonitor: "true", certManagerKeyRotationPolicy: "Never", istioCsrVersion: "v0.16.1", trustManagerVersion: "v0.23.0" }),
+        );
+        assert.equal(model.certManager?.delivery, "istio-csr");
+        assert.equal(model.certManager?.version, "v1.20.0");
+        assert.equal(model.certManager?.serviceMonitor, true);
+        assert.equal(model.certManager?.keyRotationPolicy, "Never");
+        assert.equal(model.certManager?.istioCsrVersion, "v0.16.1");
+        assert.equal(model.certManager?.trustManagerVersion, "v0.23.0");
+    });
+
+    it("rejects an unknown delivery, root source and rotation policy", () => {
+        assert.match(onlyProblem({ caMode: "cert-manager", certManagerDelivery: "csi" }, "certManagerDelivery").fix, /cacerts, istio-csr/);
+        assert.match(onlyProblem({ caMode: "cert-manager", certManagerRoot: "vault" }, "certManagerRoot").fix, /generated, in-cluster/);
+        assert.match(onlyProblem({ caMode: "cert-manager", certManagerKeyRotationPolicy: "always" }, "certManagerKeyRotationPolicy").fix, /Always, Never/);
+    });
+
+    it("rejects a chart version without the leading v and a non-boolean ServiceMonitor flag", () => {
+        const version = onlyProblem({ caMode: "cert-manager", certManagerVersion: "1.21.1" }, "certManagerVersion");
+        assert.match(version.fix, /"v1.21.1"/);
+        assert.match(onlyProblem({ caMode: "cert-manager", certManagerDelivery: "istio-csr", istioCsrVersion: "latest" }, "istioCsrVersion").message, /chart version/);
+        assert.match(onlyProblem({ caMode: "cert-manager", certManagerServiceMonitor: "yes" }, "certManagerServiceMonitor").fix, /true or false/);
+    });
+
+    it("refuses an in-cluster root with istio-csr, whose trust bundle needs a root the program knows", () => {
+        const problem = onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", certManagerDelivery: "istio-csr" }, "certManagerRoot");
+        assert.match(problem.message, /trust bundle/);
+        assert.match(problem.fix, /certManagerDelivery to cacerts/);
+    });
+
+    it("refuses istio-csr and trust-manager versions with the cacerts delivery", () => {
+        const problems = problemsOf({ caMode: "cert-manager", istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
+        assert.deepEqual(problems.map((p) => p.key), ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"]);
+        assert.match(problems[0].message, /only used by the istio-csr delivery/);
+    });
+
+    it("refuses cert-manager keys in another mode", () => {
+        const problem = onlyProblem({ caMode: "plugin", certManagerDelivery: "istio-csr" }, "certManagerDelivery");
+        assert.match(problem.message, /only used by caMode "cert-manager", not "plugin"/);
+    });
+
+    it("accepts an existing root, but not together with an in-cluster root", async () => {
+        const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
+        const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 1000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        const model = parseStackConfig(raw({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, ["existingRootKey"]));
+        assert.equal(model.existingRoot?.certPem, cert);
+        const problem = onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", ["existingRootKey"]);
+        assert.match(problem.message, /only one root can sign/);
     });
 });
 

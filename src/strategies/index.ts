@@ -1,4 +1,5 @@
 import { CaMode } from "../config";
+import { certManagerCa } from "./certManager";
 import { istiodSelfSigned } from "./istiod";
 import { pluginCa } from "./plugin";
 import { CaStrategy } from "./types";
@@ -9,4 +10,5 @@ export * from "./types";
 export const STRATEGIES: Partial<Record<CaMode, CaStrategy>> = {
     istiod: istiodSelfSigned,
     plugin: pluginCa,
+    "cert-manager": certManagerCa,
 };

@@ -1,0 +1,39 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_TRUST_MANAGER_VERSION, JETSTACK_CHART_REPO, trustManagerValues } from "../src/certManagerValues";
+import { CertManagerRef } from "./certManager";
+
+export interface TrustManagerArgs {
+    /** The cert-manager install; trust-manager's webhook certificate comes from it. */
+    certManager: CertManagerRef;
+    /** Namespace to install into; also the trust namespace Bundle sources are read from. Must exist. */
+    namespace: pulumi.Input<string>;
+    /** `jetstack/trust-manager` chart version. Default: "v0.24.0". */
+    version?: string;
+    /** Create a Prometheus Operator ServiceMonitor. Default: false. */
+    serviceMonitor?: boolean;
+    /** Helm chart repository. Default: "https://charts.jetstack.io". */
+    chartRepo?: string;
+}
+
+/** trust-manager: distributes trust bundles (`Bundle`) to ConfigMaps across namespaces. */
+export class TrustManager extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-ca:certmanager:TrustManager", name, {}, opts);
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: "trust-manager",
+                chart: "trust-manager",
+                version: args.version ?? DEFAULT_TRUST_MANAGER_VERSION,
+                namespace: args.namespace,
+                repositoryOpts: { repo: args.chartRepo ?? JETSTACK_CHART_REPO },
+                values: pulumi.output(args.namespace).apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false })),
+            },
+            { parent: this, dependsOn: [args.certManager.release] },
+        );
+        this.registerOutputs({ release: this.release });
+    }
+}
