@@ -7,3 +7,6 @@ export * from "./intermediateCaCertificate";
 export * from "./trustManager";
 export * from "./meshTrustBundle";
 export * from "./istioCsr";
+export * from "./vaultPki";
+export * from "./vaultKubernetesAuth";
+export * from "./vaultClusterIssuer";

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CERT_MANAGER_API_VERSION, WAIT_FOR_READY } from "../src/certManagerResources";
 import { VaultIssuerSpecSettings, tokenRequestRule, vaultIssuerSpec } from "../src/vault";
+import { CertManagerRef } from "./certManager";
 
-const CLUSTER_ISSUER_API_VERSION = "cert-manager.io/v1";
 const LABELS = { "app.kubernetes.io/managed-by": "istio-ca" };
 
 export interface VaultClusterIssuerArgs {
@@ -10,8 +11,8 @@ export interface VaultClusterIssuerArgs {
     vault: Omit<VaultIssuerSpecSettings, "serviceAccountName">;
     /** Name of the ClusterIssuer; the Vault role's audience is `vault://<issuerName>`. */
     issuerName: string;
-    /** cert-manager's cluster resource namespace: the ServiceAccount, Role and RoleBinding go there. */
-    namespace: pulumi.Input<string>;
+    /** The cert-manager install: the ServiceAccount, Role and RoleBinding go into its cluster resource namespace. */
+    certManager: CertManagerRef;
     /** Name of the ServiceAccount Vault's Kubernetes auth role is bound to. */
     serviceAccountName: string;
     /** cert-manager's controller ServiceAccount, which requests the tokens. */
@@ -21,8 +22,8 @@ export interface VaultClusterIssuerArgs {
      * with the token itself (Vault outside the cluster, no reviewer JWT). Default: false.
      */
     allowTokenReview?: boolean;
-    /** The cert-manager release (CRDs, controller); everything here waits on it. */
-    certManagerRelease: pulumi.Resource;
+    /** Resources the ClusterIssuer must wait for besides cert-manager (the Vault role, policy and PKI). Default: none. */
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -40,29 +41,30 @@ export class VaultClusterIssuer extends pulumi.ComponentResource {
     constructor(name: string, args: VaultClusterIssuerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:vault:VaultClusterIssuer", name, {}, opts);
         this.issuerName = args.issuerName;
-        const after = { parent: this, dependsOn: [args.certManagerRelease] };
+        const namespace = args.certManager.clusterResourceNamespace;
+        const after = { parent: this, dependsOn: [args.certManager.release] };
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             // Only bound tokens requested by cert-manager: never a mounted or long-lived token.
-            { metadata: { name: args.serviceAccountName, namespace: args.namespace, labels: LABELS }, automountServiceAccountToken: false },
+            { metadata: { name: args.serviceAccountName, namespace, labels: LABELS }, automountServiceAccountToken: false },
             after,
         );
         this.role = new k8s.rbac.v1.Role(
             `${name}-token-creator`,
-            { metadata: { name: `${args.serviceAccountName}-token-creator`, namespace: args.namespace, labels: LABELS }, rules: [tokenRequestRule(args.serviceAccountName)] },
+            { metadata: { name: `${args.serviceAccountName}-token-creator`, namespace, labels: LABELS }, rules: [tokenRequestRule(args.serviceAccountName)] },
             after,
         );
         this.roleBinding = new k8s.rbac.v1.RoleBinding(
             `${name}-token-creator`,
             {
-                metadata: { name: `${args.serviceAccountName}-token-creator`, namespace: args.namespace, labels: LABELS },
+                metadata: { name: `${args.serviceAccountName}-token-creator`, namespace, labels: LABELS },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
                 subjects: [{ kind: "ServiceAccount", name: args.controllerServiceAccount.name, namespace: args.controllerServiceAccount.namespace }],
             },
             after,
         );
-        const issuerDependsOn: pulumi.Resource[] = [args.certManagerRelease, this.serviceAccount, this.roleBinding];
+        const issuerDependsOn: pulumi.Input<pulumi.Resource>[] = [args.certManager.release, this.serviceAccount, this.roleBinding, ...(args.dependsOn ?? [])];
         if (args.allowTokenReview) {
             issuerDependsOn.push(
                 new k8s.rbac.v1.ClusterRoleBinding(
@@ -70,7 +72,7 @@ export class VaultClusterIssuer extends pulumi.ComponentResource {
                     {
                         metadata: { name: `${args.serviceAccountName}-token-review`, labels: LABELS },
                         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-                        subjects: [{ kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.namespace }],
+                        subjects: [{ kind: "ServiceAccount", name: args.serviceAccountName, namespace }],
                     },
                     after,
                 ),
@@ -79,9 +81,9 @@ export class VaultClusterIssuer extends pulumi.ComponentResource {
         this.issuer = new k8s.apiextensions.CustomResource(
             name,
             {
-                apiVersion: CLUSTER_ISSUER_API_VERSION,
+                apiVersion: CERT_MANAGER_API_VERSION,
                 kind: "ClusterIssuer",
-                metadata: { name: args.issuerName, labels: LABELS, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
+                metadata: { name: args.issuerName, labels: LABELS, annotations: WAIT_FOR_READY },
                 spec: vaultIssuerSpec({ ...args.vault, serviceAccountName: args.serviceAccountName }),
             },
             { parent: this, dependsOn: issuerDependsOn },

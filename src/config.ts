@@ -20,7 +20,7 @@ export const CA_MODES = ["istiod", "plugin", "kubernetes", "cert-manager", "vaul
 export type CaMode = (typeof CA_MODES)[number];
 
 /** Modes whose issue has landed; the others fail with "not implemented yet". */
-export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin", "cert-manager"];
+export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin", "cert-manager", "vault"];
 
 /** How the cert-manager strategy hands CA material to the mesh. */
 export const CERT_MANAGER_DELIVERIES = ["cacerts", "istio-csr"] as const;
@@ -419,12 +419,18 @@ function readBoolean(reader: ConfigReader, key: string, fallback: boolean): bool
     return fallback;
 }
 
+/** Modes that install cert-manager (`vault` signs through a cert-manager Vault issuer). */
+const CERT_MANAGER_MODES: readonly CaMode[] = ["cert-manager", "vault"];
+
 function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: boolean): CertManagerSettings | undefined {
-    if (caMode !== "cert-manager") {
+    if (!CERT_MANAGER_MODES.includes(caMode)) {
         for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode "cert-manager", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
+            reader.problem(key, `is only used by caMode "cert-manager" or "vault", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
         }
         return undefined;
+    }
+    if (caMode === "vault" && reader.has("certManagerRoot")) {
+        reader.problem("certManagerRoot", `is not used by caMode "vault": the root is generated inside Vault`, `remove it: pulumi config rm ${fullKey("certManagerRoot")}.`);
     }
     const settings: CertManagerSettings = {
         version: readChartVersion(reader, "certManagerVersion", DEFAULT_CERT_MANAGER_VERSION),
@@ -640,7 +646,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
     const existingRoot = readExistingRoot(reader, caMode);
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
-    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, "cacerts");
+    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts");
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,

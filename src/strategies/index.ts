@@ -2,6 +2,7 @@ import { CaMode } from "../config";
 import { certManagerCa } from "./certManager";
 import { istiodSelfSigned } from "./istiod";
 import { pluginCa } from "./plugin";
+import { vaultCa } from "./vault";
 import { CaStrategy } from "./types";
 
 export * from "./types";
@@ -11,4 +12,5 @@ export const STRATEGIES: Partial<Record<CaMode, CaStrategy>> = {
     istiod: istiodSelfSigned,
     plugin: pluginCa,
     "cert-manager": certManagerCa,
+    vault: vaultCa,
 };
