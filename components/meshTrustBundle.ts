@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TRUST_MANAGER_API_VERSION, WAIT_FOR_READY, trustBundleSpec } from "../src/certManagerResources";
+import { TRUST_MANAGER_API_VERSION, WAIT_FOR_SYNCED, trustBundleSpec } from "../src/certManagerResources";
 
 export interface MeshTrustBundleArgs {
     /** trust-manager's trust namespace, where the source ConfigMap is written. */
@@ -43,7 +43,7 @@ export class MeshTrustBundle extends pulumi.ComponentResource {
             {
                 apiVersion: TRUST_MANAGER_API_VERSION,
                 kind: "Bundle",
-                metadata: { name: this.bundleName, annotations: WAIT_FOR_READY },
+                metadata: { name: this.bundleName, annotations: WAIT_FOR_SYNCED },
                 spec: trustBundleSpec({ sourceConfigMap: { name: sourceName, key: this.key }, targetKey: this.key, targetNamespaces: args.targetNamespaces }),
             },
             { parent: this, dependsOn: [args.trustManager, this.source] },

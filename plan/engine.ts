@@ -63,6 +63,8 @@ export interface PlanOptions {
     config?: StackConfig;
     /** Outputs of the stack's previous deployment, seen by a StackReference to itself. */
     previousOutputs?: Record<string, unknown>;
+    /** A program to run instead of the stack's (component tests); what it returns becomes the outputs. */
+    program?: () => unknown;
 }
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -319,10 +321,10 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
 
     // Loaded per run so a program module cache never leaks state between stacks.
-    const { runStack } = await import("../src/stack");
+    const program = options.program ?? (await import("../src/stack")).runStack;
     let rawOutputs: unknown;
     try {
-        rawOutputs = await resolveExport(await runStack());
+        rawOutputs = await resolveExport(await program());
         await settings.waitForRPCs();
     } catch (err) {
         // Lets callers check that a refused config registered nothing.

@@ -6,8 +6,10 @@
  *
  *   npx ts-node --transpile-only scripts/check-reference.ts [referenceDir]
  *
- * Uses `ajv` when it is installed; otherwise a small walker of the JSON-schema keywords these
- * schemas use (type, properties, additionalProperties, required, enum, items, $ref).
+ * Chart values: `ajv` (draft-07) when installed, else a small walker of the JSON-schema keywords
+ * these schemas use (type, properties, additionalProperties, required, enum, items, $ref).
+ * Custom resources: the walker, which also refuses fields the CRD does not declare (the API
+ * server would silently prune them), plus `ajv` when installed.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -61,19 +63,21 @@ function walk(value: unknown, schemaIn: Schema, root: Schema, at: string): strin
     return problems;
 }
 
-function validator(): (value: unknown, schema: Schema) => string[] {
+type Validate = (value: unknown, schema: Schema) => string[];
+
+const walker: Validate = (value, schema) => walk(value, schema, schema, "");
+
+function ajvValidator(): Validate | undefined {
     try {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
         const Ajv = require("ajv");
-        const ajv = new (Ajv.default ?? Ajv)({ strict: false, allErrors: true });
-        console.log("validator: ajv");
+        const ajv = new (Ajv.default ?? Ajv)({ strict: false, allErrors: true, validateFormats: false });
         return (value, schema) => {
             const validate = ajv.compile(schema);
             return validate(value) ? [] : validate.errors.map((e: any) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
         };
     } catch {
-        console.log("validator: built-in walker (ajv not installed)");
-        return (value, schema) => walk(value, schema, schema, "");
+        return undefined;
     }
 }
 
@@ -98,7 +102,10 @@ function crdSchema(kind: string, apiVersion: string): Schema {
 }
 
 async function main(): Promise<void> {
-    const validate = validator();
+    const ajv = ajvValidator();
+    console.log(`chart values: ${ajv ? "ajv" : "built-in walker (ajv not installed)"}; custom resources: built-in walker${ajv ? " + ajv" : ""}\n`);
+    const validateValues = ajv ?? walker;
+    const validateResource: Validate = (value, schema) => [...walker(value, schema), ...(ajv ? ajv(value, schema) : [])];
     let failures = 0;
     let checked = 0;
     const stacks = ["cert-manager", "cert-manager-istio-csr"];
@@ -115,7 +122,7 @@ async function main(): Promise<void> {
             const inputs = resource.inputs as any;
             if (resource.type === "kubernetes:helm.sh/v3:Release" && CHART_SCHEMAS[inputs.chart]) releases.push({ label: `${plan.stack}/${resource.name}`, chart: inputs.chart, values: inputs.values });
             if (resource.type.startsWith("kubernetes:") && CRD_FILES[inputs.kind]) {
-                const problems = validate({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec }, crdSchema(inputs.kind, inputs.apiVersion));
+                const problems = validateResource({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec }, crdSchema(inputs.kind, inputs.apiVersion));
                 checked++;
                 failures += problems.length;
                 console.log(`${problems.length ? "FAIL" : "ok  "} ${plan.stack}/${inputs.kind} ${resource.name}${problems.map((p) => `\n     ${p}`).join("")}`);
@@ -124,7 +131,7 @@ async function main(): Promise<void> {
     }
     for (const release of releases) {
         const schema = JSON.parse(fs.readFileSync(path.join(referenceDir, CHART_SCHEMAS[release.chart]), "utf8"));
-        const problems = validate(release.values, schema);
+        const problems = validateValues(release.values, schema);
         checked++;
         failures += problems.length;
         console.log(`${problems.length ? "FAIL" : "ok  "} ${release.label} values (${release.chart})${problems.map((p) => `\n     ${p}`).join("")}`);

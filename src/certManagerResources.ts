@@ -15,6 +15,9 @@ export const TRUST_MANAGER_API_VERSION = "trust.cert-manager.io/v1alpha1";
  */
 export const WAIT_FOR_READY = { "pulumi.com/waitFor": "condition=Ready" };
 
+/** trust-manager reports a Bundle's state as the `Synced` condition (it has no `Ready`). */
+export const WAIT_FOR_SYNCED = { "pulumi.com/waitFor": "condition=Synced" };
+
 /** Key usages of a CA that signs certificates (cert-manager `usages` names). */
 export const CA_USAGES = ["cert sign", "crl sign", "digital signature"] as const;
 

@@ -442,8 +442,8 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
         istioCsrVersion: readChartVersion(reader, "istioCsrVersion", DEFAULT_ISTIO_CSR_VERSION),
         trustManagerVersion: readChartVersion(reader, "trustManagerVersion", DEFAULT_TRUST_MANAGER_VERSION),
     };
-    if (settings.root === "in-cluster" && hasExistingRoot) {
-        reader.problem("certManagerRoot", "is in-cluster, but an existing root is configured too; only one root can sign", `remove ${fullKey("certManagerRoot")} to sign with the existing root, or remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}.`);
+    if (reader.has("certManagerRoot") && hasExistingRoot) {
+        reader.problem("certManagerRoot", `asks for a ${settings.root} root, but an existing root is configured too; only one root can sign`, `remove ${fullKey("certManagerRoot")} to sign with the existing root, or remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}.`);
     }
     if (settings.root === "in-cluster" && settings.delivery === "istio-csr") {
         reader.problem(

@@ -1,9 +1,13 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { CaClusterIssuer, CertManager, IntermediateCaCertificate, SelfSignedRootIssuer } from "../components";
+import { planStack } from "../plan/engine";
 import { CA_USAGES, caCertificateSpec, caIssuerSpec, certManagerPrivateKey, selfSignedIssuerSpec, trustBundleSpec } from "../src/certManagerResources";
 import { CSR_SIGNER_FEATURE_GATE, certManagerValues, istioCsrValues, trustManagerValues, valuePaths } from "../src/certManagerValues";
 import { parseDuration } from "../src/duration";
 import { CERT_MANAGER_VALUE_PATHS, ISTIO_CSR_VALUE_PATHS, TRUST_MANAGER_VALUE_PATHS, checkValues } from "./chartValueFacts";
 import { CERTIFICATE_SPEC, validateCustomResource, validateField } from "./crdFacts";
+import { byName } from "./helpers";
 
 const HOUR = 3600000;
 
@@ -137,5 +141,69 @@ describe("cert-manager custom resource specs", () => {
             "spec.target: at least one of configMap, secret must be set",
         ]);
         assert.deepEqual(validateCustomResource({ apiVersion: "trust.cert-manager.io/v1", kind: "Bundle", metadata: { name: "b" }, spec: { sources: [{ inLine: "x" }] } }), ["apiVersion trust.cert-manager.io/v1 of Bundle is not trust.cert-manager.io/v1alpha1"]);
+    });
+});
+
+describe("cert-manager components", () => {
+    const noConfig = { values: {}, secretKeys: [] };
+
+    it("CertManager passes the CSR signer gate and ServiceMonitor to the chart; issuers use its cluster resource namespace and wait for it", async () => {
+        const plan = await planStack({
+            stack: "components",
+            config: noConfig,
+            program: () => {
+                const certManager = new CertManager("cm", { namespace: "certs", version: "v1.20.2", serviceMonitor: true, enableCsrSigner: true });
+                const ca = new CaClusterIssuer("corp", { certManager, certPem: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", keyPem: pulumi.secret("key"), issuerName: "corp-ca" });
+                const selfSigned = new SelfSignedRootIssuer("lab", { certManager, root: { keyAlgorithm: "RSA-4096", validityMs: 87600 * HOUR, commonName: "lab root", organization: "Lab" } });
+                return { issuers: [ca.issuerName, selfSigned.issuerName, selfSigned.secretName], namespace: certManager.clusterResourceNamespace };
+            },
+        });
+        const release = byName(plan, "cm-release");
+        assert.equal(release.inputs.namespace, "certs");
+        assert.equal(release.inputs.version, "v1.20.2");
+        assert.equal((release.inputs.values as any).featureGates, "ExperimentalCertificateSigningRequestControllers=true");
+        assert.equal((release.inputs.values as any).prometheus.servicemonitor.enabled, true);
+        assert.deepEqual(plan.outputs, { issuers: ["corp-ca", "lab", "lab-root"], namespace: "certs" });
+
+        const secret = byName(plan, "corp-ca");
+        assert.equal((secret.inputs.metadata as any).namespace, "certs");
+        assert.equal((secret.inputs.metadata as any).name, "corp-ca-ca");
+        assert.equal((secret.inputs.stringData as any)["tls.key"], "[secret]");
+        assert.ok(secret.protect);
+        const root = byName(plan, "lab-root");
+        assert.equal((root.inputs as any).metadata.namespace, "certs");
+        assert.equal((root.inputs as any).spec.privateKey.size, 4096);
+        assert.ok(root.protect);
+
+        for (const resource of plan.resources.filter((r) => r.type.startsWith("kubernetes:cert-manager.io/"))) {
+            assert.ok(resource.dependsOn.includes("cm-release"), `${resource.name} waits for the cert-manager release`);
+            assert.equal((resource.inputs as any).metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+            assert.deepEqual(validateCustomResource(resource.inputs as any), [], resource.name);
+        }
+        assert.ok(byName(plan, "corp-issuer").dependsOn.includes("corp-ca"));
+        assert.ok(byName(plan, "lab-issuer").dependsOn.includes("lab-root"));
+        assert.ok(byName(plan, "lab-root").dependsOn.includes("lab-selfsigned"));
+    });
+
+    it("IntermediateCaCertificate without an issuer name creates only the Certificate", async () => {
+        const plan = await planStack({
+            stack: "components",
+            config: noConfig,
+            program: () => {
+                new IntermediateCaCertificate("ica", {
+                    namespace: "istio-system",
+                    secretName: "cacerts",
+                    issuerRef: { name: "root", kind: "ClusterIssuer" },
+                    intermediate: { keyAlgorithm: "ECDSA-P384", validityMs: 4380 * HOUR, renewBeforeMs: 360 * HOUR, commonName: "ica", organization: "O" },
+                });
+                return {};
+            },
+        });
+        assert.deepEqual(plan.resources.filter((r) => r.custom).map((r) => r.type), ["kubernetes:cert-manager.io/v1:Certificate"]);
+        const spec = (byName(plan, "ica-certificate").inputs as any).spec;
+        assert.equal(spec.duration, "4380h");
+        assert.equal(spec.renewBefore, "360h");
+        assert.equal(spec.privateKey.rotationPolicy, "Always");
+        assert.deepEqual(spec.secretTemplate, { labels: { "app.kubernetes.io/managed-by": "istio-ca" } });
     });
 });

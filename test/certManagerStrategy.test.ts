@@ -163,6 +163,8 @@ describe("mode cert-manager, istio-csr delivery", () => {
         const bundle = byType(plan, "kubernetes:trust.cert-manager.io/v1alpha1:Bundle")[0].inputs as any;
         assert.equal(values.volumes[0].configMap.name, bundle.metadata.name, "istio-csr mounts the Bundle's target ConfigMap");
         assert.equal(bundle.spec.target.configMap.key, "ca.pem");
+        // The Bundle CRD's status condition is Synced; waiting for Ready would never finish.
+        assert.equal(bundle.metadata.annotations["pulumi.com/waitFor"], "condition=Synced");
         assert.deepEqual(bundle.spec.target.namespaceSelector.matchExpressions[0].values, ["cert-manager"]);
     });
 

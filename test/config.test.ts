@@ -298,13 +298,15 @@ describe("cert-manager mode config", () => {
         assert.match(problem.message, /only used by caMode "cert-manager" or "vault", not "plugin"/);
     });
 
-    it("accepts an existing root, but not together with an in-cluster root", async () => {
+    it("accepts an existing root, but not together with certManagerRoot", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
         const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 1000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
         const model = parseStackConfig(raw({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, ["existingRootKey"]));
         assert.equal(model.existingRoot?.certPem, cert);
         const problem = onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", ["existingRootKey"]);
-        assert.match(problem.message, /only one root can sign/);
+        assert.match(problem.message, /in-cluster root, but an existing root is configured too; only one root can sign/);
+        const generated = onlyProblem({ caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", ["existingRootKey"]);
+        assert.match(generated.fix, /remove istio-ca:certManagerRoot to sign with the existing root/);
     });
 });
 
