@@ -7,10 +7,13 @@ import { VAULT_ROOT_MAX_PATH_LENGTH, WorkloadRoleSettings, pkiUrls, vaultKeyPara
 
 /** The Vault intermediate CA that signs for the mesh. */
 export interface VaultIntermediateSettings {
+    /** Key generated inside Vault for the intermediate. */
     keyAlgorithm: KeyAlgorithm;
     /** Lifetime, milliseconds (whole hours). Also the intermediate mount's max lease TTL. */
     validityMs: number;
+    /** Subject CN of the intermediate. */
     commonName: string;
+    /** Subject O of the intermediate. */
     organization: string;
     /** Path length constraint: 1 when it signs istiod's CA, 0 when it signs leaves. */
     maxPathLength: number;
@@ -142,6 +145,7 @@ export class VaultPki extends pulumi.ComponentResource {
                 maxPathLength: args.intermediate.maxPathLength,
                 excludeCnFromSans: true,
             },
+            // After the root's URLs, so the intermediate carries the root's issuing and CRL URLs.
             { ...child, dependsOn: [rootUrls] },
         );
         // The issuing CA is appended so that Vault returns the whole chain with every signature.
@@ -169,6 +173,7 @@ export class VaultPki extends pulumi.ComponentResource {
         this.intermediateDefaultIssuer = new vault.pkisecret.SecretBackendConfigIssuers(
             `${name}-intermediate-default-issuer`,
             { backend: this.intermediateMount.path, default: intermediateIssuer.issuerId, defaultFollowsLatestIssuer: false },
+            // Signing waits for this, so every certificate the intermediate signs carries its URLs.
             { ...child, dependsOn: [intermediateUrls] },
         );
 

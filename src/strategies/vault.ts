@@ -54,7 +54,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         intermediate: {
             keyAlgorithm: settings.intermediate.keyAlgorithm,
             validityMs: settings.intermediate.validityMs,
-            commonName: `${model.rootCa.commonName} vault intermediate`,
+            commonName: `${model.rootCa.organization} vault intermediate`,
             organization: model.rootCa.organization,
             maxPathLength: vaultIntermediatePathLength(delivery),
         },
