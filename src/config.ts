@@ -79,6 +79,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "vaultKubernetesHost", type: "string", description: "`vault` mode (required): URL of this cluster's API server as Vault reaches it, for TokenReviews." },
     { key: "vaultKubernetesCaCert", type: "string", description: "`vault` mode: PEM CA of the API server's certificate. Default: Vault's system roots." },
     { key: "vaultTokenReviewer", type: "string", default: "client", description: "`vault` mode: who reviews login tokens: `client` (the login token itself; the signer's ServiceAccount gets `system:auth-delegator`) \\| `vault` (Vault's own in-cluster ServiceAccount)." },
+    { key: "vaultKubernetesApiAudience", type: "string", description: "`vault` mode with `vaultTokenReviewer: client` (required there): an audience the API server accepts (`--api-audiences`, e.g. `https://kubernetes.default.svc.cluster.local`), added to the signer's tokens so they can review themselves." },
     { key: "vaultTokenTtl", type: "string", default: "10m", description: "`vault` mode: lifetime of the Vault token a signer login gets (1m to 1h). Go duration." },
 ];
 
@@ -504,6 +505,8 @@ export interface VaultSettings {
         caCertPem?: string;
         /** `client`: the login token reviews itself; `vault`: Vault's own ServiceAccount reviews. */
         tokenReviewer: VaultTokenReviewer;
+        /** With the `client` reviewer: an API server audience added to the signer's tokens. */
+        apiAudience?: string;
         /** Vault token lifetime of a signer login, milliseconds. */
         tokenTtlMs: number;
     };
@@ -612,6 +615,19 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
     }
     const authPath = readMountPath(reader, "vaultKubernetesAuthPath", "kubernetes-istio");
     const host = readHttpsUrl(reader, "vaultKubernetesHost", "https://kubernetes.example.com:6443");
+    const tokenReviewer = reader.oneOf("vaultTokenReviewer", VAULT_TOKEN_REVIEWERS, "client");
+    const apiAudience = reader.string("vaultKubernetesApiAudience");
+    if (tokenReviewer === "client" && apiAudience === undefined) {
+        reader.problem(
+            "vaultKubernetesApiAudience",
+            "is required with vaultTokenReviewer client: Vault reviews a login token by calling the API server with that same token, which the API server accepts only if the token also carries one of its audiences",
+            `set it to an audience of your API server (the "aud" of: kubectl create token default), e.g. pulumi config set ${fullKey("vaultKubernetesApiAudience")} https://kubernetes.default.svc.cluster.local; or set ${fullKey("vaultTokenReviewer")} to vault if Vault runs in this cluster.`,
+        );
+    } else if (tokenReviewer === "vault" && apiAudience !== undefined) {
+        reader.problem("vaultKubernetesApiAudience", "is only used with vaultTokenReviewer client; with the vault reviewer the signer's tokens carry only the Vault audience", `remove it: pulumi config rm ${fullKey("vaultKubernetesApiAudience")}.`);
+    } else if (apiAudience !== undefined && (apiAudience.trim() === "" || /\s/.test(apiAudience))) {
+        reader.problem("vaultKubernetesApiAudience", "is not an audience (a non-empty string without spaces)", `set it to the "aud" of a token from: kubectl create token default.`);
+    }
     const tokenTtlMs = reader.duration("vaultTokenTtl", "10m");
     if (tokenTtlMs < MIN_VAULT_TOKEN_TTL_MS || tokenTtlMs > MAX_VAULT_TOKEN_TTL_MS) {
         reader.problem("vaultTokenTtl", `must be between 1m and 1h: the signer logs in for each signing, so its token should expire soon after`, `set ${fullKey("vaultTokenTtl")} to a value such as "10m".`);
@@ -628,7 +644,8 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
             path: authPath,
             host: host ?? "",
             caCertPem: readPemBundle(reader, "vaultKubernetesCaCert"),
-            tokenReviewer: reader.oneOf("vaultTokenReviewer", VAULT_TOKEN_REVIEWERS, "client"),
+            tokenReviewer,
+            apiAudience,
             tokenTtlMs,
         },
         delivery,

@@ -119,6 +119,8 @@ export interface VaultIssuerSpecSettings {
     mountPath: string;
     /** ServiceAccount cert-manager requests a bound token for. */
     serviceAccountName: string;
+    /** Audiences added to the token besides cert-manager's `vault://<issuer>`. Default: none. */
+    extraAudiences?: string[];
 }
 
 /**
@@ -131,6 +133,7 @@ export function vaultIssuerSpec(settings: VaultIssuerSpecSettings): Record<strin
         path: settings.path,
         auth: { kubernetes: { role: settings.role, mountPath: settings.mountPath, serviceAccountRef: { name: settings.serviceAccountName } } },
     };
+    if (settings.extraAudiences?.length) (vault.auth as any).kubernetes.serviceAccountRef.audiences = [...settings.extraAudiences];
     if (settings.vaultNamespace) vault.namespace = settings.vaultNamespace;
     if (settings.caBundlePem) vault.caBundle = Buffer.from(settings.caBundlePem).toString("base64");
     return { vault };

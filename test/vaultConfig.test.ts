@@ -11,7 +11,8 @@ interface Options {
     environmentVaultToken?: string;
 }
 
-const BASE = { caMode: "vault", vaultAddress: "https://vault.example.com:8200", vaultKubernetesHost: "https://10.0.0.1:6443" };
+const AUDIENCE = "https://kubernetes.default.svc.cluster.local";
+const BASE = { caMode: "vault", vaultAddress: "https://vault.example.com:8200", vaultKubernetesHost: "https://10.0.0.1:6443", vaultKubernetesApiAudience: AUDIENCE };
 
 function raw(values: Record<string, string>, extra: Options = {}): RawConfig {
     return { values, secretKeys: new Set(extra.secretKeys ?? []), deploying: extra.deploying, environmentVaultToken: extra.environmentVaultToken };
@@ -45,7 +46,7 @@ describe("vault mode config", () => {
         assert.equal(vault.rootMountPath, "pki-istio-root");
         assert.equal(vault.intermediateMountPath, "pki-istio");
         assert.deepEqual(vault.intermediate, { keyAlgorithm: "ECDSA-P256", validityMs: 43800 * 3600000 });
-        assert.deepEqual(vault.kubernetesAuth, { path: "kubernetes-istio", host: "https://10.0.0.1:6443", caCertPem: undefined, tokenReviewer: "client", tokenTtlMs: 600000 });
+        assert.deepEqual(vault.kubernetesAuth, { path: "kubernetes-istio", host: "https://10.0.0.1:6443", caCertPem: undefined, tokenReviewer: "client", apiAudience: AUDIENCE, tokenTtlMs: 600000 });
         assert.equal(vault.delivery, "cacerts");
         assert.equal(model.certManager?.namespace, "cert-manager", "cert-manager is installed for the Vault issuer");
     });
@@ -55,7 +56,7 @@ describe("vault mode config", () => {
     });
 
     it("requires the Vault address and the API server URL", () => {
-        const problems = problemsOf({ caMode: "vault" });
+        const problems = problemsOf({ caMode: "vault", vaultKubernetesApiAudience: AUDIENCE });
         assert.deepEqual(problems.map((p) => p.key), ["istio-ca:vaultAddress", "istio-ca:vaultKubernetesHost"]);
         assert.match(problems[0].message, /required by caMode "vault"/);
     });
@@ -143,6 +144,19 @@ describe("vault mode config", () => {
             assert.match(onlyProblem({ ...BASE, vaultTokenTtl: ttl }, "vaultTokenTtl").message, /between 1m and 1h/);
         });
     }
+
+    it("requires an API server audience when login tokens review themselves", () => {
+        const { vaultKubernetesApiAudience: _, ...withoutAudience } = BASE;
+        const problem = onlyProblem(withoutAudience, "vaultKubernetesApiAudience");
+        assert.match(problem.message, /required with vaultTokenReviewer client/);
+        assert.match(problem.fix, /kubectl create token default/);
+        assert.equal(parseStackConfig(raw({ ...withoutAudience, vaultTokenReviewer: "vault" })).vault!.kubernetesAuth.apiAudience, undefined);
+    });
+
+    it("refuses an API server audience with the in-cluster reviewer, and a blank one", () => {
+        assert.match(onlyProblem({ ...BASE, vaultTokenReviewer: "vault" }, "vaultKubernetesApiAudience").message, /only used with vaultTokenReviewer client/);
+        assert.match(onlyProblem({ ...BASE, vaultKubernetesApiAudience: "two words" }, "vaultKubernetesApiAudience").message, /not an audience/);
+    });
 
     it("refuses an unknown token reviewer and key algorithm", () => {
         onlyProblem({ ...BASE, vaultTokenReviewer: "both" }, "vaultTokenReviewer");

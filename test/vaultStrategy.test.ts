@@ -13,6 +13,7 @@ const BASE = {
     trustDomain: "prod.example.com",
     vaultAddress: "https://vault.example.com:8200",
     vaultKubernetesHost: "https://kubernetes.example.com:6443",
+    vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
 };
 
 const T = {
@@ -184,7 +185,14 @@ describe("mode vault, cacerts delivery", () => {
             vault: {
                 server: "https://vault.example.com:8200",
                 path: "pki-istio/root/sign-intermediate",
-                auth: { kubernetes: { role: "istio-ca-signer", mountPath: "/v1/auth/kubernetes-istio", serviceAccountRef: { name: "istio-ca-vault-signer" } } },
+                auth: {
+                    kubernetes: {
+                        role: "istio-ca-signer",
+                        mountPath: "/v1/auth/kubernetes-istio",
+                        // The token reviews itself (Vault outside the cluster), so it must also be valid for the API server.
+                        serviceAccountRef: { name: "istio-ca-vault-signer", audiences: ["https://kubernetes.default.svc.cluster.local"] },
+                    },
+                },
             },
         });
         assert.equal(resource.metadata.name, "istio-ca-vault");
@@ -314,8 +322,10 @@ describe("mode vault settings", () => {
 
     it("sets the Vault TLS CA bundle (base64) and the API server CA where given, and skips auth-delegator for an in-cluster reviewer", async () => {
         const rootPem = only(await planConfig(BASE), T.root).outputs.certificate as string;
-        const plan = await planConfig({ ...BASE, vaultCaBundle: rootPem, vaultKubernetesCaCert: rootPem, vaultTokenReviewer: "vault" });
+        const { vaultKubernetesApiAudience: _, ...inCluster } = BASE;
+        const plan = await planConfig({ ...inCluster, vaultCaBundle: rootPem, vaultKubernetesCaCert: rootPem, vaultTokenReviewer: "vault" });
         assert.equal(Buffer.from(inputs(only(plan, T.clusterIssuer)).spec.vault.caBundle, "base64").toString(), rootPem);
+        assert.deepEqual(inputs(only(plan, T.clusterIssuer)).spec.vault.auth.kubernetes.serviceAccountRef, { name: "istio-ca-vault-signer" }, "only cert-manager's Vault audience");
         assert.equal(inputs(only(plan, T.authConfig)).kubernetesCaCert, rootPem);
         assert.equal(byType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length, 0);
     });

@@ -95,6 +95,8 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
             caBundlePem: settings.caBundlePem,
             role: VAULT_SIGNER_ROLE,
             mountPath: auth.mountPath,
+            // A token that reviews itself must also be valid for the API server.
+            extraAudiences: settings.kubernetesAuth.apiAudience ? [settings.kubernetesAuth.apiAudience] : undefined,
         },
         // Signing works only once the role, its policy and the issuing CA (and workload role) exist.
         dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
