@@ -5,6 +5,7 @@ import { resetVaultEmulators } from "../plan/emulators/vault";
 import { isIssuedBy, pathLength } from "./helpers";
 
 const T = {
+    mount: "vault:index/mount:Mount",
     root: "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert",
     csr: "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest",
     sign: "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate",
@@ -31,6 +32,8 @@ describe("Vault PKI emulators", () => {
     beforeEach(resetVaultEmulators);
 
     async function rootAndIntermediate(rootPathLength: number, intermediatePathLength?: number) {
+        await emulate(T.mount, { path: "pki-root", type: "pki", maxLeaseTtlSeconds: 87600 * 3600 });
+        await emulate(T.mount, { path: "pki-int", type: "pki", maxLeaseTtlSeconds: 43800 * 3600 });
         const root = await emulate(T.root, { backend: "pki-root", type: "internal", commonName: "mesh root", organization: "Example", ttl: "87600h", keyType: "ec", keyBits: 384, maxPathLength: rootPathLength, issuerName: "root" });
         const csr = await emulate(T.csr, { backend: "pki-int", type: "internal", commonName: "mesh intermediate", keyType: "rsa", keyBits: 2048 });
         const signed = await emulate(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "mesh intermediate", ttl: "43800h", maxPathLength: intermediatePathLength });
@@ -80,7 +83,18 @@ describe("Vault PKI emulators", () => {
         assert.match(err.message, /max path length of zero/);
     });
 
+    it("caps lifetimes at the mount's max lease TTL, and at Vault's 768h system default when the mount sets none", async () => {
+        await emulate(T.mount, { path: "short", type: "pki", maxLeaseTtlSeconds: 100 * 3600 });
+        const capped = await emulate(T.root, { backend: "short", type: "internal", commonName: "capped", ttl: "87600h", keyType: "ec", keyBits: 256 });
+        const cert = new X509Certificate(capped.certificate);
+        assert.equal((Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 3600000, 100);
+        const unmounted = await emulate(T.root, { backend: "no-mount-resource", type: "internal", commonName: "default", ttl: "87600h", keyType: "ec", keyBits: 256 });
+        const defaultCert = new X509Certificate(unmounted.certificate);
+        assert.equal((Date.parse(defaultCert.validTo) - Date.parse(defaultCert.validFrom)) / 3600000, 768);
+    });
+
     it("refuses a certificate that would outlive its issuer", async () => {
+        await emulate(T.mount, { path: "r", type: "pki", maxLeaseTtlSeconds: 1000 * 3600 });
         const root = await emulate(T.root, { backend: "r", type: "internal", commonName: "short root", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2 });
         const csr = await emulate(T.csr, { backend: "i", type: "internal", commonName: "long", keyType: "ec", keyBits: 256 });
         const err = await rejected(emulate(T.sign, { backend: "r", issuerRef: root.issuerId, csr: csr.csr, commonName: "long", ttl: "200h" }));

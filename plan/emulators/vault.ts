@@ -24,6 +24,8 @@ interface EmulatedIssuer {
 }
 
 interface MountState {
+    /** The mount's max lease TTL, seconds, once the Mount resource is seen. */
+    maxLeaseTtlSeconds?: number;
     issuers: EmulatedIssuer[];
     defaultIssuer?: string;
     /** Keys generated for intermediate CSRs, by key id. */
@@ -37,8 +39,16 @@ export function resetVaultEmulators(): void {
     mounts.clear();
 }
 
-function mountState(inputs: Record<string, any>): MountState {
-    const key = `${inputs.namespace ?? ""}::${inputs.backend}`;
+/** Vault's system-wide max lease TTL (768h), which applies to a mount that sets none. */
+const SYSTEM_MAX_LEASE_TTL_SECONDS = 768 * 3600;
+
+/** Vault caps a certificate's TTL at its mount's max lease TTL. */
+function cappedHours(state: MountState, hours: number): number {
+    return Math.min(hours, (state.maxLeaseTtlSeconds ?? SYSTEM_MAX_LEASE_TTL_SECONDS) / 3600);
+}
+
+function mountState(inputs: Record<string, any>, path: string = inputs.backend): MountState {
+    const key = `${inputs.namespace ?? ""}::${path}`;
     let state = mounts.get(key);
     if (!state) {
         state = { issuers: [], pendingKeys: new Map() };
@@ -92,6 +102,12 @@ function checkIssuerName(state: MountState, name: string | undefined, backend: s
 }
 
 export const vaultEmulators: Record<string, Emulator> = {
+    "vault:index/mount:Mount": async (inputs) => {
+        const state = mountState(inputs, inputs.path);
+        if (inputs.maxLeaseTtlSeconds) state.maxLeaseTtlSeconds = Number(inputs.maxLeaseTtlSeconds);
+        return { ...inputs, accessor: `${inputs.type}_${randomUUID().slice(0, 8)}` };
+    },
+
     "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert": async (inputs, context) => {
         if (inputs.type !== "internal" && inputs.type !== "exported") throw new Error(`${context.name}: the emulator supports root type internal or exported, not "${inputs.type}"`);
         const state = mountState(inputs);
@@ -102,7 +118,7 @@ export const vaultEmulators: Record<string, Emulator> = {
             dnsNames: inputs.altNames,
             uris: inputs.uriSans,
             ipAddresses: inputs.ipSans,
-            validityHours: ttlHours(inputs.ttl, context.name),
+            validityHours: cappedHours(state, ttlHours(inputs.ttl, context.name)),
             isCa: true,
             maxPathLength: inputs.maxPathLength ?? -1,
             allowedUses: ["cert_signing", "crl_signing"],
@@ -150,7 +166,7 @@ export const vaultEmulators: Record<string, Emulator> = {
         const requested: number = inputs.maxPathLength ?? -1;
         // Vault: -1 means one less than the signer's constraint, if it has one.
         const maxPathLength = requested === -1 && issuerPathLength !== undefined ? issuerPathLength - 1 : requested;
-        const validityHours = ttlHours(inputs.ttl, context.name);
+        const validityHours = cappedHours(state, ttlHours(inputs.ttl, context.name));
         const issuerNotAfter = Date.parse(new X509Certificate(issuer.certPem).validTo);
         if (Date.now() + validityHours * 3600000 > issuerNotAfter + 1000) {
             throw new Error(`${context.name}: a ${validityHours}h certificate would outlive its issuer on ${inputs.backend} (leaf_not_after_behavior "err")`);
