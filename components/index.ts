@@ -9,3 +9,6 @@ export * from "./meshTrustBundle";
 export * from "./istioCsr";
 export * from "./meshMtlsPolicy";
 export * from "./certificateAlerts";
+export * from "./vaultPki";
+export * from "./vaultKubernetesAuth";
+export * from "./vaultClusterIssuer";

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
-import { EMULATORS } from "./emulators";
+import { EMULATORS, EMULATOR_RESETS } from "./emulators";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -34,6 +34,8 @@ export interface PlannedResource {
     protect: boolean;
     /** Names of the resources this one waits for (explicit and implied by inputs). */
     dependsOn: string[];
+    /** Name of the explicit provider resource it uses, or null for the default provider. */
+    provider: string | null;
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
 }
@@ -151,6 +153,7 @@ interface Recorded {
     rawInputs: unknown;
     outputs: Record<string, unknown>;
     additionalSecretOutputs: string[];
+    provider: string;
     urn?: string;
 }
 
@@ -186,6 +189,7 @@ class RecordingMonitor extends MockMonitor {
             rawInputs: req.getObject()?.toJavaScript() ?? {},
             outputs: {},
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            provider: req.getProvider() ?? "",
         };
         this.recorded.push(record);
         return super.registerResource(req, (err: any, response: any) => {
@@ -208,6 +212,7 @@ class RecordingMonitor extends MockMonitor {
             rawInputs: req.getProperties()?.toJavaScript() ?? {},
             outputs: {},
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            provider: req.getProvider() ?? "",
         };
         this.recorded.push(record);
         return super.readResource(req, (err: any, response: any) => {
@@ -306,6 +311,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const project = readProjectName(projectDir);
     const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
 
+    for (const reset of EMULATOR_RESETS) reset();
     const monitor = new RecordingMonitor(options.previousOutputs ?? {});
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
     const store = state.getStore();
@@ -351,6 +357,8 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
             custom: record.custom,
             protect: record.protect,
             dependsOn: [...new Set(record.dependencies.map((urn) => nameByUrn.get(urn) ?? urnName(urn)))],
+            // Provider references are "<urn>::<id>".
+            provider: record.provider ? (nameByUrn.get(record.provider.split("::").slice(0, -1).join("::")) ?? urnName(record.provider.split("::").slice(0, -1).join("::"))) : null,
             inputs: clean(record.rawInputs, secrets) as Record<string, unknown>,
             outputs: clean(outputs, secrets) as Record<string, unknown>,
         };

@@ -1,8 +1,45 @@
 /** Human-readable rendering of a plan: a tree of resources with their key settings. */
+import { X509Certificate } from "crypto";
 import { PlanResult, PlannedResource } from "./engine";
 
 function str(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Key settings of the Vault resources (mounts, PKI certificates, roles, policies, auth). */
+function vaultSettings(type: string, inputs: Record<string, any>, outputs: Record<string, any>): string[] {
+    const kind = type.split(":").pop();
+    const notAfter = (pem: unknown) => (typeof pem === "string" && pem.includes("BEGIN CERTIFICATE") ? [`notAfter=${new X509Certificate(pem).validTo}`] : []);
+    switch (kind) {
+        case "Mount":
+            return [`path=${inputs.path}`, `type=${inputs.type}`, `maxLeaseTtl=${inputs.maxLeaseTtlSeconds}s`];
+        case "SecretBackendRootCert":
+            return [`mount=${inputs.backend}`, `CN=${inputs.commonName}`, `type=${inputs.type}`, `key=${inputs.keyType}-${inputs.keyBits}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, `issuer=${inputs.issuerName}`, ...notAfter(outputs.certificate)];
+        case "SecretBackendIntermediateCertRequest":
+            return [`mount=${inputs.backend}`, `CN=${inputs.commonName}`, `type=${inputs.type}`, `key=${inputs.keyType}-${inputs.keyBits}`];
+        case "SecretBackendRootSignIntermediate":
+            return [`signer=${inputs.backend}`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
+        case "SecretBackendIntermediateSetSigned":
+            return [`mount=${inputs.backend}`, `chain=${String(inputs.certificate ?? "").split("BEGIN CERTIFICATE").length - 1} certificate(s)`];
+        case "SecretBackendIssuer":
+            return [`mount=${inputs.backend}`, `name=${inputs.issuerName}`, `leafNotAfterBehavior=${inputs.leafNotAfterBehavior}`];
+        case "SecretBackendConfigIssuers":
+            return [`mount=${inputs.backend}`, "default issuer set"];
+        case "SecretBackendConfigUrls":
+            return [`mount=${inputs.backend}`, `issuing=${str(inputs.issuingCertificates)}`];
+        case "SecretBackendRole":
+            return [`mount=${inputs.backend}`, `name=${inputs.name}`, `uriSans=${str(inputs.allowedUriSans)}`, `domains=${str(inputs.allowedDomains)}`, `key=${inputs.keyType}-${inputs.keyBits}`, `maxTtl=${inputs.maxTtl}s`];
+        case "Policy":
+            return [`name=${inputs.name}`, `grants=${[...String(inputs.policy).matchAll(/path "([^"]+)" \{\s*capabilities = \[([^\]]*)\]/g)].map((m) => `${m[1]}:${m[2].replace(/[" ]/g, "")}`).join(";")}`];
+        case "AuthBackend":
+            return [`type=${inputs.type}`, `path=${inputs.path}`];
+        case "AuthBackendConfig":
+            return [`host=${inputs.kubernetesHost}`];
+        case "AuthBackendRole":
+            return [`role=${inputs.roleName}`, `sa=${str(inputs.boundServiceAccountNamespaces)}/${str(inputs.boundServiceAccountNames)}`, `audience=${inputs.audience}`, `ttl=${inputs.tokenTtl}s`, `policies=${str(inputs.tokenPolicies)}`];
+        default:
+            return [];
+    }
 }
 
 /** The few settings worth seeing for a resource, by type. */
@@ -23,6 +60,8 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`ca=${!!inputs.isCaCertificate}`);
         if (inputs.isCaCertificate && inputs.maxPathLength !== undefined) settings.push(`pathlen=${inputs.maxPathLength}`);
         settings.push(`validity=${inputs.validityPeriodHours}h`, `notAfter=${outputs.validityEndTime}`);
+    } else if (resource.type.startsWith("vault:")) {
+        settings.push(...vaultSettings(resource.type, inputs, outputs));
     } else if (metadata) {
         settings.push(`${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`);
         const spec = inputs.spec as Record<string, any> | undefined;
@@ -32,6 +71,7 @@ export function keySettings(resource: PlannedResource): string[] {
             settings.push(`issuer=${spec.issuerRef?.kind}/${spec.issuerRef?.name}`);
         } else if ((inputs.kind === "ClusterIssuer" || inputs.kind === "Issuer") && spec) {
             settings.push(`type=${Object.keys(spec).join(",")}`);
+            if (spec.vault) settings.push(`path=${spec.vault.path}`, `auth=${spec.vault.auth?.kubernetes?.mountPath} role=${spec.vault.auth?.kubernetes?.role} sa=${spec.vault.auth?.kubernetes?.serviceAccountRef?.name}`);
         }
         const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
         if (data && typeof data === "object") settings.push(`keys=[${Object.keys(data).join(", ")}]`);

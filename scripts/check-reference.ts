@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const validateResource: Validate = (value, schema) => [...walker(value, schema), ...(ajv ? ajv(value, schema) : [])];
     let failures = 0;
     let checked = 0;
-    const stacks = ["cert-manager", "cert-manager-istio-csr"];
+    const stacks = ["cert-manager", "cert-manager-istio-csr", "vault", "vault-istio-csr"];
     const extra = [{ name: "cert-manager-in-cluster-root", values: { "istio-ca:caMode": "cert-manager", "istio-ca:certManagerRoot": "in-cluster", "istio-ca:certManagerServiceMonitor": "true" } }];
     const plans = [
         ...(await Promise.all(stacks.map((stack) => planStack({ stack, configFile: findStackConfigFile(stack) })))),

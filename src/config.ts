@@ -9,20 +9,20 @@
 import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, DEFAULT_ISTIO_CSR_VERSION, DEFAULT_TRUST_MANAGER_VERSION } from "./certManagerValues";
 import { KEY_ROTATION_POLICIES, KeyRotationPolicy } from "./certManagerResources";
 import { formatDuration, parseDuration } from "./duration";
-import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair } from "./pki";
 import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, RotationPhase, rootCountFor } from "./rotation";
-import { SecretString } from "./secret";
 import type { AlertSettings } from "./certificateAlerts";
 import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelValueProblem, pinnedHostProblem } from "./k8sNames";
 import { MTLS_MODES, MeshPolicySettings, PermissiveFallback, PinnedHost, selectorKey } from "./meshPolicy";
+import { X509Certificate } from "crypto";
+import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair, splitPemCertificates } from "./pki";
+import { SecretString } from "./secret";
+import { VaultDelivery } from "./vault";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
 export const CA_MODES = ["istiod", "plugin", "kubernetes", "cert-manager", "vault"] as const;
 export type CaMode = (typeof CA_MODES)[number];
 
-/** Modes whose issue has landed; the others fail with "not implemented yet". */
-export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin", "cert-manager", "kubernetes"];
 
 /** How the cert-manager strategy hands CA material to the mesh. */
 export const CERT_MANAGER_DELIVERIES = ["cacerts", "istio-csr"] as const;
@@ -86,6 +86,20 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "rotationOverride", type: "string", description: `Waive one rotation check for one update: ${ROTATION_OVERRIDES.join(" \\| ")}. Needs \`rotationOverrideReason\`; refused when the update does not need it.` },
     { key: "rotationOverrideReason", type: "string", description: "Why the override is used; recorded in the `rotationState` output." },
     { key: "rotationStateStack", type: "string", description: "Stack whose outputs hold the previous rotation state. Default: this stack (`<organization>/<project>/<stack>`)." },
+    { key: "vaultAddress", type: "string", description: "`vault` mode (required): Vault's address as Pulumi and cert-manager reach it, `https://host[:port]`." },
+    { key: "vaultNamespace", type: "string", description: "`vault` mode: Vault Enterprise namespace, e.g. `platform/mesh`. Default: none (root namespace)." },
+    { key: "vaultToken", type: "string", secret: true, description: "`vault` mode: token that configures PKI and auth; else `VAULT_TOKEN` from the environment. Must be a secret. Not needed by the offline plan." },
+    { key: "vaultCaBundle", type: "string", description: "`vault` mode: PEM CA bundle of Vault's TLS certificate, for cert-manager's issuer. Default: cert-manager's system roots." },
+    { key: "vaultRootMountPath", type: "string", default: "pki-istio-root", description: "`vault` mode: path of the root PKI mount." },
+    { key: "vaultIntermediateMountPath", type: "string", default: "pki-istio", description: "`vault` mode: path of the intermediate PKI mount that signs for the mesh." },
+    { key: "vaultIntermediateKeyAlgorithm", type: "string", default: "ECDSA-P256", description: `\`vault\` mode: key of the Vault intermediate: ${KEY_ALGORITHMS.join(" \\| ")}.` },
+    { key: "vaultIntermediateValidity", type: "string", default: "43800h", description: "`vault` mode: Vault intermediate lifetime. Must be <= `rootValidity` and longer than what it signs. Go duration, whole hours." },
+    { key: "vaultKubernetesAuthPath", type: "string", default: "kubernetes-istio", description: "`vault` mode: path of the `kubernetes` auth mount the signer logs in through." },
+    { key: "vaultKubernetesHost", type: "string", description: "`vault` mode (required): URL of this cluster's API server as Vault reaches it, for TokenReviews." },
+    { key: "vaultKubernetesCaCert", type: "string", description: "`vault` mode: PEM CA of the API server's certificate. Default: Vault's system roots." },
+    { key: "vaultTokenReviewer", type: "string", default: "client", description: "`vault` mode: who reviews login tokens: `client` (the login token itself; the signer's ServiceAccount gets `system:auth-delegator`) \\| `vault` (Vault's own in-cluster ServiceAccount)." },
+    { key: "vaultKubernetesApiAudience", type: "string", description: "`vault` mode with `vaultTokenReviewer: client` (required there): an audience the API server accepts (`--api-audiences`, e.g. `https://kubernetes.default.svc.cluster.local`), added to the signer's tokens so they can review themselves." },
+    { key: "vaultTokenTtl", type: "string", default: "10m", description: "`vault` mode: lifetime of the Vault token a signer login gets (1m to 1h). Go duration." },
 ];
 
 const KNOWN_KEYS = new Set(CONFIG_KEYS.map((spec) => spec.key));
@@ -159,6 +173,8 @@ export interface StackModel {
     meshPolicy: MeshPolicySettings;
     alerts: AlertSettings;
     rotation: RotationModel;
+    /** Set when caMode is `vault`. */
+    vault?: VaultSettings;
 }
 
 /** Raw config as Pulumi hands it over: values are strings (structured values JSON-encoded). */
@@ -167,6 +183,10 @@ export interface RawConfig {
     values: Record<string, string>;
     /** Keys (without prefix) whose value is a Pulumi secret. */
     secretKeys: ReadonlySet<string>;
+    /** True in a real `pulumi preview`/`up` (an engine is attached), false in the offline plan and tests. */
+    deploying?: boolean;
+    /** `VAULT_TOKEN` from the program's environment, if set. */
+    environmentVaultToken?: string;
 }
 
 export interface ConfigProblem {
@@ -285,15 +305,15 @@ export class ConfigReader {
     }
 
     /** A secret string; a plain (unencrypted) value is a problem. */
-    secret(key: string): SecretString | undefined {
+    secret(key: string, what = { holds: "holds private key material", value: '"$(cat key.pem)"' }): SecretString | undefined {
         const value = this.raw.values[key];
         if (value === undefined) return undefined;
         if (!this.isSecret(key)) {
             this.problems.push({
                 key: fullKey(key),
                 value: "(plain text, not shown)",
-                message: "holds private key material but is not a Pulumi secret, so it would sit unencrypted in the stack file",
-                fix: `run: pulumi config set --secret ${fullKey(key)} -- "$(cat key.pem)"`,
+                message: `${what.holds} but is not a Pulumi secret, so it would sit unencrypted in the stack file`,
+                fix: `run: pulumi config set --secret ${fullKey(key)} -- ${what.value}`,
             });
         }
         return new SecretString(value);
@@ -347,11 +367,7 @@ function checkUnknownKeys(reader: ConfigReader, raw: RawConfig): void {
 }
 
 function readCaMode(reader: ConfigReader): CaMode {
-    const mode = reader.oneOf("caMode", CA_MODES, "istiod");
-    if (reader.string("caMode") === mode && !IMPLEMENTED_CA_MODES.includes(mode)) {
-        reader.problem("caMode", `CA mode "${mode}" is not implemented yet`, `use one of: ${IMPLEMENTED_CA_MODES.join(", ")}.`);
-    }
-    return mode;
+    return reader.oneOf("caMode", CA_MODES, "istiod");
 }
 
 function readTrustDomain(reader: ConfigReader): string {
@@ -440,8 +456,8 @@ function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSetting
 /** Modes that can sign with an existing root from config. */
 const EXISTING_ROOT_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes"];
 
-/** Modes that install cert-manager and read its settings. */
-const CERT_MANAGER_MODES: readonly CaMode[] = ["cert-manager", "kubernetes"];
+/** Modes that install cert-manager and read its settings (`vault` signs through a cert-manager Vault issuer). */
+const CERT_MANAGER_MODES: readonly CaMode[] = ["cert-manager", "kubernetes", "vault"];
 
 /** cert-manager keys that only the `cert-manager` mode reads (the `kubernetes` mode has one fixed path). */
 const CERT_MANAGER_MODE_ONLY_KEYS = ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"];
@@ -460,13 +476,13 @@ function readChartVersion(reader: ConfigReader, key: string, fallback: string): 
 function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: boolean): CertManagerSettings | undefined {
     if (!CERT_MANAGER_MODES.includes(caMode)) {
         for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode "cert-manager" or "kubernetes", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
+            reader.problem(key, `is only used by caMode ${CERT_MANAGER_MODES.map((m) => `"${m}"`).join(", ")}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
         }
         return undefined;
     }
     if (caMode === "kubernetes") {
         for (const key of CERT_MANAGER_MODE_ONLY_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode "cert-manager", not "kubernetes" (there cert-manager signs Kubernetes CSRs directly)`, `remove it (pulumi config rm ${fullKey(key)}).`);
+            reader.problem(key, `is not used by caMode "kubernetes" (there cert-manager signs Kubernetes CSRs directly)`, `remove it (pulumi config rm ${fullKey(key)}).`);
         }
         if (reader.string("certManagerRoot") === "in-cluster") {
             reader.problem(
@@ -475,6 +491,9 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
                 `use ${fullKey("certManagerRoot")} generated (the default) or an existing root (${fullKey("existingRootCert")}/${fullKey("existingRootKey")}).`,
             );
         }
+    }
+    if (caMode === "vault" && reader.has("certManagerRoot")) {
+        reader.problem("certManagerRoot", `is not used by caMode "vault": the root is generated inside Vault`, `remove it: pulumi config rm ${fullKey("certManagerRoot")}.`);
     }
     const settings: CertManagerSettings = {
         version: readChartVersion(reader, "certManagerVersion", DEFAULT_CERT_MANAGER_VERSION),
@@ -793,6 +812,173 @@ function readRotation(reader: ConfigReader, caMode: CaMode): RotationModel {
     return { phase, roots, propagationDelayMs, override, stateStack };
 }
 
+/** Settings of the `vault` CA mode. */
+export interface VaultSettings {
+    /** Vault address, e.g. "https://vault.example.com:8200". */
+    address: string;
+    /** Vault Enterprise namespace, or undefined for the root namespace. */
+    namespace?: string;
+    /** Token for the Vault provider, from secret config or `VAULT_TOKEN`; undefined in the offline plan. */
+    token?: SecretString;
+    /** PEM CA bundle of Vault's TLS certificate, for cert-manager. */
+    caBundlePem?: string;
+    rootMountPath: string;
+    intermediateMountPath: string;
+    /** The Vault intermediate: key and lifetime (milliseconds). */
+    intermediate: { keyAlgorithm: KeyAlgorithm; validityMs: number };
+    kubernetesAuth: {
+        path: string;
+        host: string;
+        caCertPem?: string;
+        /** `client`: the login token reviews itself; `vault`: Vault's own ServiceAccount reviews. */
+        tokenReviewer: VaultTokenReviewer;
+        /** With the `client` reviewer: an API server audience added to the signer's tokens. */
+        apiAudience?: string;
+        /** Vault token lifetime of a signer login, milliseconds. */
+        tokenTtlMs: number;
+    };
+    delivery: VaultDelivery;
+}
+
+export const VAULT_TOKEN_REVIEWERS = ["client", "vault"] as const;
+export type VaultTokenReviewer = (typeof VAULT_TOKEN_REVIEWERS)[number];
+
+const VAULT_KEYS = CONFIG_KEYS.map((spec) => spec.key).filter((key) => key.startsWith("vault"));
+const VAULT_PATH_RE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+/** Mount paths Vault reserves for itself. */
+const VAULT_RESERVED_MOUNTS = ["sys", "auth", "identity", "cubbyhole"];
+const MIN_VAULT_TOKEN_TTL_MS = 60 * 1000;
+const MAX_VAULT_TOKEN_TTL_MS = 3600 * 1000;
+
+/** An `https://host[:port]` URL with nothing after the authority, or undefined with a problem. */
+function readHttpsUrl(reader: ConfigReader, key: string, example: string): string | undefined {
+    const text = reader.string(key);
+    if (text === undefined) {
+        reader.problem(key, `is required by caMode "vault"`, `set it: pulumi config set ${fullKey(key)} ${example}`);
+        return undefined;
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(text);
+    } catch {
+        url = undefined;
+    }
+    if (!url || url.protocol !== "https:" || !url.hostname || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username) {
+        reader.problem(key, "is not an https URL of the form https://host[:port] (tokens and certificates must not cross the network in clear text)", `set ${fullKey(key)} to a URL such as ${example}.`);
+        return undefined;
+    }
+    return text.replace(/\/+$/, "");
+}
+
+function readPemBundle(reader: ConfigReader, key: string): string | undefined {
+    const text = reader.string(key);
+    if (text === undefined) return undefined;
+    const pems = splitPemCertificates(text);
+    const bad = pems.length === 0 ? "it holds no PEM certificate" : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
+    if (bad) reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
+    return text;
+}
+
+function checkCertificatePem(pem: string): string | undefined {
+    try {
+        new X509Certificate(pem);
+        return undefined;
+    } catch (err) {
+        return (err as Error).message;
+    }
+}
+
+function readMountPath(reader: ConfigReader, key: string, fallback: string): string {
+    const path = reader.stringOr(key, fallback);
+    if (!VAULT_PATH_RE.test(path)) {
+        reader.problem(key, "is not a Vault mount path (letters, digits, '-' and '_' in '/'-separated segments, no leading or trailing '/')", `set ${fullKey(key)} to a path such as "${fallback}".`);
+    } else if (VAULT_RESERVED_MOUNTS.includes(path.split("/")[0])) {
+        reader.problem(key, `starts with "${path.split("/")[0]}/", which Vault reserves`, `set ${fullKey(key)} to a path such as "${fallback}".`);
+    }
+    return path;
+}
+
+function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa: CaCertSettings, intermediateCa: IntermediateCaSettings, workloadCerts: WorkloadCertSettings, delivery: VaultDelivery): VaultSettings | undefined {
+    if (caMode !== "vault") {
+        for (const key of VAULT_KEYS.filter((k) => reader.has(k))) {
+            reader.problem(key, `is only used by caMode "vault", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`);
+        }
+        return undefined;
+    }
+    const address = readHttpsUrl(reader, "vaultAddress", "https://vault.example.com:8200");
+    const namespace = reader.string("vaultNamespace");
+    if (namespace !== undefined && !VAULT_PATH_RE.test(namespace)) {
+        reader.problem("vaultNamespace", "is not a Vault namespace path ('/'-separated names, no leading or trailing '/')", `set ${fullKey("vaultNamespace")} to a namespace such as "platform/mesh", or remove it for the root namespace.`);
+    }
+    const configToken = reader.secret("vaultToken", { holds: "holds a Vault token", value: '"$VAULT_TOKEN"' });
+    const environmentToken = raw.environmentVaultToken ? new SecretString(raw.environmentVaultToken) : undefined;
+    const token = configToken ?? environmentToken;
+    if (token === undefined && raw.deploying) {
+        reader.problem(
+            "vaultToken",
+            "is unset and VAULT_TOKEN is not in the environment, but the Vault provider needs a token with rights to configure PKI mounts, policies and auth",
+            `export VAULT_TOKEN (e.g. after "vault login"), or run: pulumi config set --secret ${fullKey("vaultToken")} -- "$VAULT_TOKEN". The offline plan needs neither.`,
+        );
+    }
+    const rootMountPath = readMountPath(reader, "vaultRootMountPath", "pki-istio-root");
+    const intermediateMountPath = readMountPath(reader, "vaultIntermediateMountPath", "pki-istio");
+    if (rootMountPath === intermediateMountPath) {
+        reader.problem("vaultIntermediateMountPath", `is the same mount as ${fullKey("vaultRootMountPath")}; the root and the intermediate need a mount each`, `set ${fullKey("vaultIntermediateMountPath")} to another path, e.g. "pki-istio".`);
+    }
+    const intermediate = {
+        keyAlgorithm: reader.oneOf("vaultIntermediateKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P256"),
+        validityMs: reader.duration("vaultIntermediateValidity", "43800h", { wholeHours: true }),
+    };
+    if (intermediate.validityMs > rootCa.validityMs) {
+        reader.problem("vaultIntermediateValidity", `the Vault intermediate would outlive its root (${formatDuration(rootCa.validityMs)})`, `set ${fullKey("vaultIntermediateValidity")} to at most ${fullKey("rootValidity")} (${formatDuration(rootCa.validityMs)}).`);
+    }
+    const signed = delivery === "cacerts" ? { key: "intermediateValidity", ms: intermediateCa.validityMs, what: "istiod's CA certificate" } : { key: "maxWorkloadCertTtl", ms: workloadCerts.maxTtlMs, what: "the longest workload certificate" };
+    if (intermediate.validityMs <= signed.ms) {
+        reader.problem(
+            "vaultIntermediateValidity",
+            `${formatDuration(intermediate.validityMs)} is not longer than ${signed.what} (${fullKey(signed.key)} = ${formatDuration(signed.ms)}); Vault refuses to sign a certificate that outlives its issuer`,
+            `raise ${fullKey("vaultIntermediateValidity")} well above ${formatDuration(signed.ms)} (e.g. "43800h"), or lower ${fullKey(signed.key)}.`,
+        );
+    }
+    const authPath = readMountPath(reader, "vaultKubernetesAuthPath", "kubernetes-istio");
+    const host = readHttpsUrl(reader, "vaultKubernetesHost", "https://kubernetes.example.com:6443");
+    const tokenReviewer = reader.oneOf("vaultTokenReviewer", VAULT_TOKEN_REVIEWERS, "client");
+    const apiAudience = reader.string("vaultKubernetesApiAudience");
+    if (tokenReviewer === "client" && apiAudience === undefined) {
+        reader.problem(
+            "vaultKubernetesApiAudience",
+            "is required with vaultTokenReviewer client: Vault reviews a login token by calling the API server with that same token, which the API server accepts only if the token also carries one of its audiences",
+            `set it to an audience of your API server (the "aud" of: kubectl create token default), e.g. pulumi config set ${fullKey("vaultKubernetesApiAudience")} https://kubernetes.default.svc.cluster.local; or set ${fullKey("vaultTokenReviewer")} to vault if Vault runs in this cluster.`,
+        );
+    } else if (tokenReviewer === "vault" && apiAudience !== undefined) {
+        reader.problem("vaultKubernetesApiAudience", "is only used with vaultTokenReviewer client; with the vault reviewer the signer's tokens carry only the Vault audience", `remove it: pulumi config rm ${fullKey("vaultKubernetesApiAudience")}.`);
+    } else if (apiAudience !== undefined && (apiAudience.trim() === "" || /\s/.test(apiAudience))) {
+        reader.problem("vaultKubernetesApiAudience", "is not an audience (a non-empty string without spaces)", `set it to the "aud" of a token from: kubectl create token default.`);
+    }
+    const tokenTtlMs = reader.duration("vaultTokenTtl", "10m");
+    if (tokenTtlMs < MIN_VAULT_TOKEN_TTL_MS || tokenTtlMs > MAX_VAULT_TOKEN_TTL_MS) {
+        reader.problem("vaultTokenTtl", `must be between 1m and 1h: the signer logs in for each signing, so its token should expire soon after`, `set ${fullKey("vaultTokenTtl")} to a value such as "10m".`);
+    }
+    return {
+        address: address ?? "",
+        namespace,
+        token,
+        caBundlePem: readPemBundle(reader, "vaultCaBundle"),
+        rootMountPath,
+        intermediateMountPath,
+        intermediate,
+        kubernetesAuth: {
+            path: authPath,
+            host: host ?? "",
+            caCertPem: readPemBundle(reader, "vaultKubernetesCaCert"),
+            tokenReviewer,
+            apiAudience,
+            tokenTtlMs,
+        },
+        delivery,
+    };
+}
+
 /** Turns raw stack config into the validated model, or throws a ConfigError listing every problem. */
 export function parseStackConfig(raw: RawConfig): StackModel {
     const reader = new ConfigReader(raw);
@@ -807,6 +993,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode);
+    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts");
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
@@ -820,5 +1007,6 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         meshPolicy,
         alerts,
         rotation,
+        vault,
     };
 }

@@ -5,6 +5,9 @@ import { CONFIG_NAMESPACE, RawConfig } from "./config";
 // `isConfigSecret` is not re-exported at the top level; the runtime module has it.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const runtimeConfig: { isConfigSecret(key: string): boolean } = require("@pulumi/pulumi/runtime/config");
+// An engine is attached in a real `pulumi preview`/`up`, not under the offline plan's mocks.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const runtimeSettings: { getEngine(): unknown } = require("@pulumi/pulumi/runtime/settings");
 
 export function readRawConfig(): RawConfig {
     const prefix = `${CONFIG_NAMESPACE}:`;
@@ -16,5 +19,5 @@ export function readRawConfig(): RawConfig {
         values[shortKey] = value;
         if (runtimeConfig.isConfigSecret(key)) secretKeys.add(shortKey);
     }
-    return { values, secretKeys };
+    return { values, secretKeys, deploying: runtimeSettings.getEngine() !== undefined, environmentVaultToken: process.env.VAULT_TOKEN || undefined };
 }

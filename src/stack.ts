@@ -27,7 +27,6 @@ export interface DeployOptions {
 
 export function deployStack(model: StackModel, options: DeployOptions = {}): StackOutputs {
     const strategy = STRATEGIES[model.caMode];
-    if (!strategy) throw new Error(`caMode ${model.caMode} is not implemented yet`);
 
     const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } });
     const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace });

@@ -86,13 +86,6 @@ describe("stack config model", () => {
         assert.match(problem.fix, /istiod, plugin, kubernetes, cert-manager, vault/);
     });
 
-    for (const mode of ["vault"]) {
-        it(`says mode ${mode} is not implemented yet`, () => {
-            const problem = onlyProblem({ caMode: mode }, "caMode");
-            assert.match(problem.message, /not implemented yet/);
-        });
-    }
-
     it("rejects a workload TTL above MAX_WORKLOAD_CERT_TTL", () => {
         const problem = onlyProblem({ workloadCertTtl: "72h", maxWorkloadCertTtl: "48h" }, "workloadCertTtl");
         assert.match(problem.message, /72h exceeds MAX_WORKLOAD_CERT_TTL 48h/);
@@ -295,7 +288,7 @@ describe("cert-manager mode config", () => {
 
     it("refuses cert-manager keys in another mode", () => {
         const problem = onlyProblem({ caMode: "plugin", certManagerDelivery: "istio-csr" }, "certManagerDelivery");
-        assert.match(problem.message, /only used by caMode "cert-manager" or "kubernetes", not "plugin"/);
+        assert.match(problem.message, /only used by caMode "cert-manager", "kubernetes", "vault", not "plugin"/);
     });
 
     it("accepts an existing root, but not together with certManagerRoot", async () => {

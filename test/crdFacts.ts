@@ -62,6 +62,32 @@ export const ISSUER_SPEC: FieldSpec = {
     properties: {
         ca: { type: "object", required: ["secretName"], properties: { secretName: str, crlDistributionPoints: strings, issuingCertificateURLs: strings, ocspServers: strings } },
         selfSigned: { type: "object", properties: { crlDistributionPoints: strings } },
+        vault: {
+            type: "object",
+            required: ["auth", "path", "server"],
+            properties: {
+                server: str,
+                path: str,
+                namespace: str,
+                // format: byte (base64 of the PEM bundle).
+                caBundle: { type: "string" },
+                auth: {
+                    type: "object",
+                    // The webhook requires exactly one auth method.
+                    exactlyOne: ["appRole", "aws", "clientCertificate", "kubernetes", "tokenSecretRef"],
+                    properties: {
+                        kubernetes: {
+                            type: "object",
+                            required: ["role"],
+                            // The webhook requires exactly one of a token Secret and a ServiceAccount reference;
+                            // only the reference (bound, short-lived tokens) is listed as usable here.
+                            exactlyOne: ["secretRef", "serviceAccountRef"],
+                            properties: { mountPath: str, role: str, serviceAccountRef: { type: "object", required: ["name"], properties: { name: str, audiences: strings } } },
+                        },
+                    },
+                },
+            },
+        },
     },
 };
 

@@ -3,14 +3,16 @@ import { certManagerCa } from "./certManager";
 import { istiodSelfSigned } from "./istiod";
 import { kubernetesCsr } from "./kubernetes";
 import { pluginCa } from "./plugin";
+import { vaultCa } from "./vault";
 import { CaStrategy } from "./types";
 
 export * from "./types";
 
-/** The strategy of each CA mode; modes without an entry are refused by the config model. */
-export const STRATEGIES: Partial<Record<CaMode, CaStrategy>> = {
+/** The strategy of each CA mode. */
+export const STRATEGIES: Record<CaMode, CaStrategy> = {
     istiod: istiodSelfSigned,
     plugin: pluginCa,
     "cert-manager": certManagerCa,
     kubernetes: kubernetesCsr,
+    vault: vaultCa,
 };

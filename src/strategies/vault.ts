@@ -1,0 +1,149 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { CertManager } from "../../components/certManager";
+import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
+import { IstioCsr, istioCsrAddress } from "../../components/istioCsr";
+import { MeshTrustBundle } from "../../components/meshTrustBundle";
+import { TrustManager } from "../../components/trustManager";
+import { VaultClusterIssuer } from "../../components/vaultClusterIssuer";
+import { VaultKubernetesAuth } from "../../components/vaultKubernetesAuth";
+import { VaultPki } from "../../components/vaultPki";
+import { formatDuration } from "../duration";
+import { composeTrustBundle, sha256Fingerprint } from "../pki";
+import { VAULT_WORKLOAD_ROLE, clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "../vault";
+import { CACERTS_SECRET_NAME } from "./certManager";
+import { CaStrategy, CaStrategyResult } from "./types";
+
+/** The Vault ClusterIssuer; its name is also the audience of the tokens it logs in with. */
+export const VAULT_ISSUER_NAME = "istio-ca-vault";
+/** ServiceAccount the Vault Kubernetes auth role is bound to; only cert-manager requests tokens for it. */
+export const VAULT_SIGNER_SERVICE_ACCOUNT = "istio-ca-vault-signer";
+/** Vault role and policy of the signer. */
+export const VAULT_SIGNER_ROLE = "istio-ca-signer";
+export const VAULT_SIGNER_POLICY = "istio-ca-signer";
+/** The cert-manager chart's controller ServiceAccount (release "cert-manager"). */
+export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = "cert-manager";
+
+/**
+ * Vault PKI: root and intermediate generated inside Vault; cert-manager signs through a Vault
+ * ClusterIssuer that logs in with Kubernetes auth, then either
+ * - `cacerts`: istiod's CA certificate is signed by the Vault intermediate (`root/sign-intermediate`)
+ *   and written to `istio-system/cacerts`; istiod signs workloads, or
+ * - `istio-csr`: istio-csr replaces istiod's CA server and Vault signs every workload leaf through a role.
+ */
+export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
+    const settings = model.vault!;
+    const cm = model.certManager!;
+    const delivery = settings.delivery;
+
+    // Every Vault resource uses this provider; without a token in config, none is set here and the
+    // config model has already refused a real deployment without VAULT_TOKEN.
+    const provider = new vault.Provider("vault", {
+        address: settings.address,
+        namespace: settings.namespace,
+        token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
+    });
+
+    const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
+    const pki = new VaultPki("vault-pki", {
+        provider,
+        address: settings.address,
+        rootMountPath: settings.rootMountPath,
+        intermediateMountPath: settings.intermediateMountPath,
+        root: { ...model.rootCa, commonName: `${model.rootCa.commonName} vault` },
+        intermediate: {
+            keyAlgorithm: settings.intermediate.keyAlgorithm,
+            validityMs: settings.intermediate.validityMs,
+            commonName: `${model.rootCa.organization} vault intermediate`,
+            organization: model.rootCa.organization,
+            maxPathLength: vaultIntermediatePathLength(delivery),
+        },
+        workloadRole:
+            delivery === "istio-csr"
+                ? {
+                      name: VAULT_WORKLOAD_ROLE,
+                      // RSA 2048: the key Istio proxies, istio-csr's serving certificate and istiod's istio-csr certificate use by default.
+                      settings: { trustDomain: model.trustDomain, keyAlgorithm: "RSA-2048", ttlMs: model.workloadCerts.ttlMs, maxTtlMs: model.workloadCerts.maxTtlMs, dnsNames: workloadDnsNames },
+                  }
+                : undefined,
+    });
+
+    const auth = new VaultKubernetesAuth("vault-auth", {
+        provider,
+        path: settings.kubernetesAuth.path,
+        kubernetesHost: settings.kubernetesAuth.host,
+        kubernetesCaCert: settings.kubernetesAuth.caCertPem,
+        roleName: VAULT_SIGNER_ROLE,
+        serviceAccount: { name: VAULT_SIGNER_SERVICE_ACCOUNT, namespace: cm.namespace },
+        audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
+        tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
+        policyName: VAULT_SIGNER_POLICY,
+        policyRules: signerPolicyRules(delivery, settings.intermediateMountPath),
+    });
+
+    const certManager = new CertManager("cert-manager", { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor });
+    const issuer = new VaultClusterIssuer(VAULT_ISSUER_NAME, {
+        issuerName: VAULT_ISSUER_NAME,
+        certManager,
+        serviceAccountName: VAULT_SIGNER_SERVICE_ACCOUNT,
+        controllerServiceAccount: { name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT, namespace: certManager.namespaceName },
+        allowTokenReview: settings.kubernetesAuth.tokenReviewer === "client",
+        vault: {
+            server: settings.address,
+            path: vaultSignPath(delivery, settings.intermediateMountPath),
+            vaultNamespace: settings.namespace,
+            caBundlePem: settings.caBundlePem,
+            role: VAULT_SIGNER_ROLE,
+            mountPath: auth.mountPath,
+            // A token that reviews itself must also be valid for the API server.
+            extraAudiences: settings.kubernetesAuth.apiAudience ? [settings.kubernetesAuth.apiAudience] : undefined,
+        },
+        // Signing works only once the role, its policy and the issuing CA (and workload role) exist.
+        dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
+    });
+
+    const rootPem = pki.rootCertificatePem;
+    const trust = {
+        trustedRootFingerprints: rootPem.apply((pem) => [sha256Fingerprint(pem)]),
+        signingRootFingerprint: rootPem.apply(sha256Fingerprint),
+        trustBundle: rootPem.apply((pem) => composeTrustBundle([pem])),
+    };
+
+    if (delivery === "cacerts") {
+        // cert-manager posts istiod's CSR to <intermediate>/root/sign-intermediate; Vault sets its
+        // path length to one less than the intermediate's (0): istiod signs leaves only.
+        const cacerts = new IntermediateCaCertificate("istiod-cacerts", {
+            namespace: istioNamespace.metadata.name,
+            secretName: CACERTS_SECRET_NAME,
+            issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
+            intermediate: model.intermediateCa,
+            rotationPolicy: cm.keyRotationPolicy,
+            dependsOn: [certManager.release, issuer.issuer],
+        });
+        return { ca: {}, istiodDependsOn: [cacerts.certificate], trust };
+    }
+
+    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: cm.trustManagerVersion, serviceMonitor: cm.serviceMonitor });
+    const bundle = new MeshTrustBundle("mesh-trust", {
+        trustNamespace: certManager.namespaceName,
+        rootsPem: trust.trustBundle,
+        trustManager: trustManager.release,
+        targetNamespaces: [cm.namespace],
+    });
+    const istioCsr = new IstioCsr("istio-csr", {
+        namespace: certManager.namespaceName,
+        version: cm.istioCsrVersion,
+        issuer: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
+        certificateRequestNamespace: model.istio.namespace,
+        istioNamespace: model.istio.namespace,
+        trustDomain: model.trustDomain,
+        maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
+        rootCaConfigMap: bundle.bundleName,
+        dependsOn: [certManager.release, issuer.issuer, bundle.bundle],
+    });
+    return {
+        ca: { global: { caAddress: istioCsrAddress(cm.namespace) }, env: { ENABLE_CA_SERVER: "false" } },
+        istiodDependsOn: [istioCsr.release],
+        trust,
+    };
+};

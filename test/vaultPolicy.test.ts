@@ -1,0 +1,65 @@
+import { strict as assert } from "assert";
+import { signerPolicyRules, vaultSignPath } from "../src/vault";
+import { VaultPolicyRule, renderVaultPolicy } from "../src/vaultPolicy";
+
+/**
+ * HCL v1 as Vault parses policies: `js-hcl-parser` is hashicorp/hcl (v1), the library Vault's
+ * policy parser uses, compiled to JavaScript. It returns JSON, or an "unable to parse" message.
+ */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const hcl: { parse(input: string): string } = require("js-hcl-parser");
+
+/** Parses a policy and returns what it grants, path by path; fails on anything but path blocks with capabilities. */
+function grants(policy: string): Record<string, string[]> {
+    const text = hcl.parse(policy);
+    assert.ok(!text.startsWith("unable to"), `HCL parse error: ${text}`);
+    const document = JSON.parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(document), ["path"], "only path blocks at the top level");
+    const result: Record<string, string[]> = {};
+    for (const entry of document.path as Record<string, Record<string, unknown>[]>[]) {
+        for (const [path, blocks] of Object.entries(entry)) {
+            assert.ok(!(path in result), `path ${path} appears once`);
+            assert.equal(blocks.length, 1);
+            assert.deepEqual(Object.keys(blocks[0]), ["capabilities"], `path ${path} sets nothing but capabilities (no parameters, no wrapping)`);
+            result[path] = blocks[0].capabilities as string[];
+        }
+    }
+    return result;
+}
+
+describe("Vault policy HCL", () => {
+    it("the parser really rejects malformed HCL", () => {
+        assert.match(hcl.parse('path "x" { capabilities = [ }'), /^unable to parse/);
+        assert.throws(() => grants('path "x" { capabilities = ["read"] }\nother "y" {}'));
+    });
+
+    it("renders rules that parse back to exactly the same grants", () => {
+        const rules: VaultPolicyRule[] = [
+            { path: "pki-istio/sign/istio-workloads", capabilities: ["create", "update"] },
+            { path: "secret/data/team/*", capabilities: ["read", "list"] },
+        ];
+        assert.deepEqual(grants(renderVaultPolicy(rules)), { "pki-istio/sign/istio-workloads": ["create", "update"], "secret/data/team/*": ["read", "list"] });
+    });
+
+    it("grants the cacerts signer only create and update on sign-intermediate of the intermediate mount", () => {
+        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio"));
+        assert.deepEqual(grants(policy), { "pki-istio/root/sign-intermediate": ["create", "update"] });
+        assert.equal(vaultSignPath("cacerts", "pki-istio"), "pki-istio/root/sign-intermediate");
+    });
+
+    it("grants the istio-csr signer only create and update on the workload role's sign path", () => {
+        const policy = renderVaultPolicy(signerPolicyRules("istio-csr", "mesh/pki"));
+        assert.deepEqual(grants(policy), { "mesh/pki/sign/istio-workloads": ["create", "update"] });
+        assert.ok(!/\*|\+|sudo|read|delete|issue|root\//.test(policy), policy);
+    });
+
+    it("refuses paths and capabilities that would change what the policy means", () => {
+        assert.throws(() => renderVaultPolicy([]), /at least one rule/);
+        assert.throws(() => renderVaultPolicy([{ path: 'x" { capabilities = ["sudo"] } path "y', capabilities: ["read"] }]), /not a Vault policy path/);
+        assert.throws(() => renderVaultPolicy([{ path: "/pki/sign/x", capabilities: ["read"] }]), /not a Vault policy path/);
+        assert.throws(() => renderVaultPolicy([{ path: "pki/sign/x", capabilities: [] }]), /no capabilities/);
+        assert.throws(() => renderVaultPolicy([{ path: "pki/sign/x", capabilities: ["root" as never] }]), /not a Vault capability/);
+        assert.throws(() => renderVaultPolicy([{ path: "pki/sign/x", capabilities: ["read", "read"] }]), /repeats/);
+        assert.throws(() => renderVaultPolicy([{ path: "a", capabilities: ["read"] }, { path: "a", capabilities: ["list"] }]), /twice/);
+    });
+});
