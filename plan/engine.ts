@@ -61,6 +61,12 @@ export interface PlanOptions {
     config?: StackConfig;
     /** Outputs of the stack's previous deployment, seen by a StackReference to itself. */
     previousOutputs?: Record<string, unknown>;
+    /**
+     * In-process callers only (the rotation drill needs the emulated intermediate key to sign
+     * workload certificates): keep secret values instead of "[secret]". Default false; the
+     * plan CLI and its JSON output never set it.
+     */
+    revealSecrets?: boolean;
 }
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -242,20 +248,21 @@ function collectSecrets(value: unknown, inSecret: boolean, into: Set<string>): v
 }
 
 /** Unwraps Pulumi's wire format, replacing secrets, unknowns and resource references. */
-function clean(value: unknown, secrets: Set<string>): unknown {
+function clean(value: unknown, secrets: Set<string>, reveal = false): unknown {
     if (typeof value === "string") {
         if (value === UNKNOWN_VALUE) return "[unknown]";
+        if (reveal) return value;
         if (value.includes("PRIVATE KEY-----")) return REDACTED;
         for (const secret of secrets) if (value.includes(secret)) return REDACTED;
         return value;
     }
     if (value === null || typeof value !== "object") return value;
-    if (Array.isArray(value)) return value.map((item) => clean(item, secrets));
+    if (Array.isArray(value)) return value.map((item) => clean(item, secrets, reveal));
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_VALUE_SIG) return cleanSecret(record.value, secrets);
+    if (record[SIG_KEY] === SECRET_VALUE_SIG) return reveal ? clean(record.value, secrets, reveal) : cleanSecret(record.value, secrets);
     if (record[SIG_KEY] === RESOURCE_SIG) return { resource: record.urn };
     const result: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(record)) result[key] = clean(child, secrets);
+    for (const [key, child] of Object.entries(record)) result[key] = clean(child, secrets, reveal);
     return result;
 }
 
@@ -331,6 +338,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
         for (const key of record.additionalSecretOutputs) collectSecrets(record.outputs[key], true, secrets);
     }
 
+    const reveal = options.revealSecrets === true;
     const nameByUrn = new Map(monitor.recorded.filter((r) => r.urn).map((r) => [r.urn!, r.name]));
     const resources: PlannedResource[] = monitor.recorded.map((record) => {
         const outputs = { ...record.outputs };
@@ -343,9 +351,9 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
             custom: record.custom,
             protect: record.protect,
             dependsOn: [...new Set(record.dependencies.map((urn) => nameByUrn.get(urn) ?? urnName(urn)))],
-            inputs: clean(record.rawInputs, secrets) as Record<string, unknown>,
-            outputs: clean(outputs, secrets) as Record<string, unknown>,
+            inputs: clean(record.rawInputs, secrets, reveal) as Record<string, unknown>,
+            outputs: clean(outputs, secrets, reveal) as Record<string, unknown>,
         };
     });
-    return { project, stack: options.stack, outputs: clean(rawOutputs, secrets) as Record<string, unknown>, resources };
+    return { project, stack: options.stack, outputs: clean(rawOutputs, secrets, reveal) as Record<string, unknown>, resources };
 }

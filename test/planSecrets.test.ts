@@ -1,0 +1,45 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import { X509Certificate, createPrivateKey } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { PROJECT_DIR, REDACTED } from "../plan/engine";
+import { byName, planConfig, rejection } from "./helpers";
+
+const run = promisify(execFile);
+const TS_NODE = path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node");
+
+/** The in-process `revealSecrets` option (used by the rotation drill) must never reach the CLI's output. */
+describe("plan secrets: revealSecrets is in-process only", function () {
+    this.timeout(120000);
+    const values = { caMode: "plugin", trustDomain: "secrets.example" };
+
+    it("reveals the emulated keys only when asked, and redacts again on the next default plan", async () => {
+        const revealed = await planConfig(values, { revealSecrets: true });
+        const data = byName(revealed, "plugin-ca-cacerts").inputs.stringData as Record<string, string>;
+        assert.match(data["ca-key.pem"], /PRIVATE KEY/);
+        assert.ok(new X509Certificate(data["ca-cert.pem"]).checkPrivateKey(createPrivateKey(data["ca-key.pem"])), "the revealed key belongs to the intermediate");
+
+        const redacted = await planConfig(values);
+        assert.equal((byName(redacted, "plugin-ca-cacerts").inputs.stringData as Record<string, string>)["ca-key.pem"], REDACTED);
+        assert.ok(!JSON.stringify(redacted).includes("PRIVATE KEY"));
+    });
+
+    for (const stack of ["plugin", "dev"]) {
+        it(`npm run plan never prints or writes a private key (stack ${stack})`, async () => {
+            const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-")), "plan.json");
+            const { stdout, stderr } = await run(TS_NODE, ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), "--stack", stack, "--json", out], { cwd: PROJECT_DIR });
+            const written = fs.readFileSync(out, "utf8");
+            for (const text of [stdout, stderr, written]) assert.ok(!text.includes("PRIVATE KEY"), "no PEM private key");
+            const cacerts = JSON.parse(written).resources.find((r: any) => r.name === "plugin-ca-cacerts");
+            assert.equal(cacerts.inputs.stringData["ca-key.pem"], REDACTED);
+        });
+    }
+
+    it("the plan CLI has no flag to reveal secrets", async () => {
+        const err = await rejection(run(TS_NODE, ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), "--reveal-secrets"], { cwd: PROJECT_DIR }));
+        assert.match(err.stderr, /unknown argument "--reveal-secrets"/);
+    });
+});
