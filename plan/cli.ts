@@ -4,16 +4,18 @@
  */
 import * as fs from "fs";
 import { ConfigError } from "../src/config";
+import { RotationRefusedError } from "../src/rotation";
 import { PlanError, findStackConfigFile, planStack } from "./engine";
 import { renderPlan } from "./render";
 
-const USAGE = "usage: npm run plan -- [--stack <name>] [--config-file <path>] [--json <file>] [--previous <plan.json|outputs.json>]";
+const USAGE = "usage: npm run plan -- [--stack <name>] [--config-file <path>] [--json <file>] [--previous <plan.json|outputs.json>] [--now <ISO 8601 time>]";
 
 interface CliArgs {
     stack: string;
     configFile?: string;
     json?: string;
     previous?: string;
+    now?: Date;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -30,6 +32,12 @@ function parseArgs(argv: string[]): CliArgs {
         else if (flag === "--config-file") args.configFile = take();
         else if (flag === "--json") args.json = take();
         else if (flag === "--previous") args.previous = take();
+        else if (flag === "--now") {
+            const text = take();
+            const now = new Date(text);
+            if (Number.isNaN(now.getTime())) throw new PlanError(`--now ${text} is not a time; use ISO 8601, e.g. 2026-11-24T12:00:00Z.`);
+            args.now = now;
+        }
         else if (flag === "--help" || flag === "-h") {
             console.log(USAGE);
             process.exit(0);
@@ -52,7 +60,7 @@ function readPrevious(file: string): Record<string, unknown> {
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const configFile = args.configFile ?? findStackConfigFile(args.stack);
-    const plan = await planStack({ stack: args.stack, configFile, previousOutputs: args.previous ? readPrevious(args.previous) : undefined });
+    const plan = await planStack({ stack: args.stack, configFile, previousOutputs: args.previous ? readPrevious(args.previous) : undefined, now: args.now });
     console.log(`Offline plan of stack "${args.stack}" (${configFile})\n`);
     console.log(renderPlan(plan));
     if (args.json) {
@@ -64,7 +72,7 @@ async function main(): Promise<void> {
 main().then(
     () => process.exit(0),
     (err) => {
-        if (err instanceof ConfigError || err instanceof PlanError) console.error(`error: ${err.message}`);
+        if (err instanceof ConfigError || err instanceof PlanError || err instanceof RotationRefusedError) console.error(`error: ${err.message}`);
         else console.error(err);
         process.exit(1);
     },

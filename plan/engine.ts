@@ -67,6 +67,8 @@ export interface PlanOptions {
      * plan CLI and its JSON output never set it.
      */
     revealSecrets?: boolean;
+    /** The time the program's clock reads (rotation timestamps). Default: now. */
+    now?: Date;
 }
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -97,13 +99,14 @@ export function listStacks(projectDir = PROJECT_DIR): { stack: string; file: str
     return found;
 }
 
-/** The config file of a stack: top-level `Pulumi.<name>.yaml`, else `stacks/Pulumi.<name>.yaml`. */
+/** The config file of a stack: top-level `Pulumi.<name>.yaml`, else `stacks/Pulumi.<name>.yaml`, else one under a subfolder of `stacks/`. */
 export function findStackConfigFile(stack: string, projectDir = PROJECT_DIR): string {
     if (!STACK_NAME_RE.test(stack)) {
         throw new PlanError(`"${stack}" is not a valid stack name (letters, digits, '-', '_' and '.' only).`);
     }
     const candidates = [path.join(projectDir, `Pulumi.${stack}.yaml`), path.join(projectDir, "stacks", `Pulumi.${stack}.yaml`)];
-    const file = candidates.find((candidate) => fs.existsSync(candidate));
+    // Then stack files in subfolders of stacks/ (e.g. stacks/rotation/).
+    const file = candidates.find((candidate) => fs.existsSync(candidate)) ?? listStacks(projectDir).find((s) => s.stack === stack)?.file;
     if (!file) {
         const known = listStacks(projectDir).map((s) => s.stack).sort();
         throw new PlanError(`No config file for stack "${stack}" (looked for ${candidates.map((c) => path.relative(projectDir, c)).join(" and ")}). Known stacks: ${known.join(", ")}.`);
@@ -323,11 +326,14 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const { runStack } = await import("../src/stack");
     let rawOutputs: unknown;
     try {
-        rawOutputs = await resolveExport(await runStack());
+        const now = options.now;
+        rawOutputs = await resolveExport(await runStack(now ? { clock: () => now } : {}));
         await settings.waitForRPCs();
     } catch (err) {
         // Lets callers check that a refused config registered nothing.
-        if (err && typeof err === "object") (err as { registeredResources?: number }).registeredResources = monitor.recorded.length;
+        if (err && typeof err === "object") {
+            Object.assign(err, { registeredResources: monitor.recorded.length, registeredTypes: monitor.recorded.map((record) => record.type) });
+        }
         throw err;
     }
 

@@ -8,6 +8,7 @@
  */
 import { formatDuration, parseDuration } from "./duration";
 import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair } from "./pki";
+import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, RotationPhase, rootCountFor } from "./rotation";
 import { SecretString } from "./secret";
 
 export const CONFIG_NAMESPACE = "istio-ca";
@@ -17,6 +18,9 @@ export type CaMode = (typeof CA_MODES)[number];
 
 /** Modes whose issue has landed; the others fail with "not implemented yet". */
 export const IMPLEMENTED_CA_MODES: readonly CaMode[] = ["istiod", "plugin"];
+
+/** Modes whose roots this program rotates (`roots`, `rotationPhase`); the others keep one root. */
+export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin"];
 
 /** Value types, as Pulumi's project `config:` block names them where it has one. */
 export type ConfigValueType = "string" | "integer" | "boolean" | "number" | "array" | "object";
@@ -48,6 +52,12 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "organization", type: "string", default: "istio-ca", description: "Subject O of generated CA certificates." },
     { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin` mode). Set together with `existingRootKey`." },
     { key: "existingRootKey", type: "string", secret: true, description: "PEM private key of `existingRootCert`. Must be a secret: `pulumi config set --secret`." },
+    { key: "roots", type: "array", default: `[${DEFAULT_ROOT_NAME}]`, description: "Root names, oldest first: one at `steady`, `[old, new]` in the other phases. Names their resources; `existingRootCert` supplies the first." },
+    { key: "rotationPhase", type: "string", default: "steady", description: `Root rotation phase: ${ROTATION_PHASES.join(" \\| ")}. Move one phase per \`pulumi up\`.` },
+    { key: "rotationPropagationDelay", type: "string", default: "1h", description: "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new`, and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration." },
+    { key: "rotationOverride", type: "string", description: `Waive one rotation check for one update: ${ROTATION_OVERRIDES.join(" \\| ")}. Needs \`rotationOverrideReason\`; refused when the update does not need it.` },
+    { key: "rotationOverrideReason", type: "string", description: "Why the override is used; recorded in the `rotationState` output." },
+    { key: "rotationStateStack", type: "string", description: "Stack whose outputs hold the previous rotation state. Default: this stack (`<organization>/<project>/<stack>`)." },
 ];
 
 const KNOWN_KEYS = new Set(CONFIG_KEYS.map((spec) => spec.key));
@@ -81,6 +91,18 @@ export interface WorkloadCertSettings {
     gracePeriodRatio: number;
 }
 
+/** Root rotation settings (see `src/rotation.ts`). */
+export interface RotationModel {
+    phase: RotationPhase;
+    /** Root names, oldest first; empty for modes that do not rotate. */
+    roots: string[];
+    /** The guard's propagation allowance, milliseconds. */
+    propagationDelayMs: number;
+    override?: RotationOverride;
+    /** Fully qualified name of the stack holding the previous rotation state; undefined: this stack. */
+    stateStack?: string;
+}
+
 /** The validated stack model. */
 export interface StackModel {
     caMode: CaMode;
@@ -90,6 +112,7 @@ export interface StackModel {
     rootCa: CaCertSettings;
     intermediateCa: IntermediateCaSettings;
     existingRoot?: ExistingRoot;
+    rotation: RotationModel;
 }
 
 /** Raw config as Pulumi hands it over: values are strings (structured values JSON-encoded). */
@@ -367,6 +390,76 @@ function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | 
     return { certPem, keyPem };
 }
 
+const STACK_NAME_RE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
+
+function readRoots(reader: ConfigReader): string[] | undefined {
+    const text = reader.string("roots");
+    if (text === undefined) return [DEFAULT_ROOT_NAME];
+    let roots: unknown;
+    try {
+        roots = JSON.parse(text);
+    } catch {
+        roots = undefined;
+    }
+    if (!Array.isArray(roots) || !roots.every((root) => typeof root === "string")) {
+        reader.problem("roots", "is not a list of root names", `set it as a list, e.g. in the stack file \`${fullKey("roots")}: [r2026, r2027]\`, or: pulumi config set --path '${fullKey("roots")}[0]' r2026`);
+        return undefined;
+    }
+    const bad = roots.filter((root) => !ROOT_NAME_RE.test(root));
+    if (bad.length > 0) {
+        reader.problem("roots", `has names that are not lower-case DNS labels: ${bad.map((b) => JSON.stringify(b)).join(", ")}`, "use names of lower-case letters, digits and '-', at most 63 characters, such as r2026.");
+        return undefined;
+    }
+    if (new Set(roots).size !== roots.length) {
+        reader.problem("roots", "lists a root twice", "list each root once, oldest first.");
+        return undefined;
+    }
+    return roots;
+}
+
+function readRotation(reader: ConfigReader, caMode: CaMode): RotationModel {
+    const phase = reader.oneOf("rotationPhase", ROTATION_PHASES, "steady");
+    const propagationDelayMs = reader.duration("rotationPropagationDelay", "1h");
+    const rotating = ROTATING_CA_MODES.includes(caMode);
+    let roots = readRoots(reader) ?? [];
+    if (!rotating) {
+        for (const key of ["roots", "rotationPhase"]) {
+            if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
+                reader.problem(key, `root rotation is done by this program only for caMode ${ROTATING_CA_MODES.join(", ")}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`);
+            }
+        }
+        roots = [];
+    } else if (reader.has("roots") && roots.length > 0 && roots.length !== rootCountFor(phase)) {
+        const example = phase === "steady" ? `[${roots[roots.length - 1]}]` : `[${roots[0]}, ${roots[1] ?? "<new root>"}]`;
+        reader.problem(
+            "roots",
+            `lists ${roots.length} root(s), but rotationPhase ${phase} needs ${rootCountFor(phase)} (${phase === "steady" ? "the one root in use" : "the old root, then the new one"})`,
+            `set ${fullKey("roots")} to ${example}.`,
+        );
+    } else if (!reader.has("roots") && phase !== "steady") {
+        reader.problem("rotationPhase", `phase ${phase} needs two roots, but ${fullKey("roots")} is unset (one root, "${DEFAULT_ROOT_NAME}")`, `set ${fullKey("roots")} to [${DEFAULT_ROOT_NAME}, <new root name>].`);
+    }
+
+    const overrideName = reader.string("rotationOverride");
+    const reason = reader.string("rotationOverrideReason");
+    let override: RotationOverride | undefined;
+    if (overrideName !== undefined) {
+        const name = reader.oneOf("rotationOverride", ROTATION_OVERRIDES, ROTATION_OVERRIDES[0]);
+        if (reason === undefined || reason.trim().length < 10) {
+            reader.problem("rotationOverrideReason", "must say why the check is waived (at least 10 characters) when rotationOverride is set", `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
+        }
+        override = { name, reason: reason ?? "" };
+    } else if (reason !== undefined) {
+        reader.problem("rotationOverrideReason", "is set without rotationOverride", `remove it (pulumi config rm ${fullKey("rotationOverrideReason")}), or set ${fullKey("rotationOverride")}.`);
+    }
+
+    const stateStack = reader.string("rotationStateStack");
+    if (stateStack !== undefined && !STACK_NAME_RE.test(stateStack)) {
+        reader.problem("rotationStateStack", "is not a stack name", `use <organization>/<project>/<stack>, e.g. "organization/istio-ca/prod" for a self-managed backend.`);
+    }
+    return { phase, roots, propagationDelayMs, override, stateStack };
+}
+
 /** Turns raw stack config into the validated model, or throws a ConfigError listing every problem. */
 export function parseStackConfig(raw: RawConfig): StackModel {
     const reader = new ConfigReader(raw);
@@ -377,6 +470,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const workloadCerts = readWorkloadCerts(reader);
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
     const existingRoot = readExistingRoot(reader, caMode);
+    const rotation = readRotation(reader, caMode);
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
@@ -386,5 +480,6 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         rootCa,
         intermediateCa,
         existingRoot,
+        rotation,
     };
 }

@@ -1,8 +1,11 @@
 /** Composes the components for a validated stack model. Holds no logic of its own beyond wiring. */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { IstioControlPlane } from "../components/istioControlPlane";
-import { StackModel, parseStackConfig } from "./config";
+import { ROTATING_CA_MODES, StackModel, parseStackConfig } from "./config";
+import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
+import { RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, workloadChainTiming } from "./rotation";
 import { STRATEGIES, TrustOutputs } from "./strategies";
 
 /** What `pulumi stack output` shows after an update. */
@@ -10,16 +13,23 @@ export interface StackOutputs extends TrustOutputs {
     caMode: string;
     trustDomain: string;
     istioVersion: string;
+    /** Rotation phase, roots and timestamps, read back by the next update's guard. */
+    rotationState?: pulumi.Output<RotationState>;
 }
 
-export function deployStack(model: StackModel): StackOutputs {
+export interface DeployOptions {
+    /** The rotation state to record; it resolves only once istiod is deployed, so a failed update records nothing new. */
+    rotationState?: RotationState;
+}
+
+export function deployStack(model: StackModel, options: DeployOptions = {}): StackOutputs {
     const strategy = STRATEGIES[model.caMode];
     if (!strategy) throw new Error(`caMode ${model.caMode} is not implemented yet`);
 
     const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } });
     const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace });
 
-    new IstioControlPlane("istio", {
+    const controlPlane = new IstioControlPlane("istio", {
         version: model.istio.version,
         namespace: istioNamespace.metadata.name,
         trustDomain: model.trustDomain,
@@ -28,11 +38,60 @@ export function deployStack(model: StackModel): StackOutputs {
         istiodDependsOn,
     });
 
-    return { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
+    const outputs: StackOutputs = { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
+    const state = options.rotationState;
+    if (state) outputs.rotationState = controlPlane.istiod.id.apply(() => state);
+    return outputs;
 }
 
-/** Reads and validates this stack's config, then deploys it. Throws before creating anything if config is invalid. */
-export async function runStack(): Promise<StackOutputs> {
+/** Where each root of the model comes from, as the rotation state records it. */
+export function rootSourcesOf(model: StackModel): Record<string, string> {
+    return Object.fromEntries(
+        model.rotation.roots.map((name, index) => [name, index === 0 && model.existingRoot ? `existing sha256:${certificateSha256Hex(model.existingRoot.certPem)}` : "generated"]),
+    );
+}
+
+/** The fully qualified name of this stack, which the guard reads its previous outputs from. */
+export function selfStackName(): string {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/** Reads the previous deployment's outputs the guard needs ({} values when there was none). */
+async function readPreviousOutputs(stackName: string): Promise<{ rotationState?: unknown; caMode?: unknown }> {
+    const ref = new pulumi.StackReference("previous-deployment", { name: stackName });
+    const value = (details: pulumi.StackReferenceOutputDetails) => details.value ?? details.secretValue;
+    const [rotationState, caMode] = await Promise.all([ref.getOutputDetails("rotationState"), ref.getOutputDetails("caMode")]);
+    return { rotationState: value(rotationState), caMode: value(caMode) };
+}
+
+export interface RunOptions {
+    /** The clock the guard records phase changes with. Default: the system clock. */
+    clock?: () => Date;
+}
+
+/**
+ * Reads and validates this stack's config, reads the previous deployment's rotation state,
+ * checks the transition, then deploys. Throws before registering any resource (other than the
+ * StackReference that reads the previous state) when the config or the transition is refused.
+ */
+export async function runStack(options: RunOptions = {}): Promise<StackOutputs> {
     const model = parseStackConfig(readRawConfig());
-    return deployStack(model);
+    const previous = readPreviousDeployment(await readPreviousOutputs(model.rotation.stateStack ?? selfStackName()));
+    const rotating = ROTATING_CA_MODES.includes(model.caMode);
+    const verdict = guardRotation({
+        previous,
+        desired: {
+            caMode: model.caMode,
+            rotating,
+            settings: { phase: model.rotation.phase, roots: model.rotation.roots },
+            rootSources: rootSourcesOf(model),
+            // Rotating strategies set MULTI_ROOT_CA_VALUES from steady on.
+            multiRootEnabled: rotating,
+            override: model.rotation.override,
+        },
+        timing: workloadChainTiming(model),
+        now: (options.clock ?? (() => new Date()))(),
+    });
+    if (!verdict.allowed) throw new RotationRefusedError(verdict.problems);
+    return deployStack(model, { rotationState: verdict.state });
 }

@@ -1,24 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PluginCa, RootCaSpec } from "../../components/pluginCa";
+import { DEFAULT_ROOT_NAME, MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
 import { CaStrategy } from "./types";
 
-/** The name of the single root used outside a rotation. */
-export const DEFAULT_ROOT_NAME = "primary";
+export { DEFAULT_ROOT_NAME };
 
-/** Plug-in CA: root and intermediate from `@pulumi/tls` (or an existing root) in `cacerts`. */
+/**
+ * Plug-in CA: roots and an intermediate from `@pulumi/tls` (the first root may be an existing
+ * one) in `cacerts`. Every root in `roots` keeps its (protected) resources across phases; the
+ * rotation phase picks the bundle and the root the intermediate is issued from.
+ */
 export const pluginCa: CaStrategy = ({ model, istioNamespace }) => {
-    const root: RootCaSpec = model.existingRoot
-        ? { name: DEFAULT_ROOT_NAME, existing: { certPem: model.existingRoot.certPem, keyPem: pulumi.secret(model.existingRoot.keyPem.reveal()) } }
-        : { name: DEFAULT_ROOT_NAME, generate: model.rootCa };
+    const plan = rotationPlan(model.rotation);
+    const roots: RootCaSpec[] = plan.roots.map((name, index) =>
+        index === 0 && model.existingRoot
+            ? { name, existing: { certPem: model.existingRoot.certPem, keyPem: pulumi.secret(model.existingRoot.keyPem.reveal()) } }
+            : { name, generate: model.rootCa },
+    );
     const ca = new PluginCa("plugin-ca", {
         namespace: istioNamespace.metadata.name,
-        roots: [root],
-        signingRoot: root.name,
-        trustedRoots: [root.name],
+        roots,
+        signingRoot: plan.signingRoot,
+        trustedRoots: plan.trustedRoots,
         intermediate: model.intermediateCa,
     });
     return {
-        ca: {},
+        // Set from steady on, so that a later rotation needs no restart to enable them.
+        ca: { env: { ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } },
         istiodDependsOn: [ca.secret],
         trust: { trustedRootFingerprints: ca.trustedRootFingerprints, signingRootFingerprint: ca.signingRootFingerprint, trustBundle: ca.trustBundle },
     };

@@ -1,0 +1,404 @@
+import { strict as assert } from "assert";
+import { ConfigError, ConfigProblem, parseStackConfig } from "../src/config";
+import {
+    DesiredRotation,
+    GuardInput,
+    NEXT_PHASES,
+    ROTATION_PHASES,
+    RotationPhase,
+    RotationSettings,
+    RotationState,
+    bundlesNested,
+    classifyTransition,
+    guardRotation,
+    readPreviousDeployment,
+    rootCountFor,
+    rotationPlan,
+} from "../src/rotation";
+
+const HOUR = 3600000;
+const T0 = new Date("2026-03-01T00:00:00.000Z");
+const at = (hoursAfterT0: number) => new Date(T0.getTime() + hoursAfterT0 * HOUR);
+const TIMING = { oldChainLifetimeMs: 48 * HOUR, propagationDelayMs: 1 * HOUR };
+
+/** The roots a phase would list in a rotation from r1 to r2, on the given side of it. */
+function canonical(phase: RotationPhase, side: "old" | "new" = "old"): RotationSettings {
+    if (phase === "steady") return { phase, roots: [side === "old" ? "r1" : "r2"] };
+    return { phase, roots: ["r1", "r2"] };
+}
+
+/** Expected kind of each from -> to phase pair with canonical roots ("illegal" where refused). */
+const EXPECTED: Record<RotationPhase, Record<RotationPhase, string>> = {
+    steady: { steady: "unchanged", "trust-both": "start", "sign-new": "illegal", "retire-old": "illegal" },
+    "trust-both": { steady: "abort", "trust-both": "unchanged", "sign-new": "advance", "retire-old": "illegal" },
+    "sign-new": { steady: "illegal", "trust-both": "rollback", "sign-new": "unchanged", "retire-old": "advance" },
+    "retire-old": { steady: "finish", "trust-both": "illegal", "sign-new": "rollback", "retire-old": "unchanged" },
+};
+
+describe("rotation plan per phase", () => {
+    it("trusts and signs with the right roots in each phase", () => {
+        const table = ROTATION_PHASES.map((phase) => {
+            const plan = rotationPlan(canonical(phase));
+            return [phase, plan.trustedRoots.join("+"), plan.signingRoot, plan.multiRoot, plan.extraTrustedRoots.join("+")];
+        });
+        assert.deepEqual(table, [
+            ["steady", "r1", "r1", false, ""],
+            ["trust-both", "r1+r2", "r1", true, "r2"],
+            ["sign-new", "r1+r2", "r2", true, "r1"],
+            ["retire-old", "r2", "r2", false, ""],
+        ]);
+        assert.equal(rotationPlan(canonical("steady")).oldRoot, undefined);
+        assert.deepEqual([rotationPlan(canonical("sign-new")).oldRoot, rotationPlan(canonical("sign-new")).newRoot], ["r1", "r2"]);
+    });
+
+    it("refuses a root list of the wrong length for the phase", () => {
+        assert.throws(() => rotationPlan({ phase: "trust-both", roots: ["r1"] }), /needs 2 root/);
+        assert.throws(() => rotationPlan({ phase: "steady", roots: ["r1", "r2"] }), /needs 1 root/);
+        assert.deepEqual(ROTATION_PHASES.map(rootCountFor), [1, 2, 2, 2]);
+    });
+});
+
+describe("phase transitions", () => {
+    for (const from of ROTATION_PHASES) {
+        for (const to of ROTATION_PHASES) {
+            const expected = EXPECTED[from][to];
+            it(`${from} -> ${to}: ${expected}`, () => {
+                // Going to steady from the new-root side of a rotation keeps the new root.
+                const target = canonical(to, to === "steady" && (from === "sign-new" || from === "retire-old") ? "new" : "old");
+                const verdict = classifyTransition(canonical(from), target);
+                if (expected === "illegal") {
+                    assert.equal(verdict.legal, false);
+                    if (!verdict.legal) {
+                        assert.match(verdict.reason, new RegExp(`${from} .* -> ${to}`));
+                        assert.match(verdict.fix, /istio-ca:rotationPhase|istio-ca:roots/);
+                    }
+                } else {
+                    assert.deepEqual(verdict, { legal: true, kind: expected });
+                    assert.ok(to === from || NEXT_PHASES[from].includes(to));
+                }
+            });
+        }
+    }
+
+    it("names the skipped phases", () => {
+        const verdict = classifyTransition(canonical("steady"), canonical("retire-old"));
+        assert.ok(!verdict.legal && /skips trust-both and sign-new/.test(verdict.reason) && /rotationPhase to trust-both/.test(verdict.fix), JSON.stringify(verdict));
+        const back = classifyTransition(canonical("retire-old"), canonical("trust-both"));
+        assert.ok(!back.legal && /goes back more than one phase/.test(back.reason));
+        const early = classifyTransition(canonical("sign-new"), canonical("steady", "old"));
+        assert.ok(!early.legal && /skips|back/.test(early.reason));
+    });
+
+    it("refuses swapping the root in one step, pointing to trust-both", () => {
+        const verdict = classifyTransition({ phase: "steady", roots: ["r1"] }, { phase: "steady", roots: ["r2"] });
+        assert.ok(!verdict.legal && /replaces the root in one step/.test(verdict.reason) && /\[r1, r2\] and istio-ca:rotationPhase to trust-both/.test(verdict.fix), JSON.stringify(verdict));
+    });
+
+    const badRoots: [string, RotationSettings, RotationSettings, RegExp][] = [
+        ["a rotation that does not start from the root in use", { phase: "steady", roots: ["r1"] }, { phase: "trust-both", roots: ["r0", "r2"] }, /first root must be the one in use/],
+        ["the old and new root given in the wrong order", { phase: "steady", roots: ["r1"] }, { phase: "trust-both", roots: ["r2", "r1"] }, /set istio-ca:roots to \[r1, r2\]/],
+        ["a new root changed mid-rotation", canonical("trust-both"), { phase: "sign-new", roots: ["r1", "r3"] }, /changes the roots in the middle/],
+        ["roots changed within a phase", canonical("sign-new"), { phase: "sign-new", roots: ["r1", "r3"] }, /changes the roots in the middle/],
+        ["finishing on the old root", canonical("retire-old"), { phase: "steady", roots: ["r1"] }, /keeps only the new root r2/],
+        ["calling off onto the new root", canonical("trust-both"), { phase: "steady", roots: ["r2"] }, /keeps the old root r1/],
+    ];
+    for (const [what, from, to, message] of badRoots) {
+        it(`refuses ${what}`, () => {
+            const verdict = classifyTransition(from, to);
+            assert.equal(verdict.legal, false);
+            if (!verdict.legal) assert.match(`${verdict.reason} ${verdict.fix}`, message);
+        });
+    }
+});
+
+describe("trust bundle continuity", () => {
+    /** Every valid settings value over three root names. */
+    function universe(): RotationSettings[] {
+        const names = ["r1", "r2", "r3"];
+        const all: RotationSettings[] = names.map((root) => ({ phase: "steady", roots: [root] }));
+        for (const phase of ROTATION_PHASES.slice(1)) for (const a of names) for (const b of names) if (a !== b) all.push({ phase, roots: [a, b] });
+        return all;
+    }
+
+    it("each legal step's bundle is a superset or a subset of the previous one", () => {
+        let legal = 0;
+        for (const from of universe()) {
+            for (const to of universe()) {
+                if (!classifyTransition(from, to).legal) continue;
+                legal++;
+                const before = rotationPlan(from).trustedRoots;
+                const after = rotationPlan(to).trustedRoots;
+                assert.ok(bundlesNested(before, after), `${JSON.stringify(from)} -> ${JSON.stringify(to)}: [${before}] vs [${after}]`);
+            }
+        }
+        assert.ok(legal > 20, `${legal} legal steps checked`);
+    });
+
+    it("in each legal step, the signing roots before and after are trusted before and after", () => {
+        for (const from of universe()) {
+            for (const to of universe()) {
+                if (!classifyTransition(from, to).legal) continue;
+                const [a, b] = [rotationPlan(from), rotationPlan(to)];
+                for (const signer of [a.signingRoot, b.signingRoot]) {
+                    assert.ok(a.trustedRoots.includes(signer) && b.trustedRoots.includes(signer), `${JSON.stringify(from)} -> ${JSON.stringify(to)}: ${signer}`);
+                }
+            }
+        }
+    });
+
+    it("bundlesNested: superset, subset, equal, and neither", () => {
+        assert.ok(bundlesNested(["a"], ["a", "b"]));
+        assert.ok(bundlesNested(["a", "b"], ["b"]));
+        assert.ok(bundlesNested(["a", "b"], ["b", "a"]));
+        assert.ok(!bundlesNested(["a"], ["b"]));
+        assert.ok(!bundlesNested(["a", "b"], ["b", "c"]));
+    });
+});
+
+function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
+    return {
+        caMode: "plugin",
+        rotating: true,
+        settings,
+        rootSources: Object.fromEntries(settings.roots.map((root) => [root, "generated"])),
+        multiRootEnabled: true,
+        ...extra,
+    };
+}
+
+/** Runs the guard for a sequence of (settings, hour) steps from a first deployment, returning each verdict. */
+function walk(steps: [RotationSettings, number, Partial<DesiredRotation>?][]): ReturnType<typeof guardRotation>[] {
+    const verdicts: ReturnType<typeof guardRotation>[] = [];
+    let previous: GuardInput["previous"] = { kind: "none" };
+    for (const [settings, hour, extra] of steps) {
+        const verdict = guardRotation({ previous, desired: desired(settings, extra), timing: TIMING, now: at(hour) });
+        verdicts.push(verdict);
+        if (!verdict.allowed) break;
+        previous = { kind: "state", state: verdict.state };
+    }
+    return verdicts;
+}
+
+function stateOf(verdict: ReturnType<typeof guardRotation>): RotationState {
+    if (!verdict.allowed) assert.fail(`refused: ${verdict.problems.join("\n")}`);
+    return verdict.state;
+}
+
+function problemsOf(verdict: ReturnType<typeof guardRotation>): string {
+    if (verdict.allowed) assert.fail(`allowed: ${JSON.stringify(verdict.state)}`);
+    return verdict.problems.join("\n");
+}
+
+const R = (phase: RotationPhase, roots = phase === "steady" ? ["r1"] : ["r1", "r2"]): RotationSettings => ({ phase, roots });
+
+describe("rotation guard", () => {
+    it("accepts any phase on a first deployment and records when it started", () => {
+        for (const phase of ROTATION_PHASES) {
+            const verdict = guardRotation({ previous: { kind: "none" }, desired: desired(canonical(phase)), timing: TIMING, now: T0 });
+            assert.equal(verdict.allowed && verdict.kind, "first-deployment");
+            assert.deepEqual(stateOf(verdict).phaseStartedAt, { [phase]: T0.toISOString() });
+        }
+    });
+
+    it("walks a whole rotation, recording each phase's start only when it changes", () => {
+        const verdicts = walk([
+            [R("steady"), 0],
+            [R("steady"), 5], // a re-run
+            [R("trust-both"), 10],
+            [R("trust-both"), 10.5],
+            [R("sign-new"), 11],
+            [R("retire-old"), 11 + 49],
+            [R("retire-old"), 70],
+            [{ phase: "steady", roots: ["r2"] }, 80],
+        ]);
+        const states = verdicts.map(stateOf);
+        assert.deepEqual(verdicts.map((v) => v.allowed && v.kind), ["first-deployment", "unchanged", "start", "unchanged", "advance", "advance", "unchanged", "finish"]);
+        assert.equal(states[1].phaseStartedAt.steady, at(0).toISOString(), "a re-run keeps the recorded time");
+        assert.deepEqual(states[3].phaseStartedAt, { steady: at(0).toISOString(), "trust-both": at(10).toISOString() });
+        assert.deepEqual(states[4].signedUntil, { r1: at(11).toISOString() });
+        assert.equal(states[4].signingRoot, "r2");
+        assert.deepEqual(states[6].phaseStartedAt, { steady: at(0).toISOString(), "trust-both": at(10).toISOString(), "sign-new": at(11).toISOString(), "retire-old": at(60).toISOString() });
+        assert.deepEqual(states[6].trustedRoots, ["r2"]);
+        assert.deepEqual(states[7], { ...states[7], phase: "steady", roots: ["r2"], trustedRoots: ["r2"], signingRoot: "r2", phaseStartedAt: { steady: at(80).toISOString() }, signedUntil: {} });
+    });
+
+    it("refuses a skipped phase", () => {
+        const verdicts = walk([[R("steady"), 0], [R("sign-new"), 100]]);
+        assert.match(problemsOf(verdicts[1]), /skips trust-both/);
+    });
+
+    it("refuses sign-new before the new bundle can have reached every proxy, unless overridden", () => {
+        const early = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 10.5]]);
+        const message = problemsOf(early[2]);
+        assert.match(message, /sign-new too early/);
+        assert.match(message, new RegExp(at(11).toISOString().replace(/\./g, "\\.")));
+        assert.match(message, /rotationOverride sign-new-early/);
+        const overridden = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 10.5, { override: { name: "sign-new-early", reason: "drill on a test mesh" } }]]);
+        assert.deepEqual(stateOf(overridden[2]).lastOverride, { name: "sign-new-early", reason: "drill on a test mesh", at: at(10.5).toISOString(), transition: "trust-both [r1, r2] -> sign-new [r1, r2]" });
+        assert.ok(walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 11]])[2].allowed, "allowed exactly at the delay");
+    });
+
+    it("refuses retire-old while an old-root certificate can still be in use", () => {
+        const base: [RotationSettings, number][] = [[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20]];
+        const early = walk([...base, [R("retire-old"), 20 + 48]]);
+        const message = problemsOf(early[3]);
+        assert.match(message, /retire-old too early/);
+        assert.match(message, /Root r1 stopped signing at 2026-03-01T20:00:00.000Z/);
+        assert.match(message, /until 2026-03-03T21:00:00.000Z \(longest certificate lifetime 48h \+ istio-ca:rotationPropagationDelay 1h\)/);
+        assert.match(message, /rotationOverride retire-old-early/);
+        assert.ok(walk([...base, [R("retire-old"), 20 + 49]])[3].allowed, "allowed once max TTL + delay have passed");
+    });
+
+    it("accepts an early retire-old with the named override and records the reason", () => {
+        const verdicts = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("retire-old"), 21, { override: { name: "retire-old-early", reason: "old root key compromised" } }]]);
+        const state = stateOf(verdicts[3]);
+        assert.equal(state.lastOverride?.name, "retire-old-early");
+        assert.equal(state.lastOverride?.reason, "old root key compromised");
+        // The record stays for audit on later runs without the override.
+        assert.equal(stateOf(guardRotation({ previous: { kind: "state", state }, desired: desired(R("retire-old")), timing: TIMING, now: at(30) })).lastOverride?.reason, "old root key compromised");
+    });
+
+    it("refuses the wrong override and an override the update does not need", () => {
+        const wrong = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("retire-old"), 21, { override: { name: "sign-new-early", reason: "wrong one here" } }]]);
+        const message = problemsOf(wrong[3]);
+        assert.match(message, /retire-old too early/);
+        assert.match(message, /sign-new-early, but this update .* does not need it/);
+        const stale = walk([[R("steady"), 0], [R("steady"), 1, { override: { name: "retire-old-early", reason: "left over from last time" } }]]);
+        assert.match(problemsOf(stale[1]), /does not need it.*pulumi config rm istio-ca:rotationOverride/);
+        const first = guardRotation({ previous: { kind: "none" }, desired: desired(R("steady"), { override: { name: "change-ca-mode", reason: "nothing to change" } }), timing: TIMING, now: T0 });
+        assert.match(problemsOf(first), /a first deployment needs no override/);
+    });
+
+    it("makes a rolled-back new root wait out its certificates before the rotation is called off", () => {
+        const steps: [RotationSettings, number][] = [[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("trust-both"), 30]];
+        const back = walk(steps);
+        assert.deepEqual(back.map((v) => v.allowed && v.kind), ["first-deployment", "start", "advance", "rollback"]);
+        assert.deepEqual(stateOf(back[3]).signedUntil, { r2: at(30).toISOString() }, "r1 signs again; r2 stopped");
+        assert.match(problemsOf(walk([...steps, [R("steady"), 40]])[4]), /Root r2 stopped signing/);
+        assert.ok(walk([...steps, [R("steady"), 30 + 49]])[4].allowed);
+        // Calling off before the new root signed anything needs no wait.
+        assert.ok(walk([[R("steady"), 0], [R("trust-both"), 10], [R("steady"), 10.1]])[2].allowed);
+    });
+
+    it("keeps the old root's retirement time across a retire-old -> sign-new rollback", () => {
+        const verdicts = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("retire-old"), 70], [R("sign-new"), 71], [R("retire-old"), 72]]);
+        assert.deepEqual(verdicts.map((v) => v.allowed && v.kind), ["first-deployment", "start", "advance", "advance", "rollback", "advance"]);
+        assert.equal(stateOf(verdicts[5]).phaseStartedAt["sign-new"], at(71).toISOString());
+    });
+
+    it("refuses a change of caMode on a live mesh, and mid-rotation even with the override", () => {
+        const [first] = walk([[R("steady"), 0]]);
+        const previous = { kind: "state" as const, state: stateOf(first) };
+        const toIstiod = desired({ phase: "steady", roots: [] }, { caMode: "istiod", rotating: false, rootSources: {}, multiRootEnabled: false });
+        assert.match(problemsOf(guardRotation({ previous, desired: toIstiod, timing: TIMING, now: at(1) })), /caMode changes from plugin to istiod on a live mesh.*trust/);
+        const allowed = guardRotation({ previous, desired: { ...toIstiod, override: { name: "change-ca-mode", reason: "decommissioning the plug-in CA" } }, timing: TIMING, now: at(1) });
+        assert.equal(allowed.allowed && allowed.kind, "change-ca-mode");
+        assert.deepEqual(stateOf(allowed).roots, []);
+
+        const [, midRotation] = walk([[R("steady"), 0], [R("trust-both"), 10]]);
+        const mid = guardRotation({ previous: { kind: "state", state: stateOf(midRotation) }, desired: { ...toIstiod, override: { name: "change-ca-mode", reason: "decommissioning the plug-in CA" } }, timing: TIMING, now: at(20) });
+        assert.match(problemsOf(mid), /while a rotation is in progress/);
+    });
+
+    it("refuses istiod -> plugin without the override, explaining how to keep the root", () => {
+        const previous = readPreviousDeployment({ caMode: "istiod" });
+        const message = problemsOf(guardRotation({ previous, desired: desired(R("steady")), timing: TIMING, now: T0 }));
+        assert.match(message, /caMode changes from istiod to plugin/);
+        assert.match(message, /istio-ca-secret/);
+    });
+
+    it("treats a deployment without rotationState as steady on the default root, and needs multi-root deployed before a rotation", () => {
+        const previous = readPreviousDeployment({ caMode: "plugin" });
+        assert.deepEqual(previous, { kind: "legacy", caMode: "plugin" });
+        const start = guardRotation({ previous, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }), timing: TIMING, now: T0 });
+        assert.match(problemsOf(start), /ISTIO_MULTIROOT_MESH .* did not set .* restart workloads/);
+        const rerun = stateOf(guardRotation({ previous, desired: desired({ phase: "steady", roots: ["primary"] }), timing: TIMING, now: T0 }));
+        assert.equal(rerun.multiRootEnabled, true);
+        assert.ok(guardRotation({ previous: { kind: "state", state: rerun }, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }), timing: TIMING, now: at(1) }).allowed);
+    });
+
+    it("refuses a root whose certificate source changes under the same name", () => {
+        const [, retired] = walk([[R("steady"), 0], [R("trust-both"), 1], [R("sign-new"), 2], [R("retire-old"), 60]]).slice(2);
+        const swapped = desired({ phase: "steady", roots: ["r2"] }, { rootSources: { r2: "existing sha256:abcd" } });
+        assert.match(problemsOf(guardRotation({ previous: { kind: "state", state: stateOf(retired) }, desired: swapped, timing: TIMING, now: at(70) })), /root r2 was generated .* would now be existing sha256:abcd.*unset istio-ca:existingRootCert/);
+    });
+
+    it("reads previous outputs: none, legacy, recorded state and malformed state", () => {
+        assert.deepEqual(readPreviousDeployment({}), { kind: "none" });
+        const state = stateOf(walk([[R("steady"), 0]])[0]);
+        assert.deepEqual(readPreviousDeployment({ rotationState: JSON.parse(JSON.stringify(state)), caMode: "plugin" }), { kind: "state", state });
+        const bad = readPreviousDeployment({ rotationState: { phase: "sideways" } });
+        assert.equal(bad.kind, "unreadable");
+        assert.match(problemsOf(guardRotation({ previous: bad, desired: desired(R("steady")), timing: TIMING, now: T0 })), /not in the expected form.*rotationStateStack/);
+    });
+
+    it("leaves a mode whose root it does not manage alone", () => {
+        const istiod = desired({ phase: "steady", roots: [] }, { caMode: "istiod", rotating: false, rootSources: {}, multiRootEnabled: false });
+        const first = stateOf(guardRotation({ previous: { kind: "none" }, desired: istiod, timing: TIMING, now: T0 }));
+        const again = guardRotation({ previous: { kind: "state", state: first }, desired: istiod, timing: TIMING, now: at(5) });
+        assert.deepEqual(stateOf(again).phaseStartedAt, { steady: T0.toISOString() });
+        assert.equal(stateOf(again).signingRoot, null);
+    });
+});
+
+describe("rotation config", () => {
+    function problems(values: Record<string, string>): ConfigProblem[] {
+        try {
+            parseStackConfig({ values, secretKeys: new Set() });
+        } catch (err) {
+            assert.ok(err instanceof ConfigError);
+            return err.problems;
+        }
+        return assert.fail("accepted");
+    }
+    const only = (values: Record<string, string>, key: string, message: RegExp) => {
+        const found = problems(values);
+        assert.equal(found.length, 1, found.map((p) => p.message).join("; "));
+        assert.equal(found[0].key, `istio-ca:${key}`);
+        assert.match(`${found[0].message} ${found[0].fix}`, message);
+    };
+
+    it("defaults to steady on the primary root", () => {
+        const model = parseStackConfig({ values: { caMode: "plugin" }, secretKeys: new Set() });
+        assert.deepEqual(model.rotation, { phase: "steady", roots: ["primary"], propagationDelayMs: HOUR, override: undefined, stateStack: undefined });
+    });
+
+    it("reads roots, phase, override and state stack", () => {
+        const model = parseStackConfig({
+            values: { caMode: "plugin", roots: '["r2026","r2027"]', rotationPhase: "sign-new", rotationPropagationDelay: "30m", rotationOverride: "retire-old-early", rotationOverrideReason: "compromised old root", rotationStateStack: "organization/istio-ca/prod" },
+            secretKeys: new Set(),
+        });
+        assert.deepEqual(model.rotation, { phase: "sign-new", roots: ["r2026", "r2027"], propagationDelayMs: HOUR / 2, override: { name: "retire-old-early", reason: "compromised old root" }, stateStack: "organization/istio-ca/prod" });
+    });
+
+    it("rejects malformed roots", () => {
+        only({ caMode: "plugin", roots: "r2026" }, "roots", /not a list of root names.*--path/);
+        only({ caMode: "plugin", roots: '["R 2026"]' }, "roots", /not lower-case DNS labels: "R 2026"/);
+        only({ caMode: "plugin", roots: '["r1","r1"]', rotationPhase: "trust-both" }, "roots", /lists a root twice/);
+    });
+
+    it("rejects a root count that does not fit the phase", () => {
+        only({ caMode: "plugin", roots: '["r1"]', rotationPhase: "trust-both" }, "roots", /needs 2 .*\[r1, <new root>\]/);
+        only({ caMode: "plugin", roots: '["r1","r2"]' }, "roots", /steady needs 1 .*\[r2\]/);
+        only({ caMode: "plugin", rotationPhase: "sign-new" }, "rotationPhase", /needs two roots.*\[primary, <new root name>\]/);
+        only({ caMode: "plugin", rotationPhase: "later" }, "rotationPhase", /one of steady, trust-both, sign-new, retire-old/);
+    });
+
+    it("rejects rotation keys in a mode whose root it does not rotate", () => {
+        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode plugin, not "istiod"/);
+        only({ caMode: "istiod", rotationPhase: "trust-both" }, "rotationPhase", /only for caMode plugin/);
+        assert.deepEqual(parseStackConfig({ values: { caMode: "istiod", rotationPhase: "steady" }, secretKeys: new Set() }).rotation.roots, []);
+    });
+
+    it("needs a reason with an override, and an override with a reason", () => {
+        only({ caMode: "plugin", rotationOverride: "retire-old-early" }, "rotationOverrideReason", /must say why/);
+        only({ caMode: "plugin", rotationOverride: "retire-old-early", rotationOverrideReason: "because" }, "rotationOverrideReason", /at least 10 characters/);
+        only({ caMode: "plugin", rotationOverrideReason: "no override set here" }, "rotationOverrideReason", /without rotationOverride/);
+        only({ caMode: "plugin", rotationOverride: "yolo", rotationOverrideReason: "just because, ok" }, "rotationOverride", /sign-new-early, retire-old-early, change-ca-mode/);
+    });
+
+    it("rejects a state stack name that is not one", () => {
+        only({ caMode: "plugin", rotationStateStack: "a/b/c/d" }, "rotationStateStack", /organization\/istio-ca\/prod/);
+        only({ caMode: "plugin", rotationPropagationDelay: "soon" }, "rotationPropagationDelay", /Go duration/);
+    });
+});

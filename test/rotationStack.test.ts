@@ -1,0 +1,202 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { PROJECT_DIR, PlanResult, loadStackConfig, planStack } from "../plan/engine";
+import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
+import { RotationRefusedError, RotationState } from "../src/rotation";
+import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
+
+const HOUR = 3600000;
+const ROTATION_DIR = path.join(PROJECT_DIR, "stacks", "rotation");
+const T0 = new Date("2026-06-01T08:00:00.000Z");
+const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
+
+interface Step {
+    stack: string;
+    /** Hours after T0 the update runs. */
+    hour: number;
+    trusted: string[];
+    signing: string;
+    /** Root resources present (and protected) in the plan. */
+    roots: string[];
+}
+
+/** The example sequence, each update as late as the guard requires (max TTL 48h + delay 1h). */
+const STEPS: Step[] = [
+    { stack: "rotation-1-steady", hour: 0, trusted: ["r2026"], signing: "r2026", roots: ["r2026"] },
+    { stack: "rotation-2-trust-both", hour: 24, trusted: ["r2026", "r2027"], signing: "r2026", roots: ["r2026", "r2027"] },
+    { stack: "rotation-3-sign-new", hour: 25, trusted: ["r2026", "r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
+    { stack: "rotation-4-retire-old", hour: 25 + 49, trusted: ["r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
+    { stack: "rotation-5-steady", hour: 100, trusted: ["r2027"], signing: "r2027", roots: ["r2027"] },
+];
+
+const stackFile = (stack: string) => path.join(ROTATION_DIR, `Pulumi.${stack}.yaml`);
+
+function planStep(stack: string, previous: PlanResult | undefined, now: Date, extra: Record<string, string> = {}): Promise<PlanResult> {
+    const config = loadStackConfig(stackFile(stack));
+    for (const [key, value] of Object.entries(extra)) config.values[`istio-ca:${key}`] = value;
+    return planStack({ stack, config, previousOutputs: previous?.outputs, now });
+}
+
+const rootCertOf = (plan: PlanResult, root: string) => String(byName(plan, `plugin-ca-root-${root}`).outputs.certPem);
+const cacertsOf = (plan: PlanResult) => byName(plan, "plugin-ca-cacerts").inputs.stringData as Record<string, string>;
+const stateOf = (plan: PlanResult) => plan.outputs.rotationState as RotationState;
+
+/** The only resource a refused update may have registered: the read of its previous outputs. */
+function assertNothingRegistered(err: Error & Record<string, any>): void {
+    assert.ok(err instanceof RotationRefusedError, `expected a rotation refusal, got ${err}`);
+    assert.deepEqual((err as Record<string, any>).registeredTypes, ["pulumi:pulumi:StackReference"]);
+    assert.match(err.message, /nothing was changed/);
+}
+
+describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
+    const plans: PlanResult[] = [];
+    before(async () => {
+        let previous: PlanResult | undefined;
+        for (const step of STEPS) {
+            previous = await planStep(step.stack, previous, at(step.hour));
+            plans.push(previous);
+        }
+    });
+
+    STEPS.forEach((step, index) => {
+        describe(`step ${index + 1}: ${step.stack}`, () => {
+            it(`the intermediate chains to ${step.signing} only`, () => {
+                const plan = plans[index];
+                const data = cacertsOf(plan);
+                const signing = rootCertOf(plan, step.signing);
+                assert.ok(isIssuedBy(data["ca-cert.pem"], signing), `intermediate issued by ${step.signing}`);
+                for (const other of step.roots.filter((root) => root !== step.signing)) {
+                    assert.ok(!isIssuedBy(data["ca-cert.pem"], rootCertOf(plan, other)), `intermediate not issued by ${other}`);
+                }
+                assert.equal(data["cert-chain.pem"], data["ca-cert.pem"] + signing);
+                const intermediates = byType(plan, "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.name);
+                assert.deepEqual(intermediates, [`plugin-ca-intermediate-${step.signing}`], "intermediate resources are named by their signing root");
+            });
+
+            it(`the bundle holds ${step.trusted.join(" + ")}`, () => {
+                const plan = plans[index];
+                const bundle = splitPemCertificates(cacertsOf(plan)["root-cert.pem"]);
+                const expected = step.trusted.map((root) => sha256Fingerprint(rootCertOf(plan, root)));
+                assert.deepEqual(bundle.map(sha256Fingerprint), expected);
+                for (const pem of bundle) assert.ok(isIssuedBy(pem, pem), "each bundle entry is a self-signed root");
+                assert.deepEqual(plan.outputs.trustedRootFingerprints, expected);
+                assert.equal(plan.outputs.signingRootFingerprint, sha256Fingerprint(rootCertOf(plan, step.signing)));
+            });
+
+            it("keeps every configured root generated and protected", () => {
+                const plan = plans[index];
+                const rootResources = plan.resources.filter((r) => r.name.startsWith("plugin-ca-root-"));
+                assert.deepEqual(rootResources.map((r) => r.name).sort(), step.roots.flatMap((root) => [`plugin-ca-root-${root}`, `plugin-ca-root-${root}-key`]).sort());
+                assert.ok(rootResources.every((r) => r.protect));
+            });
+
+            it("runs istiod and proxies with the multi-root settings", () => {
+                const istiod = byType(plans[index], "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "istiod")!;
+                const values = istiod.inputs.values as any;
+                assert.equal(values.env.ISTIO_MULTIROOT_MESH, "true");
+                assert.equal(values.meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT, "true");
+            });
+        });
+    });
+
+    it("records each phase's start once, at the update that entered it", () => {
+        const states = plans.map(stateOf);
+        assert.deepEqual(states.map((s) => s.phase), ["steady", "trust-both", "sign-new", "retire-old", "steady"]);
+        assert.deepEqual(states[3].phaseStartedAt, {
+            steady: at(0).toISOString(),
+            "trust-both": at(24).toISOString(),
+            "sign-new": at(25).toISOString(),
+            "retire-old": at(74).toISOString(),
+        });
+        assert.deepEqual(states[3].signedUntil, { r2026: at(25).toISOString() });
+        assert.deepEqual(states[4].phaseStartedAt, { steady: at(100).toISOString() });
+    });
+
+    it("re-running a phase later keeps its recorded start time", async () => {
+        const rerun = await planStep("rotation-3-sign-new", plans[2], at(40));
+        assert.deepEqual(stateOf(rerun).phaseStartedAt, stateOf(plans[2]).phaseStartedAt);
+    });
+
+    it("every example stack also plans on its own, as a first deployment", async () => {
+        const alone = await planStep("rotation-4-retire-old", undefined, T0);
+        assert.deepEqual(stateOf(alone).phaseStartedAt, { "retire-old": T0.toISOString() });
+    });
+
+    it("reads its own stack's previous outputs, or the configured state stack", async () => {
+        const own = byType(plans[1], "pulumi:pulumi:StackReference")[0];
+        assert.equal(own.inputs.name, "organization/istio-ca/rotation-2-trust-both");
+        const other = await planStep("rotation-1-steady", undefined, T0, { rotationStateStack: "acme/istio-ca/prod" });
+        assert.equal(byType(other, "pulumi:pulumi:StackReference")[0].inputs.name, "acme/istio-ca/prod");
+    });
+
+    describe("refusals register nothing", () => {
+        it("a skipped phase (steady -> sign-new)", async () => {
+            const err = await rejection(planStep("rotation-3-sign-new", plans[0], at(200)));
+            assertNothingRegistered(err);
+            assert.match(err.message, /steady \[r2026\] -> sign-new \[r2026, r2027\] skips trust-both/);
+        });
+
+        it("a root swapped without a rotation (steady r2026 -> steady r2027)", async () => {
+            const err = await rejection(planStep("rotation-5-steady", plans[0], at(200)));
+            assertNothingRegistered(err);
+            assert.match(err.message, /replaces the root in one step/);
+        });
+
+        it("sign-new within the propagation delay", async () => {
+            const err = await rejection(planStep("rotation-3-sign-new", plans[1], at(24.5)));
+            assertNothingRegistered(err);
+            assert.match(err.message, /sign-new too early/);
+        });
+
+        it("retire-old while old-root workload certificates may be alive, without the override", async () => {
+            const err = await rejection(planStep("rotation-4-retire-old", plans[2], at(25 + 48)));
+            assertNothingRegistered(err);
+            assert.match(err.message, /retire-old too early.*r2026 stopped signing at 2026-06-02T09:00:00.000Z/);
+            assert.match(err.message, /until 2026-06-04T10:00:00.000Z/);
+        });
+
+        it("a change of caMode on a live mesh", async () => {
+            const err = await rejection(planConfig({ caMode: "istiod" }, { stack: "rotation-1-steady", previousOutputs: plans[0].outputs, now: at(1) }));
+            assertNothingRegistered(err);
+            assert.match(err.message, /caMode changes from plugin to istiod on a live mesh/);
+        });
+
+        it("an override left over from an earlier update", async () => {
+            const err = await rejection(planStep("rotation-4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }));
+            assertNothingRegistered(err);
+            assert.match(err.message, /does not need it/);
+        });
+    });
+
+    it("retire-old early goes ahead with the named override and a reason, and records them", async () => {
+        const plan = await planStep("rotation-4-retire-old", plans[2], at(26), { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 key exposed in an incident" });
+        const bundle = splitPemCertificates(cacertsOf(plan)["root-cert.pem"]);
+        assert.deepEqual(bundle.map(sha256Fingerprint), [sha256Fingerprint(rootCertOf(plan, "r2027"))]);
+        assert.deepEqual(stateOf(plan).lastOverride, { name: "retire-old-early", reason: "r2026 key exposed in an incident", at: at(26).toISOString(), transition: "sign-new [r2026, r2027] -> retire-old [r2026, r2027]" });
+    });
+
+    describe("command line", function () {
+        this.timeout(120000);
+        const run = promisify(execFile);
+        const cli = (args: string[]) => run(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], { cwd: PROJECT_DIR });
+
+        it("feeds a previous plan with --previous and refuses an early retire-old, exiting 1", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-rotation-"));
+            const previous = path.join(dir, "sign-new.json");
+            fs.writeFileSync(previous, JSON.stringify(plans[2]));
+            const err = await rejection(cli(["--stack", "rotation-4-retire-old", "--previous", previous, "--now", at(30).toISOString()]));
+            assert.equal(err.code, 1);
+            assert.match(err.stderr, /retire-old too early/);
+            const out = path.join(dir, "retire-old.json");
+            const { stdout } = await cli(["--stack", "rotation-4-retire-old", "--previous", previous, "--now", at(80).toISOString(), "--json", out]);
+            assert.match(stdout, /plugin-ca-intermediate-r2027/);
+            const plan = JSON.parse(fs.readFileSync(out, "utf8"));
+            assert.equal(plan.outputs.rotationState.phase, "retire-old");
+            assert.equal(plan.outputs.trustedRootFingerprints.length, 1);
+        });
+    });
+});
