@@ -4,8 +4,11 @@
  * the offline plan of the stack, read from the `cacerts` Secret exactly as istiod would read it.
  */
 import { X509Certificate } from "crypto";
-import { PlanResult, PlannedResource, findStackConfigFile, loadStackConfig, planStack } from "../plan/engine";
+import * as path from "path";
+import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, findStackConfigFile, listStacks, loadStackConfig, planStack } from "../plan/engine";
+import { CONFIG_NAMESPACE, parseStackConfig } from "../src/config";
 import { parseDuration } from "../src/duration";
+import { ROTATION_PHASES, workloadChainTiming } from "../src/rotation";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { PhaseTrust } from "./schedule";
 
@@ -74,13 +77,20 @@ export function issuingRoot(certPem: string, rootPems: string[]): string | undef
     });
 }
 
-/** Each phase's trust by root fingerprint, for `checkRotationOverlap`. */
+/** A root as the report names it: its subject CN and the start of its SHA-256 fingerprint. */
+export function rootLabel(rootPem: string): string {
+    const cert = new X509Certificate(rootPem);
+    const commonName = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? "root";
+    return `"${commonName}" (sha256 ${sha256Fingerprint(rootPem).slice(0, 11)})`;
+}
+
+/** Each phase's trust by root, for `checkRotationOverlap`. */
 export function phaseTrust(phase: PhaseCertificates, allRoots: string[]): PhaseTrust {
     const signing = issuingRoot(phase.intermediateCertPem, allRoots);
     return {
         name: phase.phase,
-        trustedRoots: phase.trustedRootPems.map(sha256Fingerprint),
-        signingRoot: signing ? sha256Fingerprint(signing) : "(unknown root)",
+        trustedRoots: phase.trustedRootPems.map(rootLabel),
+        signingRoot: signing ? rootLabel(signing) : "(unknown root)",
     };
 }
 
@@ -116,6 +126,57 @@ export class PluginPlanSource implements CertificateSource {
                 { ...newCa, phase: "sign-new", trustedRootPems: both },
                 newCa,
             ],
+        };
+    }
+}
+
+/** The rotation's example stack configs, in file name order (`Pulumi.rotation-<n>-<phase>.yaml`). */
+export const ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation");
+
+/**
+ * The real rotation sequence: the stack configs under `stacks/rotation/`, planned offline one
+ * after the other as updates of one stack. Each plan sees the previous one's outputs (the
+ * rotation guard reads its state from them) at a time late enough for the guard, and keeps the
+ * emulated resources whose inputs did not change, so a root keeps its key from phase to phase.
+ * The drill takes the first run of each phase: steady, trust-both, sign-new, retire-old.
+ */
+export class RotationPlanSource implements CertificateSource {
+    constructor(private readonly dir = ROTATION_STACKS_DIR) {}
+
+    async load(): Promise<DrillCertificates> {
+        const stacks = listStacks()
+            .filter((s) => path.dirname(s.file) === this.dir)
+            .sort((a, b) => a.file.localeCompare(b.file, "en", { numeric: true }));
+        if (stacks.length === 0) throw new Error(`no rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)}`);
+        const emulatedState: EmulatedState = new Map();
+        const phases: PhaseCertificates[] = [];
+        let settings: { workloadCertTtlMs: number; gracePeriodRatio: number } | undefined;
+        let previous: PlanResult | undefined;
+        let now = Date.now();
+        for (const { stack, file } of stacks) {
+            const config = loadStackConfig(file);
+            const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
+            const plan = await planStack({ stack, config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
+            if (!phases.some((p) => p.phase === phase)) {
+                phases.push(phaseFromPlan(plan, phase));
+                settings ??= workloadSettingsFromPlan(plan);
+            }
+            // The next update runs once the guard allows any step: after the old chain's
+            // longest certificate and the propagation delay.
+            const model = parseStackConfig({
+                values: Object.fromEntries(Object.entries(config.values).map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value])),
+                secretKeys: new Set(),
+            });
+            const timing = workloadChainTiming(model);
+            now += timing.oldChainLifetimeMs + timing.propagationDelayMs + 60000;
+            previous = plan;
+        }
+        const missing = ROTATION_PHASES.filter((phase) => !phases.some((p) => p.phase === phase));
+        if (missing.length > 0) throw new Error(`the rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)} have no ${missing.join(", ")} phase`);
+        return {
+            description: `offline plans of ${stacks.map((s) => s.stack).join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
+            ...settings!,
+            phases: ROTATION_PHASES.map((phase) => phases.find((p) => p.phase === phase)!),
         };
     }
 }

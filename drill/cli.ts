@@ -1,24 +1,29 @@
 /**
  * `npm run drill -- [--workloads 6] [--rate 200] [--phase-seconds 3] [--ttl-seconds s]
- *   [--propagation-ms ms] [--stack plugin] [--json file]`
+ *   [--propagation-ms ms] [--source rotation|plugin] [--stack plugin] [--json file]`
  * Root rotation drill on 127.0.0.1: the phased rotation and a naive swap under the same mTLS
  * load. Exits non-zero if the phased rotation lost any handshake.
  */
 import * as fs from "fs";
-import { CertificateSource, PluginPlanSource } from "./certSource";
+import { CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
 import { renderProgress, renderReport } from "./report";
 import { DrillOptions, runDrill } from "./run";
 
 const USAGE =
-    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--stack <plug-in stack>] [--json <file>]";
+    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>]";
+
+export const CERTIFICATE_SOURCES = ["rotation", "plugin"] as const;
 
 export interface DrillCliArgs extends DrillOptions {
+    /** rotation: the stacks/rotation/ sequence; plugin: two plans of a plug-in stack, sequenced by the drill. */
+    source: (typeof CERTIFICATE_SOURCES)[number];
+    /** The plug-in stack for `--source plugin`. */
     stack: string;
     json?: string;
 }
 
 export function parseDrillArgs(argv: string[]): DrillCliArgs {
-    const args: DrillCliArgs = { workloads: 6, rate: 200, phaseSeconds: 3, stack: "plugin" };
+    const args: DrillCliArgs = { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin" };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const take = (): string => {
@@ -39,6 +44,11 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
         else if (flag === "--ttl-seconds") args.ttlSeconds = number();
         else if (flag === "--propagation-ms") args.propagationMs = number();
         else if (flag === "--stack") args.stack = take();
+        else if (flag === "--source") {
+            const source = take();
+            if (!(CERTIFICATE_SOURCES as readonly string[]).includes(source)) throw new Error(`--source must be one of ${CERTIFICATE_SOURCES.join(", ")}, got "${source}".\n${USAGE}`);
+            args.source = source as DrillCliArgs["source"];
+        }
         else if (flag === "--json") args.json = take();
         else if (flag === "--help" || flag === "-h") throw Object.assign(new Error(USAGE), { help: true });
         else throw new Error(`unknown argument "${flag}".\n${USAGE}`);
@@ -47,7 +57,7 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
 }
 
 export function certificateSource(args: DrillCliArgs): CertificateSource {
-    return new PluginPlanSource(args.stack);
+    return args.source === "plugin" ? new PluginPlanSource(args.stack) : new RotationPlanSource();
 }
 
 async function main(): Promise<number> {
@@ -62,6 +72,13 @@ async function main(): Promise<number> {
     }
     if (result.phased.total.failures > 0 || result.phased.total.handshakes === 0) {
         console.error(`\nFAIL: the phased rotation lost ${result.phased.total.failures} handshake(s) (${result.phased.total.handshakes} completed).`);
+        const slowest = result.phased.total.maxMs ?? 0;
+        if (slowest > result.settings.phaseMarginMs) {
+            console.error(
+                `The slowest handshake took ${slowest.toFixed(0)} ms, more than the ${result.settings.phaseMarginMs} ms a phase leaves after renewals and config pushes: ` +
+                    "the machine is too busy for this compressed clock. Lower --rate or raise --phase-seconds.",
+            );
+        }
         return 1;
     }
     console.log(`\nOK: the phased rotation completed ${result.phased.total.handshakes} handshakes with none failed; the naive swap failed ${result.naive.total.failures}.`);

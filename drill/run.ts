@@ -22,7 +22,11 @@ export interface DrillOptions {
     propagationMs?: number;
     /** Per-request timeout, ms. Default 5000. */
     timeoutMs?: number;
-    /** Most requests in flight before the load generator skips one (so overload shows as skipped load, not as timeouts). Default 64. */
+    /**
+     * Most requests in flight before the load generator skips one. Default 16. On a busy machine
+     * this keeps handshakes short (overload shows as skipped load): a handshake uses the
+     * certificates and bundles of the moment it started, so it must finish well within a phase.
+     */
     maxInFlight?: number;
     /** Called about every `progressMs` (default 1000) while a scenario runs. */
     onProgress?: (progress: DrillProgress) => void;
@@ -64,6 +68,8 @@ export interface DrillSettings {
     gracePeriodRatio: number;
     renewAfterSeconds: number;
     maxPropagationMs: number;
+    /** What a phase leaves after one renewal interval and the slowest push, ms: in-flight handshakes must finish within it. */
+    phaseMarginMs: number;
     trustDomain: string;
     certificateSource: string;
 }
@@ -124,7 +130,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
     const tallies = steps.map((step) => new PhaseTally(step.name, step.durationMs));
     const total = new PhaseTally("total", totalMs);
     const timeoutMs = options.timeoutMs ?? 5000;
-    const maxInFlight = options.maxInFlight ?? 64;
+    const maxInFlight = options.maxInFlight ?? 16;
     const validityHours = Math.max(1, Math.ceil(certs.workloadCertTtlMs / 3600000));
     const trustDomain = steps[0].certificates.trustDomain;
 
@@ -266,6 +272,7 @@ export function drillSettings(certs: DrillCertificates, options: DrillOptions): 
         gracePeriodRatio: certs.gracePeriodRatio,
         renewAfterSeconds: round3(renewAfterMs / 1000),
         maxPropagationMs: Math.round(maxPropagationMs),
+        phaseMarginMs: Math.round(phaseMs - Math.max(renewAfterMs, maxPropagationMs)),
         trustDomain: certs.phases[0].trustDomain,
         certificateSource: certs.description,
     };
@@ -275,6 +282,9 @@ export function drillSettings(certs: DrillCertificates, options: DrillOptions): 
 export async function runDrill(certs: DrillCertificates, options: DrillOptions): Promise<DrillResult> {
     const settings = drillSettings(certs, options);
     const phaseMs = options.phaseSeconds * 1000;
+    const roots = allRootPems(certs.phases);
+    const broken = checkRotationOverlap(phasedSteps(certs, phaseMs).map((step) => phaseTrust(step.certificates, roots)));
+    if (broken.length > 0) throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${broken.join("; ")}`);
     const phased = await runScenario("phased", phasedSteps(certs, phaseMs), certs, options);
     const naive = await runScenario("naive", naiveSteps(certs, phaseMs), certs, options);
     return { settings, phased, naive };

@@ -56,6 +56,7 @@ export interface PhaseFigures {
     p50Ms?: number;
     p95Ms?: number;
     p99Ms?: number;
+    maxMs?: number;
     /** Workload certificates issued (renewals) during the phase. */
     renewals: number;
 }
@@ -97,6 +98,7 @@ export class PhaseTally {
             p50Ms: round(percentile(this.latencies, 50)),
             p95Ms: round(percentile(this.latencies, 95)),
             p99Ms: round(percentile(this.latencies, 99)),
+            maxMs: round(percentile(this.latencies, 100)),
             renewals: this.renewals,
         };
     }

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
-import { EMULATORS } from "./emulators";
+import { EMULATORS, Emulator, EmulatorContext } from "./emulators";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -69,7 +69,17 @@ export interface PlanOptions {
     revealSecrets?: boolean;
     /** The time the program's clock reads (rotation timestamps). Default: now. */
     now?: Date;
+    /**
+     * State of emulated resources from earlier plans of the same stack; this plan updates it.
+     * A resource whose inputs are unchanged keeps its outputs, as an update keeps an unchanged
+     * resource (a root keeps its key across rotation phases). In-process only: it holds private
+     * keys. Default: every emulated resource is created afresh.
+     */
+    emulatedState?: EmulatedState;
 }
+
+/** Outputs of emulated resources by type and name, with the inputs they were made from (JSON). */
+export type EmulatedState = Map<string, { inputs: string; outputs: Record<string, any> }>;
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -162,7 +172,10 @@ interface Recorded {
 class RecordingMonitor extends MockMonitor {
     readonly recorded: Recorded[] = [];
 
-    constructor(private readonly previousOutputs: Record<string, unknown>) {
+    constructor(
+        private readonly previousOutputs: Record<string, unknown>,
+        private readonly emulatedState?: EmulatedState,
+    ) {
         super({
             newResource: async (args) => {
                 const emulator = EMULATORS[args.type];
@@ -170,13 +183,24 @@ class RecordingMonitor extends MockMonitor {
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } };
                 }
-                const outputs = emulator ? await emulator(unwrapSecrets(args.inputs), context) : { ...args.inputs };
+                const outputs = emulator ? await this.emulate(emulator, args.type, args.name, unwrapSecrets(args.inputs), context) : { ...args.inputs };
                 return { id: args.custom ? `${args.name}-id` : undefined, state: outputs };
             },
             call: async (args) => {
                 throw new PlanError(`the offline plan does not emulate the function ${args.token}`);
             },
         });
+    }
+
+    /** Runs an emulator, or keeps the earlier outputs of a resource whose inputs did not change. */
+    private async emulate(emulator: Emulator, type: string, name: string, inputs: Record<string, any>, context: EmulatorContext): Promise<Record<string, any>> {
+        const key = `${type}::${name}`;
+        const inputsJson = JSON.stringify(inputs);
+        const kept = this.emulatedState?.get(key);
+        if (kept && kept.inputs === inputsJson) return kept.outputs;
+        const outputs = await emulator(inputs, context);
+        this.emulatedState?.set(key, { inputs: inputsJson, outputs });
+        return outputs;
     }
 
     async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
@@ -311,7 +335,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const project = readProjectName(projectDir);
     const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
 
-    const monitor = new RecordingMonitor(options.previousOutputs ?? {});
+    const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.emulatedState);
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
     const store = state.getStore();
     store.supportsSecrets = true;

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
-import { PluginPlanSource, allRootPems, issuingRoot, phaseFromPlan, phaseTrust, workloadSettingsFromPlan } from "../drill/certSource";
+import { PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, phaseTrust, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
 import { naiveSteps, phasedSteps, drillSettings } from "../drill/run";
 import { parseDrillArgs } from "../drill/cli";
 import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertificateAges, minimumSafePhaseMs, phaseIndexAt, propagationDelays, renewalTime } from "../drill/schedule";
@@ -136,15 +136,16 @@ describe("drill: figures", () => {
 
 describe("drill: command line flags", () => {
     it("has small defaults and reads every flag", () => {
-        assert.deepEqual(parseDrillArgs([]), { workloads: 6, rate: 200, phaseSeconds: 3, stack: "plugin" });
-        const args = parseDrillArgs(["--workloads", "3", "--rate", "50", "--phase-seconds", "2", "--ttl-seconds", "1", "--propagation-ms", "100", "--json", "out.json"]);
-        assert.deepEqual(args, { workloads: 3, rate: 50, phaseSeconds: 2, ttlSeconds: 1, propagationMs: 100, stack: "plugin", json: "out.json" });
+        assert.deepEqual(parseDrillArgs([]), { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin" });
+        const args = parseDrillArgs(["--workloads", "3", "--rate", "50", "--phase-seconds", "2", "--ttl-seconds", "1", "--propagation-ms", "100", "--json", "out.json", "--source", "plugin", "--stack", "dev"]);
+        assert.deepEqual(args, { workloads: 3, rate: 50, phaseSeconds: 2, ttlSeconds: 1, propagationMs: 100, source: "plugin", stack: "dev", json: "out.json" });
     });
 
     it("refuses unknown flags, missing and non-numeric values", () => {
         assert.throws(() => parseDrillArgs(["--nope"]), /unknown argument "--nope"/);
         assert.throws(() => parseDrillArgs(["--rate"]), /--rate needs a value/);
         assert.throws(() => parseDrillArgs(["--rate", "fast"]), /--rate must be a number, got "fast"/);
+        assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, got "vault"/);
     });
 });
 
@@ -174,6 +175,26 @@ describe("drill: certificates from the offline plan", function () {
         assert.deepEqual(checkRotationOverlap(trust(phasedSteps(certs, 1000))), []);
         assert.equal(checkRotationOverlap(trust(naiveSteps(certs, 1000))).length, 2);
         assert.deepEqual(naiveSteps(certs, 1000).map((s) => [s.name, s.durationMs]), [["steady", 1000], ["swap", 1000], ["after-swap", 2000]]);
+    });
+
+    it("takes the rotation's phases from the stacks/rotation plans, each root the same certificate from phase to phase", async () => {
+        const certs = await new RotationPlanSource().load();
+        assert.deepEqual(certs.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
+        const [steady, trustBoth, signNew, retireOld] = certs.phases;
+        const roots = allRootPems(certs.phases);
+        assert.deepEqual(roots.map(rootLabel).map((label) => label.replace(/ \(.*/, "")), ['"istio-ca root r2026"', '"istio-ca root r2027"']);
+        const [r2026, r2027] = roots;
+        assert.deepEqual(steady.trustedRootPems, [r2026]);
+        assert.deepEqual(trustBoth.trustedRootPems, [r2026, r2027]);
+        assert.deepEqual(signNew.trustedRootPems, [r2026, r2027]);
+        assert.deepEqual(retireOld.trustedRootPems, [r2027]);
+        assert.equal(issuingRoot(steady.intermediateCertPem, roots), r2026);
+        assert.equal(trustBoth.intermediateCertPem, steady.intermediateCertPem, "the intermediate is kept while its root signs");
+        assert.equal(issuingRoot(signNew.intermediateCertPem, roots), r2027);
+        assert.equal(retireOld.intermediateCertPem, signNew.intermediateCertPem);
+        assert.deepEqual(checkRotationOverlap(certs.phases.map((p) => phaseTrust(p, roots))), []);
+        assert.equal(certs.workloadCertTtlMs, 24 * 3600000);
+        assert.match(certs.description, /rotation-1-steady -> rotation-2-trust-both/);
     });
 
     it("issues workload certificates with the SPIFFE ID, chained to the intermediate", async () => {

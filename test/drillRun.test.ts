@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as net from "net";
-import { PluginPlanSource } from "../drill/certSource";
+import { RotationPlanSource } from "../drill/certSource";
 import { runDrill } from "../drill/run";
 
 /** A short drill on real sockets: the phased rotation loses nothing, the naive swap breaks. */
@@ -8,12 +8,12 @@ describe("drill: short run on 127.0.0.1", function () {
     this.timeout(120000);
 
     it("keeps every handshake through the phased rotation and fails handshakes in the naive swap", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = await new RotationPlanSource().load();
         const progress: string[] = [];
         const result = await runDrill(certs, {
             workloads: 3,
             rate: 60,
-            phaseSeconds: 1.5,
+            phaseSeconds: 2,
             ttlSeconds: 1,
             propagationMs: 300,
             progressMs: 500,
@@ -41,7 +41,7 @@ describe("drill: short run on 127.0.0.1", function () {
     });
 
     it("closes every server when it ends", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = await new RotationPlanSource().load();
         const servers: net.Server[] = [];
         const listen = net.Server.prototype.listen;
         net.Server.prototype.listen = function (this: net.Server, ...args: any[]) {

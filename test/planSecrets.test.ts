@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { PROJECT_DIR, REDACTED } from "../plan/engine";
+import { EmulatedState, PROJECT_DIR, REDACTED, loadStackConfig, planStack } from "../plan/engine";
 import { byName, planConfig, rejection } from "./helpers";
 
 const run = promisify(execFile);
@@ -41,5 +41,22 @@ describe("plan secrets: revealSecrets is in-process only", function () {
     it("the plan CLI has no flag to reveal secrets", async () => {
         const err = await rejection(run(TS_NODE, ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), "--reveal-secrets"], { cwd: PROJECT_DIR }));
         assert.match(err.stderr, /unknown argument "--reveal-secrets"/);
+    });
+
+    it("carries unchanged emulated resources from plan to plan only when given an emulatedState", async () => {
+        const config = loadStackConfig(path.join(PROJECT_DIR, "stacks", "Pulumi.plugin.yaml"));
+        const rootOf = (plan: Awaited<ReturnType<typeof planStack>>) => String(byName(plan, "plugin-ca-root-primary").outputs.certPem);
+        const fresh = [await planStack({ stack: "plugin", config }), await planStack({ stack: "plugin", config })];
+        assert.notEqual(rootOf(fresh[0]), rootOf(fresh[1]), "without state every plan generates new keys");
+
+        const state: EmulatedState = new Map();
+        const first = await planStack({ stack: "plugin", config, emulatedState: state });
+        const again = await planStack({ stack: "plugin", config, emulatedState: state });
+        assert.equal(rootOf(again), rootOf(first));
+        const changed = await planStack({ stack: "plugin", config: { ...config, values: { ...config.values, "istio-ca:intermediateValidity": "4380h" } }, emulatedState: state });
+        assert.equal(rootOf(changed), rootOf(first), "the root's inputs did not change");
+        const intermediate = (plan: typeof first) => String(byName(plan, "plugin-ca-intermediate-primary").outputs.certPem);
+        assert.notEqual(intermediate(changed), intermediate(first), "the intermediate's validity changed, so it is re-issued");
+        assert.ok(!JSON.stringify(changed).includes("PRIVATE KEY"), "still redacted");
     });
 });
