@@ -429,8 +429,8 @@ function readRotation(reader: ConfigReader, caMode: CaMode): RotationModel {
             }
         }
         roots = [];
-    } else if (reader.has("roots") && roots.length > 0 && roots.length !== rootCountFor(phase)) {
-        const example = phase === "steady" ? `[${roots[roots.length - 1]}]` : `[${roots[0]}, ${roots[1] ?? "<new root>"}]`;
+    } else if (reader.has("roots") && reader.problems.every((p) => p.key !== fullKey("roots")) && roots.length !== rootCountFor(phase)) {
+        const example = phase === "steady" ? `[${roots[roots.length - 1] ?? DEFAULT_ROOT_NAME}]` : `[${roots[0] ?? DEFAULT_ROOT_NAME}, ${roots[1] ?? "<new root>"}]`;
         reader.problem(
             "roots",
             `lists ${roots.length} root(s), but rotationPhase ${phase} needs ${rootCountFor(phase)} (${phase === "steady" ? "the one root in use" : "the old root, then the new one"})`,

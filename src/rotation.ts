@@ -162,8 +162,10 @@ export function classifyTransition(from: RotationSettings, to: RotationSettings)
 
     const allowed = NEXT_PHASES[from.phase];
     if (!allowed.includes(to.phase)) {
-        const forward = ROTATION_PHASES.indexOf(to.phase) > ROTATION_PHASES.indexOf(from.phase);
-        const what = forward ? `skips ${ROTATION_PHASES.slice(ROTATION_PHASES.indexOf(from.phase) + 1, ROTATION_PHASES.indexOf(to.phase)).join(" and ")}` : "goes back more than one phase";
+        // steady after sign-new or retire-old is the end of the cycle, not its start.
+        const fromIndex = ROTATION_PHASES.indexOf(from.phase);
+        const toIndex = to.phase === "steady" && fromIndex >= 2 ? ROTATION_PHASES.length : ROTATION_PHASES.indexOf(to.phase);
+        const what = toIndex > fromIndex ? `skips ${ROTATION_PHASES.slice(fromIndex + 1, toIndex).join(" and ")}` : "goes back more than one phase";
         return illegal(
             `${phaseChange} ${what}; from ${from.phase} the next phase is ${allowed.join(" (or, to step back, ")}${allowed.length > 1 ? ")" : ""}`,
             `set istio-ca:rotationPhase to ${allowed[0]} and run pulumi up; go through the phases one update at a time.`,
@@ -399,7 +401,7 @@ export function guardRotation(input: GuardInput): GuardVerdict {
 
     if (!plan) {
         // A mode whose root this program does not manage: nothing to rotate.
-        const stale = refuseStaleOverride(`a ${desired.caMode} deployment`);
+        const stale = refuseStaleOverride(`an update in caMode ${desired.caMode}`);
         if (stale) return stale;
         return { allowed: true, kind: "unchanged", state: { ...fresh(), phaseStartedAt: prev.phaseStartedAt.steady ? { steady: prev.phaseStartedAt.steady } : { steady: nowIso }, lastOverride: prev.lastOverride } };
     }

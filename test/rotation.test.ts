@@ -85,8 +85,8 @@ describe("phase transitions", () => {
         assert.ok(!verdict.legal && /skips trust-both and sign-new/.test(verdict.reason) && /rotationPhase to trust-both/.test(verdict.fix), JSON.stringify(verdict));
         const back = classifyTransition(canonical("retire-old"), canonical("trust-both"));
         assert.ok(!back.legal && /goes back more than one phase/.test(back.reason));
-        const early = classifyTransition(canonical("sign-new"), canonical("steady", "old"));
-        assert.ok(!early.legal && /skips|back/.test(early.reason));
+        const early = classifyTransition(canonical("sign-new"), canonical("steady", "new"));
+        assert.ok(!early.legal && /skips retire-old/.test(early.reason) && /rotationPhase to retire-old/.test(early.fix), JSON.stringify(early));
     });
 
     it("refuses swapping the root in one step, pointing to trust-both", () => {
@@ -380,6 +380,7 @@ describe("rotation config", () => {
     it("rejects a root count that does not fit the phase", () => {
         only({ caMode: "plugin", roots: '["r1"]', rotationPhase: "trust-both" }, "roots", /needs 2 .*\[r1, <new root>\]/);
         only({ caMode: "plugin", roots: '["r1","r2"]' }, "roots", /steady needs 1 .*\[r2\]/);
+        only({ caMode: "plugin", roots: "[]" }, "roots", /lists 0 root\(s\).*\[primary\]/);
         only({ caMode: "plugin", rotationPhase: "sign-new" }, "rotationPhase", /needs two roots.*\[primary, <new root name>\]/);
         only({ caMode: "plugin", rotationPhase: "later" }, "rotationPhase", /one of steady, trust-both, sign-new, retire-old/);
     });

@@ -7,6 +7,7 @@ import { promisify } from "util";
 import { PROJECT_DIR, PlanResult, loadStackConfig, planStack } from "../plan/engine";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { RotationRefusedError, RotationState } from "../src/rotation";
+import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
 
 const HOUR = 3600000;
@@ -177,6 +178,25 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
         const bundle = splitPemCertificates(cacertsOf(plan)["root-cert.pem"]);
         assert.deepEqual(bundle.map(sha256Fingerprint), [sha256Fingerprint(rootCertOf(plan, "r2027"))]);
         assert.deepEqual(stateOf(plan).lastOverride, { name: "retire-old-early", reason: "r2026 key exposed in an incident", at: at(26).toISOString(), transition: "sign-new [r2026, r2027] -> retire-old [r2026, r2027]" });
+    });
+
+    it("moves a live istiod mesh to the plug-in CA by adopting istiod's root, then starts rotating it away", async () => {
+        const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
+        const istiodRoot = await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "istiod self-signed", organization: "cluster.local" }, validityHours: 87600, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+        const live = await planConfig({ caMode: "istiod" }, { now: at(0) });
+        const adopt = { caMode: "plugin", existingRootCert: istiodRoot.certPem, existingRootKey: key.privateKeyPem };
+        const secret = { secretKeys: ["existingRootKey"] };
+
+        assertNothingRegistered(await rejection(planConfig(adopt, { ...secret, previousOutputs: live.outputs, now: at(1) })));
+        const adopted = await planConfig({ ...adopt, rotationOverride: "change-ca-mode", rotationOverrideReason: "adopting istiod's own root" }, { ...secret, previousOutputs: live.outputs, now: at(1) });
+        assert.equal(cacertsOf(adopted)["root-cert.pem"], istiodRoot.certPem, "the trusted root does not change");
+        assert.ok(isIssuedBy(cacertsOf(adopted)["ca-cert.pem"], istiodRoot.certPem));
+        assert.equal(stateOf(adopted).lastOverride?.transition, "caMode istiod -> plugin");
+
+        const trustBoth = await planConfig({ ...adopt, roots: '["primary","r2027"]', rotationPhase: "trust-both" }, { ...secret, previousOutputs: adopted.outputs, now: at(2) });
+        const bundle = splitPemCertificates(cacertsOf(trustBoth)["root-cert.pem"]);
+        assert.deepEqual(bundle.map(sha256Fingerprint), [sha256Fingerprint(istiodRoot.certPem), sha256Fingerprint(rootCertOf(trustBoth, "r2027"))]);
+        assert.ok(isIssuedBy(cacertsOf(trustBoth)["ca-cert.pem"], istiodRoot.certPem));
     });
 
     describe("command line", function () {
