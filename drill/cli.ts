@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import { CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
 import { renderProgress, renderReport } from "./report";
-import { DrillOptions, runDrill } from "./run";
+import { DrillOptions, DrillResult, runDrill } from "./run";
 
 const USAGE =
     "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>]";
@@ -70,19 +70,25 @@ async function main(): Promise<number> {
         fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
         console.log(`\nWrote ${args.json}`);
     }
-    if (result.phased.total.failures > 0 || result.phased.total.handshakes === 0) {
-        console.error(`\nFAIL: the phased rotation lost ${result.phased.total.failures} handshake(s) (${result.phased.total.handshakes} completed).`);
-        const slowest = result.phased.total.maxMs ?? 0;
-        if (slowest > result.settings.phaseMarginMs) {
-            console.error(
-                `The slowest handshake took ${slowest.toFixed(0)} ms, more than the ${result.settings.phaseMarginMs} ms a phase leaves after renewals and config pushes: ` +
-                    "the machine is too busy for this compressed clock. Lower --rate or raise --phase-seconds.",
-            );
-        }
-        return 1;
+    const verdict = drillVerdict(result);
+    (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
+    return verdict.code;
+}
+
+/** Exit code and closing line: 1 when the phased rotation lost a handshake (or ran none). */
+export function drillVerdict(result: DrillResult): { code: number; message: string } {
+    const { phased, naive, settings } = result;
+    if (phased.total.failures === 0 && phased.total.handshakes > 0) {
+        return { code: 0, message: `OK: the phased rotation completed ${phased.total.handshakes} handshakes with none failed; the naive swap failed ${naive.total.failures}.` };
     }
-    console.log(`\nOK: the phased rotation completed ${result.phased.total.handshakes} handshakes with none failed; the naive swap failed ${result.naive.total.failures}.`);
-    return 0;
+    let message = `FAIL: the phased rotation lost ${phased.total.failures} handshake(s) (${phased.total.handshakes} completed).`;
+    const slowest = phased.total.maxMs ?? 0;
+    if (slowest > settings.phaseMarginMs) {
+        message +=
+            `\nThe slowest handshake took ${slowest.toFixed(0)} ms, more than the ${settings.phaseMarginMs} ms a phase leaves after renewals and config pushes: ` +
+            "the machine is too busy for this compressed clock. Lower --rate or raise --phase-seconds.";
+    }
+    return { code: 1, message };
 }
 
 if (require.main === module) {

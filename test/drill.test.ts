@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import { PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, phaseTrust, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
 import { naiveSteps, phasedSteps, drillSettings } from "../drill/run";
-import { parseDrillArgs } from "../drill/cli";
+import { drillVerdict, parseDrillArgs } from "../drill/cli";
+import { DrillResult, ScenarioResult } from "../drill/run";
 import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertificateAges, minimumSafePhaseMs, phaseIndexAt, propagationDelays, renewalTime } from "../drill/schedule";
 import { checkPeerSpiffeId, formatSpiffeId, parseSpiffeId, uriSans } from "../drill/spiffe";
 import { PhaseTally, failureReason, percentile } from "../drill/stats";
@@ -131,6 +132,29 @@ describe("drill: figures", () => {
         assert.equal(figures.handshakesPerSecond, 1);
         assert.equal(figures.p50Ms, 10);
         assert.equal(figures.p99Ms, 30);
+    });
+});
+
+describe("drill: verdict", () => {
+    const scenario = (name: "phased" | "naive", ok: number, failed: number, latencyMs = 5): ScenarioResult => {
+        const tally = new PhaseTally("total", 1000);
+        for (let i = 0; i < ok; i++) tally.success(latencyMs);
+        for (let i = 0; i < failed; i++) tally.failure("unknown CA: client rejected the server certificate");
+        return { scenario: name, phases: [tally.figures()], total: tally.figures(), overlapProblems: [] };
+    };
+    const result = (phased: ScenarioResult, naive: ScenarioResult) => ({ settings: { phaseMarginMs: 1000 }, phased, naive }) as unknown as DrillResult;
+
+    it("passes only when the phased rotation completed handshakes and lost none", () => {
+        assert.equal(drillVerdict(result(scenario("phased", 10, 0), scenario("naive", 5, 5))).code, 0);
+        assert.match(drillVerdict(result(scenario("phased", 10, 0), scenario("naive", 5, 5))).message, /none failed; the naive swap failed 5/);
+        assert.equal(drillVerdict(result(scenario("phased", 10, 1), scenario("naive", 5, 5))).code, 1);
+        assert.equal(drillVerdict(result(scenario("phased", 0, 0), scenario("naive", 5, 5))).code, 1);
+    });
+
+    it("says when handshakes were slower than the phase margin", () => {
+        const verdict = drillVerdict(result(scenario("phased", 10, 1, 1500), scenario("naive", 5, 5)));
+        assert.match(verdict.message, /slowest handshake took 1500 ms, more than the 1000 ms/);
+        assert.doesNotMatch(drillVerdict(result(scenario("phased", 10, 1, 10), scenario("naive", 5, 5))).message, /slowest/);
     });
 });
 

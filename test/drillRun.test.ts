@@ -1,5 +1,11 @@
 import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { PROJECT_DIR } from "../plan/engine";
 import { RotationPlanSource } from "../drill/certSource";
 import { runDrill } from "../drill/run";
 
@@ -16,6 +22,8 @@ describe("drill: short run on 127.0.0.1", function () {
             phaseSeconds: 2,
             ttlSeconds: 1,
             propagationMs: 300,
+            // Keeps handshakes short on a busy machine (each uses the certificates of the moment it started).
+            maxInFlight: 8,
             progressMs: 500,
             onProgress: (p) => progress.push(`${p.scenario}:${p.phase}`),
         });
@@ -55,5 +63,28 @@ describe("drill: short run on 127.0.0.1", function () {
         }
         assert.equal(servers.length, 4, "two workloads in each scenario");
         assert.ok(servers.every((server) => !server.listening));
+    });
+
+    it("npm run drill: progress, the side-by-side summary, --json and exit code 0", async () => {
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-drill-")), "drill.json");
+        const args = ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--workloads", "2", "--rate", "30", "--phase-seconds", "1.2", "--ttl-seconds", "0.8", "--propagation-ms", "200", "--json", out];
+        const { stdout } = await promisify(execFile)(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), args, { cwd: PROJECT_DIR });
+        assert.match(stdout, /\[phased\] .* phase \S+ +handshakes +\d+ +failed 0/);
+        assert.match(stdout, /Summary\n +phased +naive\nhandshakes +\d+ +\d+\nfailed handshakes +0 +[1-9]\d*/);
+        assert.match(stdout, /OK: the phased rotation completed \d+ handshakes with none failed/);
+        const written = JSON.parse(fs.readFileSync(out, "utf8"));
+        assert.deepEqual(Object.keys(written), ["settings", "phased", "naive"]);
+        assert.equal(written.phased.total.failures, 0);
+        assert.ok(written.naive.total.failures > 0);
+        assert.ok(!fs.readFileSync(out, "utf8").includes("PRIVATE KEY"), "no key in the drill's JSON");
+    });
+
+    it("npm run drill refuses a phase too short for the rotation, exiting 2", async () => {
+        const err = await promisify(execFile)(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--phase-seconds", "1", "--ttl-seconds", "3"], { cwd: PROJECT_DIR }).then(
+            () => assert.fail("expected a non-zero exit"),
+            (e) => e,
+        );
+        assert.equal(err.code, 2);
+        assert.match(err.stderr, /--phase-seconds 1 is shorter than/);
     });
 });
