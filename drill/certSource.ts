@@ -138,7 +138,7 @@ export const ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation");
  * after the other as updates of one stack. Each plan sees the previous one's outputs (the
  * rotation guard reads its state from them) at a time late enough for the guard, and keeps the
  * emulated resources whose inputs did not change, so a root keeps its key from phase to phase.
- * The drill takes the first run of each phase: steady, trust-both, sign-new, retire-old.
+ * Planning stops once it has steady, trust-both, sign-new and retire-old (the first of each).
  */
 export class RotationPlanSource implements CertificateSource {
     constructor(private readonly dir = ROTATION_STACKS_DIR) {}
@@ -153,7 +153,10 @@ export class RotationPlanSource implements CertificateSource {
         let settings: { workloadCertTtlMs: number; gracePeriodRatio: number } | undefined;
         let previous: PlanResult | undefined;
         let now = Date.now();
+        const planned: string[] = [];
         for (const { stack, file } of stacks) {
+            if (ROTATION_PHASES.every((phase) => phases.some((p) => p.phase === phase))) break;
+            planned.push(stack);
             const config = loadStackConfig(file);
             const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
             const plan = await planStack({ stack, config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
@@ -174,7 +177,7 @@ export class RotationPlanSource implements CertificateSource {
         const missing = ROTATION_PHASES.filter((phase) => !phases.some((p) => p.phase === phase));
         if (missing.length > 0) throw new Error(`the rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)} have no ${missing.join(", ")} phase`);
         return {
-            description: `offline plans of ${stacks.map((s) => s.stack).join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
+            description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
             ...settings!,
             phases: ROTATION_PHASES.map((phase) => phases.find((p) => p.phase === phase)!),
         };
