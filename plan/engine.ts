@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
-import { EMULATORS, EMULATOR_RESETS } from "./emulators";
+import { EMULATORS, EMULATOR_RESETS, Emulator, EmulatorContext } from "./emulators";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -65,9 +65,25 @@ export interface PlanOptions {
     previousOutputs?: Record<string, unknown>;
     /** A program to run instead of the stack's (component tests); what it returns becomes the outputs. */
     program?: (options: { clock?: () => Date }) => unknown;
+    /**
+     * In-process callers only (the rotation drill needs the emulated intermediate key to sign
+     * workload certificates): keep secret values instead of "[secret]". Default false; the
+     * plan CLI and its JSON output never set it.
+     */
+    revealSecrets?: boolean;
     /** The time the program's clock reads (rotation timestamps). Default: now. */
     now?: Date;
+    /**
+     * State of emulated resources from earlier plans of the same stack; this plan updates it.
+     * A resource whose inputs are unchanged keeps its outputs, as an update keeps an unchanged
+     * resource (a root keeps its key across rotation phases). In-process only: it holds private
+     * keys. Default: every emulated resource is created afresh.
+     */
+    emulatedState?: EmulatedState;
 }
+
+/** Outputs of emulated resources by type and name, with the inputs they were made from (JSON). */
+export type EmulatedState = Map<string, { inputs: string; outputs: Record<string, any> }>;
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -161,7 +177,10 @@ interface Recorded {
 class RecordingMonitor extends MockMonitor {
     readonly recorded: Recorded[] = [];
 
-    constructor(private readonly previousOutputs: Record<string, unknown>) {
+    constructor(
+        private readonly previousOutputs: Record<string, unknown>,
+        private readonly emulatedState?: EmulatedState,
+    ) {
         super({
             newResource: async (args) => {
                 const emulator = EMULATORS[args.type];
@@ -169,13 +188,24 @@ class RecordingMonitor extends MockMonitor {
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } };
                 }
-                const outputs = emulator ? await emulator(unwrapSecrets(args.inputs), context) : { ...args.inputs };
+                const outputs = emulator ? await this.emulate(emulator, args.type, args.name, unwrapSecrets(args.inputs), context) : { ...args.inputs };
                 return { id: args.custom ? `${args.name}-id` : undefined, state: outputs };
             },
             call: async (args) => {
                 throw new PlanError(`the offline plan does not emulate the function ${args.token}`);
             },
         });
+    }
+
+    /** Runs an emulator, or keeps the earlier outputs of a resource whose inputs did not change. */
+    private async emulate(emulator: Emulator, type: string, name: string, inputs: Record<string, any>, context: EmulatorContext): Promise<Record<string, any>> {
+        const key = `${type}::${name}`;
+        const inputsJson = JSON.stringify(inputs);
+        const kept = this.emulatedState?.get(key);
+        if (kept && kept.inputs === inputsJson) return kept.outputs;
+        const outputs = await emulator(inputs, context);
+        this.emulatedState?.set(key, { inputs: inputsJson, outputs });
+        return outputs;
     }
 
     async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
@@ -252,20 +282,21 @@ function collectSecrets(value: unknown, inSecret: boolean, into: Set<string>): v
 }
 
 /** Unwraps Pulumi's wire format, replacing secrets, unknowns and resource references. */
-function clean(value: unknown, secrets: Set<string>): unknown {
+function clean(value: unknown, secrets: Set<string>, reveal = false): unknown {
     if (typeof value === "string") {
         if (value === UNKNOWN_VALUE) return "[unknown]";
+        if (reveal) return value;
         if (value.includes("PRIVATE KEY-----")) return REDACTED;
         for (const secret of secrets) if (value.includes(secret)) return REDACTED;
         return value;
     }
     if (value === null || typeof value !== "object") return value;
-    if (Array.isArray(value)) return value.map((item) => clean(item, secrets));
+    if (Array.isArray(value)) return value.map((item) => clean(item, secrets, reveal));
     const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_VALUE_SIG) return cleanSecret(record.value, secrets);
+    if (record[SIG_KEY] === SECRET_VALUE_SIG) return reveal ? clean(record.value, secrets, reveal) : cleanSecret(record.value, secrets);
     if (record[SIG_KEY] === RESOURCE_SIG) return { resource: record.urn };
     const result: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(record)) result[key] = clean(child, secrets);
+    for (const [key, child] of Object.entries(record)) result[key] = clean(child, secrets, reveal);
     return result;
 }
 
@@ -312,7 +343,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
 
     for (const reset of EMULATOR_RESETS) reset();
-    const monitor = new RecordingMonitor(options.previousOutputs ?? {});
+    const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.emulatedState);
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
     const store = state.getStore();
     store.supportsSecrets = true;
@@ -345,6 +376,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
         for (const key of record.additionalSecretOutputs) collectSecrets(record.outputs[key], true, secrets);
     }
 
+    const reveal = options.revealSecrets === true;
     const nameByUrn = new Map(monitor.recorded.filter((r) => r.urn).map((r) => [r.urn!, r.name]));
     const resources: PlannedResource[] = monitor.recorded.map((record) => {
         const outputs = { ...record.outputs };
@@ -359,9 +391,9 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
             dependsOn: [...new Set(record.dependencies.map((urn) => nameByUrn.get(urn) ?? urnName(urn)))],
             // Provider references are "<urn>::<id>".
             provider: record.provider ? (nameByUrn.get(record.provider.split("::").slice(0, -1).join("::")) ?? urnName(record.provider.split("::").slice(0, -1).join("::"))) : null,
-            inputs: clean(record.rawInputs, secrets) as Record<string, unknown>,
-            outputs: clean(outputs, secrets) as Record<string, unknown>,
+            inputs: clean(record.rawInputs, secrets, reveal) as Record<string, unknown>,
+            outputs: clean(outputs, secrets, reveal) as Record<string, unknown>,
         };
     });
-    return { project, stack: options.stack, outputs: clean(rawOutputs, secrets) as Record<string, unknown>, resources };
+    return { project, stack: options.stack, outputs: clean(rawOutputs, secrets, reveal) as Record<string, unknown>, resources };
 }

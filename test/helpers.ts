@@ -4,12 +4,13 @@ import * as x509 from "@peculiar/x509";
 import { PlanResult, PlannedResource, planStack } from "../plan/engine";
 
 /** Plans a stack from config given inline (keys without the `istio-ca:` prefix). */
-export function planConfig(values: Record<string, string>, opts: { secretKeys?: string[]; stack?: string; previousOutputs?: Record<string, unknown>; now?: Date } = {}): Promise<PlanResult> {
+export function planConfig(values: Record<string, string>, opts: { secretKeys?: string[]; stack?: string; previousOutputs?: Record<string, unknown>; now?: Date; revealSecrets?: boolean } = {}): Promise<PlanResult> {
     const prefixed = Object.fromEntries(Object.entries(values).map(([key, value]) => [`istio-ca:${key}`, value]));
     return planStack({
         stack: opts.stack ?? "test",
         config: { values: prefixed, secretKeys: (opts.secretKeys ?? []).map((key) => `istio-ca:${key}`) },
         previousOutputs: opts.previousOutputs,
+        revealSecrets: opts.revealSecrets,
         now: opts.now,
     });
 }

@@ -1,0 +1,185 @@
+/**
+ * Where the drill's CA material comes from. The drill only needs, per phase, the trusted roots,
+ * the intermediate istiod signs with (certificate and key) and the trust domain; these come from
+ * the offline plan of the stack, read from the `cacerts` Secret exactly as istiod would read it.
+ */
+import { X509Certificate } from "crypto";
+import * as path from "path";
+import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, findStackConfigFile, listStacks, loadStackConfig, planStack } from "../plan/engine";
+import { CONFIG_NAMESPACE, parseStackConfig } from "../src/config";
+import { parseDuration } from "../src/duration";
+import { ROTATION_PHASES, workloadChainTiming } from "../src/rotation";
+import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
+import { PhaseTrust } from "./schedule";
+
+/** CA material in force during one rotation phase. */
+export interface PhaseCertificates {
+    phase: string;
+    trustDomain: string;
+    /** Roots in the trust bundle pushed to workloads (`root-cert.pem`), in order. */
+    trustedRootPems: string[];
+    /** The intermediate istiod signs workload certificates with (`ca-cert.pem`) and its key. */
+    intermediateCertPem: string;
+    intermediateKeyPem: string;
+}
+
+export interface DrillCertificates {
+    /** Where the material came from, for the report. */
+    description: string;
+    /** Workload certificate TTL (ms) and renewal grace ratio of the stack (proxy `SECRET_TTL`, `SECRET_GRACE_PERIOD_RATIO`). */
+    workloadCertTtlMs: number;
+    gracePeriodRatio: number;
+    /** The rotation, in order: steady, trust-both, sign-new, retire-old. */
+    phases: PhaseCertificates[];
+}
+
+/** Supplies the drill's certificates. */
+export interface CertificateSource {
+    load(): Promise<DrillCertificates>;
+}
+
+function cacertsSecret(plan: PlanResult): PlannedResource {
+    const secret = plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && typeof (r.inputs.stringData as Record<string, unknown> | undefined)?.["ca-cert.pem"] === "string");
+    if (!secret) throw new Error(`stack ${plan.stack} has no plug-in CA Secret (cacerts); the drill needs a plug-in CA stack`);
+    return secret;
+}
+
+/** The phase's CA material from a plan made with `revealSecrets: true`. */
+export function phaseFromPlan(plan: PlanResult, phase: string): PhaseCertificates {
+    const data = cacertsSecret(plan).inputs.stringData as Record<string, string>;
+    const keyPem = data["ca-key.pem"];
+    if (!keyPem || !keyPem.includes("PRIVATE KEY-----")) throw new Error(`stack ${plan.stack}: ca-key.pem is redacted; plan it with revealSecrets: true`);
+    const trustedRootPems = splitPemCertificates(data["root-cert.pem"] ?? "");
+    if (trustedRootPems.length === 0) throw new Error(`stack ${plan.stack}: root-cert.pem holds no certificate`);
+    const trustDomain = plan.outputs.trustDomain;
+    if (typeof trustDomain !== "string") throw new Error(`stack ${plan.stack}: the plan has no trustDomain output`);
+    return { phase, trustDomain, trustedRootPems, intermediateCertPem: data["ca-cert.pem"], intermediateKeyPem: keyPem };
+}
+
+/** Workload certificate TTL and grace ratio as the plan hands them to the proxies. */
+export function workloadSettingsFromPlan(plan: PlanResult): { workloadCertTtlMs: number; gracePeriodRatio: number } {
+    const istiod = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "istiod");
+    const metadata = (istiod?.inputs.values as any)?.meshConfig?.defaultConfig?.proxyMetadata ?? {};
+    const workloadCertTtlMs = parseDuration(String(metadata.SECRET_TTL));
+    const gracePeriodRatio = Number(metadata.SECRET_GRACE_PERIOD_RATIO);
+    if (!workloadCertTtlMs || !(gracePeriodRatio > 0 && gracePeriodRatio < 1)) {
+        throw new Error(`stack ${plan.stack}: no SECRET_TTL / SECRET_GRACE_PERIOD_RATIO in the istiod values`);
+    }
+    return { workloadCertTtlMs, gracePeriodRatio };
+}
+
+/** The trusted root that issued `certPem`, or undefined. */
+export function issuingRoot(certPem: string, rootPems: string[]): string | undefined {
+    const cert = new X509Certificate(certPem);
+    return rootPems.find((root) => {
+        const issuer = new X509Certificate(root);
+        return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+    });
+}
+
+/** A root as the report names it: its subject CN and the start of its SHA-256 fingerprint. */
+export function rootLabel(rootPem: string): string {
+    const cert = new X509Certificate(rootPem);
+    const commonName = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? "root";
+    return `"${commonName}" (sha256 ${sha256Fingerprint(rootPem).slice(0, 11)})`;
+}
+
+/** Each phase's trust by root, for `checkRotationOverlap`. */
+export function phaseTrust(phase: PhaseCertificates, allRoots: string[]): PhaseTrust {
+    const signing = issuingRoot(phase.intermediateCertPem, allRoots);
+    return {
+        name: phase.phase,
+        trustedRoots: phase.trustedRootPems.map(rootLabel),
+        signingRoot: signing ? rootLabel(signing) : "(unknown root)",
+    };
+}
+
+/** Every distinct root the phases mention. */
+export function allRootPems(phases: PhaseCertificates[]): string[] {
+    const byFingerprint = new Map<string, string>();
+    for (const pem of phases.flatMap((p) => p.trustedRootPems)) byFingerprint.set(sha256Fingerprint(pem), pem);
+    return [...byFingerprint.values()];
+}
+
+/**
+ * Plug-in CA plans, sequenced here: two plans of a plug-in stack give an old root and
+ * intermediate and a new root and intermediate; the four phases combine them the way the
+ * rotation does (steady: old; trust-both: old + new roots, old signs; sign-new: new signs;
+ * retire-old: new only).
+ */
+export class PluginPlanSource implements CertificateSource {
+    constructor(private readonly stack = "plugin") {}
+
+    async load(): Promise<DrillCertificates> {
+        const config = loadStackConfig(findStackConfigFile(this.stack));
+        const oldPlan = await planStack({ stack: this.stack, config, revealSecrets: true });
+        const newPlan = await planStack({ stack: this.stack, config, revealSecrets: true });
+        const oldCa = phaseFromPlan(oldPlan, "steady");
+        const newCa = phaseFromPlan(newPlan, "retire-old");
+        const both = [...oldCa.trustedRootPems, ...newCa.trustedRootPems];
+        return {
+            description: `two offline plans of stack "${this.stack}" (plug-in CA), phases sequenced by the drill`,
+            ...workloadSettingsFromPlan(oldPlan),
+            phases: [
+                oldCa,
+                { ...oldCa, phase: "trust-both", trustedRootPems: both },
+                { ...newCa, phase: "sign-new", trustedRootPems: both },
+                newCa,
+            ],
+        };
+    }
+}
+
+/** The rotation's example stack configs, in file name order (`Pulumi.rotation-<n>-<phase>.yaml`). */
+export const ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation");
+
+/**
+ * The real rotation sequence: the stack configs under `stacks/rotation/`, planned offline one
+ * after the other as updates of one stack. Each plan sees the previous one's outputs (the
+ * rotation guard reads its state from them) at a time late enough for the guard, and keeps the
+ * emulated resources whose inputs did not change, so a root keeps its key from phase to phase.
+ * Planning stops once it has steady, trust-both, sign-new and retire-old (the first of each).
+ */
+export class RotationPlanSource implements CertificateSource {
+    constructor(private readonly dir = ROTATION_STACKS_DIR) {}
+
+    async load(): Promise<DrillCertificates> {
+        const stacks = listStacks()
+            .filter((s) => path.dirname(s.file) === this.dir)
+            .sort((a, b) => a.file.localeCompare(b.file, "en", { numeric: true }));
+        if (stacks.length === 0) throw new Error(`no rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)}`);
+        const emulatedState: EmulatedState = new Map();
+        const phases: PhaseCertificates[] = [];
+        let settings: { workloadCertTtlMs: number; gracePeriodRatio: number } | undefined;
+        let previous: PlanResult | undefined;
+        let now = Date.now();
+        const planned: string[] = [];
+        for (const { stack, file } of stacks) {
+            if (ROTATION_PHASES.every((phase) => phases.some((p) => p.phase === phase))) break;
+            planned.push(stack);
+            const config = loadStackConfig(file);
+            const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
+            const plan = await planStack({ stack, config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
+            if (!phases.some((p) => p.phase === phase)) {
+                phases.push(phaseFromPlan(plan, phase));
+                settings ??= workloadSettingsFromPlan(plan);
+            }
+            // The next update runs once the guard allows any step: after the old chain's
+            // longest certificate and the propagation delay.
+            const model = parseStackConfig({
+                values: Object.fromEntries(Object.entries(config.values).map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value])),
+                secretKeys: new Set(),
+            });
+            const timing = workloadChainTiming(model);
+            now += timing.oldChainLifetimeMs + timing.propagationDelayMs + 60000;
+            previous = plan;
+        }
+        const missing = ROTATION_PHASES.filter((phase) => !phases.some((p) => p.phase === phase));
+        if (missing.length > 0) throw new Error(`the rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)} have no ${missing.join(", ")} phase`);
+        return {
+            description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
+            ...settings!,
+            phases: ROTATION_PHASES.map((phase) => phases.find((p) => p.phase === phase)!),
+        };
+    }
+}

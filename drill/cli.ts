@@ -1,0 +1,106 @@
+/**
+ * `npm run drill -- [--workloads 6] [--rate 200] [--phase-seconds 3] [--ttl-seconds s]
+ *   [--propagation-ms ms] [--source rotation|plugin] [--stack plugin] [--json file]`
+ * Root rotation drill on 127.0.0.1: the phased rotation and a naive swap under the same mTLS
+ * load. Exits non-zero if the phased rotation lost any handshake.
+ */
+import * as fs from "fs";
+import { CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
+import { renderProgress, renderReport } from "./report";
+import { DrillOptions, DrillResult, runDrill } from "./run";
+
+const USAGE =
+    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>]";
+
+export const CERTIFICATE_SOURCES = ["rotation", "plugin"] as const;
+
+export interface DrillCliArgs extends DrillOptions {
+    /** rotation: the stacks/rotation/ sequence; plugin: two plans of a plug-in stack, sequenced by the drill. */
+    source: (typeof CERTIFICATE_SOURCES)[number];
+    /** The plug-in stack for `--source plugin`. */
+    stack: string;
+    json?: string;
+}
+
+export function parseDrillArgs(argv: string[]): DrillCliArgs {
+    const args: DrillCliArgs = { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin" };
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const take = (): string => {
+            const value = argv[i + 1];
+            if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value.\n${USAGE}`);
+            i++;
+            return value;
+        };
+        const number = (): number => {
+            const text = take();
+            const value = Number(text);
+            if (text.trim() === "" || !Number.isFinite(value)) throw new Error(`${flag} must be a number, got "${text}".\n${USAGE}`);
+            return value;
+        };
+        if (flag === "--workloads") args.workloads = number();
+        else if (flag === "--rate") args.rate = number();
+        else if (flag === "--phase-seconds") args.phaseSeconds = number();
+        else if (flag === "--ttl-seconds") args.ttlSeconds = number();
+        else if (flag === "--propagation-ms") args.propagationMs = number();
+        else if (flag === "--stack") args.stack = take();
+        else if (flag === "--source") {
+            const source = take();
+            if (!(CERTIFICATE_SOURCES as readonly string[]).includes(source)) throw new Error(`--source must be one of ${CERTIFICATE_SOURCES.join(", ")}, got "${source}".\n${USAGE}`);
+            args.source = source as DrillCliArgs["source"];
+        }
+        else if (flag === "--json") args.json = take();
+        else if (flag === "--help" || flag === "-h") throw Object.assign(new Error(USAGE), { help: true });
+        else throw new Error(`unknown argument "${flag}".\n${USAGE}`);
+    }
+    return args;
+}
+
+export function certificateSource(args: DrillCliArgs): CertificateSource {
+    return args.source === "plugin" ? new PluginPlanSource(args.stack) : new RotationPlanSource();
+}
+
+async function main(): Promise<number> {
+    const args = parseDrillArgs(process.argv.slice(2));
+    const certs = await certificateSource(args).load();
+    const result = await runDrill(certs, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
+    console.log("");
+    console.log(renderReport(result));
+    if (args.json) {
+        fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
+        console.log(`\nWrote ${args.json}`);
+    }
+    const verdict = drillVerdict(result);
+    (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
+    return verdict.code;
+}
+
+/** Exit code and closing line: 1 when the phased rotation lost a handshake (or ran none). */
+export function drillVerdict(result: DrillResult): { code: number; message: string } {
+    const { phased, naive, settings } = result;
+    if (phased.total.failures === 0 && phased.total.handshakes > 0) {
+        return { code: 0, message: `OK: the phased rotation completed ${phased.total.handshakes} handshakes with none failed; the naive swap failed ${naive.total.failures}.` };
+    }
+    let message = `FAIL: the phased rotation lost ${phased.total.failures} handshake(s) (${phased.total.handshakes} completed).`;
+    const slowest = phased.total.maxMs ?? 0;
+    if (slowest > settings.phaseMarginMs) {
+        message +=
+            `\nThe slowest handshake took ${slowest.toFixed(0)} ms, more than the ${settings.phaseMarginMs} ms a phase leaves after renewals and config pushes: ` +
+            "the machine is too busy for this compressed clock. Lower --rate or raise --phase-seconds.";
+    }
+    return { code: 1, message };
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (err) => {
+            if ((err as { help?: boolean }).help) {
+                console.log(err.message);
+                process.exit(0);
+            }
+            console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+            process.exit(2);
+        },
+    );
+}

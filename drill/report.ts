@@ -1,0 +1,65 @@
+/** Text rendering of drill results: per-phase tables and the side-by-side summary. */
+import { DrillProgress, DrillResult, ScenarioResult } from "./run";
+import { PhaseFigures } from "./stats";
+
+function ms(value: number | undefined): string {
+    return value === undefined ? "-" : value.toFixed(1);
+}
+
+function reasons(figures: PhaseFigures): string {
+    const entries = Object.entries(figures.failureReasons);
+    return entries.length === 0 ? "" : entries.map(([reason, count]) => `${count} ${reason}`).join("; ");
+}
+
+function row(cells: string[], widths: number[]): string {
+    return cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd();
+}
+
+const COLUMNS = ["phase", "handshakes", "failed", "hs/s", "p50 ms", "p95 ms", "p99 ms", "renewals", "failure reasons"];
+const WIDTHS = [12, 10, 7, 7, 7, 7, 7, 8, 0];
+
+function phaseRow(figures: PhaseFigures, name = figures.phase): string {
+    return row(
+        [name, String(figures.handshakes), String(figures.failures), figures.handshakesPerSecond.toFixed(1), ms(figures.p50Ms), ms(figures.p95Ms), ms(figures.p99Ms), String(figures.renewals), reasons(figures)],
+        WIDTHS,
+    );
+}
+
+export function renderScenario(result: ScenarioResult): string {
+    const title = result.scenario === "phased" ? "Phased rotation (steady -> trust-both -> sign-new -> retire-old)" : "Naive swap (new root and intermediate in one step)";
+    const lines = [title, row(COLUMNS, WIDTHS), ...result.phases.map((figures) => phaseRow(figures)), phaseRow(result.total, "total")];
+    if (result.total.skipped > 0) lines.push(`  (${result.total.skipped} requests skipped: too many in flight)`);
+    lines.push(result.overlapProblems.length === 0 ? "  overlap rule: kept (every step trusts the old and the new signing root)" : `  overlap rule broken: ${result.overlapProblems.join("; ")}`);
+    return lines.join("\n");
+}
+
+export function renderSideBySide(result: DrillResult): string {
+    const { phased, naive } = result;
+    const lines: [string, string, string][] = [
+        ["", "phased", "naive"],
+        ["handshakes", String(phased.total.handshakes), String(naive.total.handshakes)],
+        ["failed handshakes", String(phased.total.failures), String(naive.total.failures)],
+        ["handshakes/s", phased.total.handshakesPerSecond.toFixed(1), naive.total.handshakesPerSecond.toFixed(1)],
+        ["p50 / p95 / p99 ms", `${ms(phased.total.p50Ms)} / ${ms(phased.total.p95Ms)} / ${ms(phased.total.p99Ms)}`, `${ms(naive.total.p50Ms)} / ${ms(naive.total.p95Ms)} / ${ms(naive.total.p99Ms)}`],
+        ["certificate renewals", String(phased.total.renewals), String(naive.total.renewals)],
+    ];
+    const widths = [20, 22, 22];
+    return lines.map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")).join("\n");
+}
+
+export function renderSettings(result: Pick<DrillResult, "settings">): string {
+    const s = result.settings;
+    return [
+        `certificates: ${s.certificateSource}`,
+        `trust domain ${s.trustDomain}; ${s.workloads} workloads on 127.0.0.1; ${s.rate} requests/s (one TLS 1.3 mTLS handshake each); ${s.phaseSeconds} s per phase`,
+        `workload TTL ${s.workloadCertTtl} compressed to ${s.compressedTtlSeconds} s (x${s.clockCompression}); gracePeriodRatio ${s.gracePeriodRatio}: renewal after ${s.renewAfterSeconds} s; config propagation 0-${Math.round(s.maxPropagationMs)} ms per workload`,
+    ].join("\n");
+}
+
+export function renderReport(result: DrillResult): string {
+    return [renderSettings(result), "", renderScenario(result.phased), "", renderScenario(result.naive), "", "Summary", renderSideBySide(result)].join("\n");
+}
+
+export function renderProgress(progress: DrillProgress): string {
+    return `[${progress.scenario}] ${(progress.elapsedMs / 1000).toFixed(1).padStart(5)}/${(progress.totalMs / 1000).toFixed(0)} s  phase ${progress.phase.padEnd(11)} handshakes ${String(progress.handshakes).padStart(6)}  failed ${progress.failures}`;
+}

@@ -1,0 +1,90 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { PROJECT_DIR } from "../plan/engine";
+import { RotationPlanSource } from "../drill/certSource";
+import { runDrill } from "../drill/run";
+
+/** A short drill on real sockets: the phased rotation loses nothing, the naive swap breaks. */
+describe("drill: short run on 127.0.0.1", function () {
+    this.timeout(120000);
+
+    it("keeps every handshake through the phased rotation and fails handshakes in the naive swap", async () => {
+        const certs = await new RotationPlanSource().load();
+        const progress: string[] = [];
+        const result = await runDrill(certs, {
+            workloads: 3,
+            rate: 60,
+            phaseSeconds: 2,
+            ttlSeconds: 1,
+            propagationMs: 300,
+            // Keeps handshakes short on a busy machine (each uses the certificates of the moment it started).
+            maxInFlight: 8,
+            progressMs: 500,
+            onProgress: (p) => progress.push(`${p.scenario}:${p.phase}`),
+        });
+
+        assert.deepEqual(result.phased.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
+        for (const phase of result.phased.phases) {
+            assert.ok(phase.handshakes > 0, `handshakes in phased ${phase.phase}`);
+            assert.equal(phase.failures, 0, `phased ${phase.phase} failed: ${JSON.stringify(phase.failureReasons)}`);
+            assert.ok(phase.p50Ms !== undefined && phase.p99Ms! >= phase.p50Ms!);
+        }
+        assert.ok(result.phased.total.renewals >= 3 * 4, "every workload renewed in every phase");
+        assert.deepEqual(result.phased.overlapProblems, []);
+
+        assert.ok(result.naive.total.handshakes > 0);
+        assert.ok(result.naive.total.failures > 0, "the naive swap fails handshakes");
+        const swap = result.naive.phases.find((p) => p.phase === "swap")!;
+        assert.ok(Object.keys(swap.failureReasons).some((reason) => reason.startsWith("unknown CA")), JSON.stringify(swap.failureReasons));
+        assert.equal(result.naive.phases[0].failures, 0, "no failure before the swap");
+        assert.equal(result.naive.overlapProblems.length, 2);
+
+        assert.ok(progress.some((p) => p.startsWith("phased:")) && progress.some((p) => p.startsWith("naive:")));
+        assert.equal(result.settings.trustDomain, "prod.example.com");
+    });
+
+    it("closes every server when it ends", async () => {
+        const certs = await new RotationPlanSource().load();
+        const servers: net.Server[] = [];
+        const listen = net.Server.prototype.listen;
+        net.Server.prototype.listen = function (this: net.Server, ...args: any[]) {
+            servers.push(this);
+            return (listen as any).apply(this, args);
+        } as any;
+        try {
+            await runDrill(certs, { workloads: 2, rate: 20, phaseSeconds: 0.6, ttlSeconds: 0.4, propagationMs: 50 });
+        } finally {
+            net.Server.prototype.listen = listen;
+        }
+        assert.equal(servers.length, 4, "two workloads in each scenario");
+        assert.ok(servers.every((server) => !server.listening));
+    });
+
+    it("npm run drill: progress, the side-by-side summary, --json and exit code 0", async () => {
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-drill-")), "drill.json");
+        const args = ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--workloads", "2", "--rate", "30", "--phase-seconds", "1.2", "--ttl-seconds", "0.8", "--propagation-ms", "200", "--json", out];
+        const { stdout } = await promisify(execFile)(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), args, { cwd: PROJECT_DIR });
+        assert.match(stdout, /\[phased\] .* phase \S+ +handshakes +\d+ +failed 0/);
+        assert.match(stdout, /Summary\n +phased +naive\nhandshakes +\d+ +\d+\nfailed handshakes +0 +[1-9]\d*/);
+        assert.match(stdout, /OK: the phased rotation completed \d+ handshakes with none failed/);
+        const written = JSON.parse(fs.readFileSync(out, "utf8"));
+        assert.deepEqual(Object.keys(written), ["settings", "phased", "naive"]);
+        assert.equal(written.phased.total.failures, 0);
+        assert.ok(written.naive.total.failures > 0);
+        assert.ok(!fs.readFileSync(out, "utf8").includes("PRIVATE KEY"), "no key in the drill's JSON");
+    });
+
+    it("npm run drill refuses a phase too short for the rotation, exiting 2", async () => {
+        const err = await promisify(execFile)(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--phase-seconds", "1", "--ttl-seconds", "3"], { cwd: PROJECT_DIR }).then(
+            () => assert.fail("expected a non-zero exit"),
+            (e) => e,
+        );
+        assert.equal(err.code, 2);
+        assert.match(err.stderr, /--phase-seconds 1 is shorter than/);
+    });
+});
