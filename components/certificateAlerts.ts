@@ -13,6 +13,8 @@ export interface CertificateAlertsArgs {
     namespace?: pulumi.Input<string>;
     /** Alert thresholds in seconds (see `alertThresholds` in src/certificateAlerts.ts). */
     thresholds: AlertThresholds;
+    /** Add the istiod CA rules; only where istiod holds a CA (not with istio-csr or as a Kubernetes CSR RA). Default: true. */
+    istiodCa?: boolean;
     /** Add the cert-manager Certificate rules; only useful where cert-manager issues mesh certificates. Default: false. */
     certManager?: boolean;
     /** Namespaces whose cert-manager Certificates the rules watch. Default: ["istio-system", "cert-manager"]. */
@@ -32,6 +34,7 @@ export class CertificateAlerts extends pulumi.ComponentResource {
         super("istio-ca:alerts:CertificateAlerts", name, {}, opts);
         this.groups = certificateAlertGroups({
             thresholds: args.thresholds,
+            istiodCa: args.istiodCa ?? true,
             certManager: args.certManager ?? false,
             certManagerNamespaces: args.certManagerNamespaces ?? ["istio-system", "cert-manager"],
         });

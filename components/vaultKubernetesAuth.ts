@@ -11,6 +11,13 @@ export interface VaultKubernetesAuthArgs {
     kubernetesHost: string;
     /** PEM CA of the API server's serving certificate. Default: none (Vault's system roots). */
     kubernetesCaCert?: string;
+    /**
+     * Who reviews login tokens. "client": each login token reviews itself, so Vault must not swap in
+     * its own pod's ServiceAccount token and CA (`disableLocalCaJwt`), which the mesh cluster's API
+     * server would reject when Vault runs in a pod elsewhere. "vault": Vault's own in-cluster
+     * ServiceAccount reviews them. Default: "client".
+     */
+    tokenReviewer?: "client" | "vault";
     /** Name of the Vault role the signer logs in with. */
     roleName: string;
     /** The one ServiceAccount allowed to log in with the role. */
@@ -52,6 +59,7 @@ export class VaultKubernetesAuth extends pulumi.ComponentResource {
                 backend: this.backend.path,
                 kubernetesHost: args.kubernetesHost,
                 kubernetesCaCert: args.kubernetesCaCert,
+                disableLocalCaJwt: (args.tokenReviewer ?? "client") === "client",
             },
             child,
         );

@@ -103,6 +103,12 @@ export interface AlertRuleGroup {
 
 export interface AlertRuleOptions {
     thresholds: AlertThresholds;
+    /**
+     * Add the istiod CA rules (`citadel_server_*`). Those metrics exist only where istiod holds a
+     * CA: not with istio-csr (istiod's CA server is off) nor as a Kubernetes CSR registration
+     * authority. Default: true.
+     */
+    istiodCa?: boolean;
     /** Add the cert-manager rules (only where cert-manager issues the mesh's certificates). */
     certManager: boolean;
     /** Namespaces whose cert-manager Certificates belong to the mesh. */
@@ -241,7 +247,8 @@ function certManagerRules(t: AlertThresholds, namespaces: string[]): AlertRule[]
 
 /** The rule groups of the mesh's certificate alerts. */
 export function certificateAlertGroups(options: AlertRuleOptions): AlertRuleGroup[] {
-    const groups: AlertRuleGroup[] = [{ name: "istio-ca.istiod", rules: istiodRules(options.thresholds) }];
+    const groups: AlertRuleGroup[] = [];
+    if (options.istiodCa ?? true) groups.push({ name: "istio-ca.istiod", rules: istiodRules(options.thresholds) });
     if (options.certManager) groups.push({ name: "istio-ca.cert-manager", rules: certManagerRules(options.thresholds, options.certManagerNamespaces) });
     return groups;
 }

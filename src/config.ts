@@ -818,7 +818,11 @@ export interface VaultSettings {
     address: string;
     /** Vault Enterprise namespace, or undefined for the root namespace. */
     namespace?: string;
-    /** Token for the Vault provider, from secret config or `VAULT_TOKEN`; undefined in the offline plan. */
+    /**
+     * Token from secret config (`vaultToken`), for the Vault provider. Undefined when the token comes
+     * from `VAULT_TOKEN`: the provider then reads the environment itself on every run, so the token
+     * never lands in Pulumi state and a later destroy or refresh uses a fresh one.
+     */
     token?: SecretString;
     /** PEM CA bundle of Vault's TLS certificate, for cert-manager. */
     caBundlePem?: string;
@@ -911,9 +915,7 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
         reader.problem("vaultNamespace", "is not a Vault namespace path ('/'-separated names, no leading or trailing '/')", `set ${fullKey("vaultNamespace")} to a namespace such as "platform/mesh", or remove it for the root namespace.`);
     }
     const configToken = reader.secret("vaultToken", { holds: "holds a Vault token", value: '"$VAULT_TOKEN"' });
-    const environmentToken = raw.environmentVaultToken ? new SecretString(raw.environmentVaultToken) : undefined;
-    const token = configToken ?? environmentToken;
-    if (token === undefined && raw.deploying) {
+    if (configToken === undefined && !raw.environmentVaultToken && raw.deploying) {
         reader.problem(
             "vaultToken",
             "is unset and VAULT_TOKEN is not in the environment, but the Vault provider needs a token with rights to configure PKI mounts, policies and auth",
@@ -962,7 +964,7 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
     return {
         address: address ?? "",
         namespace,
-        token,
+        token: configToken,
         caBundlePem: readPemBundle(reader, "vaultCaBundle"),
         rootMountPath,
         intermediateMountPath,
@@ -977,6 +979,17 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
         },
         delivery,
     };
+}
+
+/**
+ * Whether istiod holds a signing CA in this model: false when istio-csr signs workloads (istiod's
+ * CA server is off) and when istiod is only a registration authority for the Kubernetes CSR API.
+ */
+export function istiodHoldsCa(model: Pick<StackModel, "caMode" | "certManager" | "vault">): boolean {
+    if (model.caMode === "kubernetes") return false;
+    if (model.caMode === "cert-manager") return model.certManager?.delivery !== "istio-csr";
+    if (model.caMode === "vault") return model.vault?.delivery !== "istio-csr";
+    return true;
 }
 
 /** Turns raw stack config into the validated model, or throws a ConfigError listing every problem. */

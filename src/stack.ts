@@ -5,7 +5,7 @@ import { CertificateAlerts } from "../components/certificateAlerts";
 import { IstioControlPlane } from "../components/istioControlPlane";
 import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
 import { alertThresholds } from "./certificateAlerts";
-import { ROTATING_CA_MODES, StackModel, parseStackConfig } from "./config";
+import { ROTATING_CA_MODES, StackModel, istiodHoldsCa, parseStackConfig } from "./config";
 import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
 import { RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, workloadChainTiming } from "./rotation";
@@ -60,7 +60,7 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
         const thresholds = alertThresholds(model.intermediateCa, model.rootCa, model.workloadCerts, alerts);
         new CertificateAlerts(
             "certificate-alerts",
-            { namespace: model.istio.namespace, thresholds, certManager: model.certManager !== undefined, labels: alerts.ruleLabels },
+            { namespace: model.istio.namespace, thresholds, istiodCa: istiodHoldsCa(model), certManager: model.certManager !== undefined, labels: alerts.ruleLabels },
             { dependsOn: [controlPlane] },
         );
     }

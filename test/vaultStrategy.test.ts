@@ -164,6 +164,8 @@ describe("mode vault, cacerts delivery", () => {
         assert.deepEqual([inputs(backend).type, inputs(backend).path], ["kubernetes", "kubernetes-istio"]);
         const config = only(plan, T.authConfig);
         assert.equal(inputs(config).kubernetesHost, "https://kubernetes.example.com:6443");
+        // Client tokens review themselves: Vault must not substitute its own pod's token and CA.
+        assert.equal(inputs(config).disableLocalCaJwt, true);
         const role = inputs(only(plan, T.authRole));
         assert.equal(role.backend, "kubernetes-istio");
         assert.equal(role.roleName, "istio-ca-signer");
@@ -327,6 +329,7 @@ describe("mode vault settings", () => {
         assert.equal(Buffer.from(inputs(only(plan, T.clusterIssuer)).spec.vault.caBundle, "base64").toString(), rootPem);
         assert.deepEqual(inputs(only(plan, T.clusterIssuer)).spec.vault.auth.kubernetes.serviceAccountRef, { name: "istio-ca-vault-signer" }, "only cert-manager's Vault audience");
         assert.equal(inputs(only(plan, T.authConfig)).kubernetesCaCert, rootPem);
+        assert.equal(inputs(only(plan, T.authConfig)).disableLocalCaJwt, false, "Vault's own in-cluster ServiceAccount reviews logins");
         assert.equal(byType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length, 0);
     });
 });

@@ -36,8 +36,8 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
     const cm = model.certManager!;
     const delivery = settings.delivery;
 
-    // Every Vault resource uses this provider; without a token in config, none is set here and the
-    // config model has already refused a real deployment without VAULT_TOKEN.
+    // Every Vault resource uses this provider. Without a token in config none is set here: the
+    // provider reads VAULT_TOKEN itself (the config model refused a deployment without either).
     const provider = new vault.Provider("vault", {
         address: settings.address,
         namespace: settings.namespace,
@@ -73,6 +73,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         path: settings.kubernetesAuth.path,
         kubernetesHost: settings.kubernetesAuth.host,
         kubernetesCaCert: settings.kubernetesAuth.caCertPem,
+        tokenReviewer: settings.kubernetesAuth.tokenReviewer,
         roleName: VAULT_SIGNER_ROLE,
         serviceAccount: { name: VAULT_SIGNER_SERVICE_ACCOUNT, namespace: cm.namespace },
         audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
