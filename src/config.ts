@@ -523,7 +523,7 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
     return settings;
 }
 
-function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | undefined {
+function readExistingRoot(reader: ConfigReader, caMode: CaMode, intermediateCa: IntermediateCaSettings): ExistingRoot | undefined {
     const certPem = reader.string("existingRootCert");
     const keyPem = reader.secret("existingRootKey");
     if (certPem === undefined && keyPem === undefined) return undefined;
@@ -534,14 +534,15 @@ function readExistingRoot(reader: ConfigReader, caMode: CaMode): ExistingRoot | 
     }
     if (!EXISTING_ROOT_MODES.includes(caMode)) {
         reader.problem("existingRootCert", `an existing root is only used by caMode ${EXISTING_ROOT_MODES.map((m) => `"${m}"`).join(" or ")}, not "${caMode}"`, `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`);
+        return undefined;
     }
-    const why = checkCaKeyPair(certPem, keyPem.reveal());
+    const why = checkCaKeyPair(certPem, keyPem.reveal(), { validUntil: new Date(Date.now() + intermediateCa.validityMs) });
     if (why !== undefined) {
         reader.problems.push({
             key: fullKey("existingRootCert"),
             value: "(PEM, not shown)",
             message: `cannot be used as the root CA: ${why}`,
-            fix: `supply a valid, unexpired CA certificate in ${fullKey("existingRootCert")} and its own private key in ${fullKey("existingRootKey")}.`,
+            fix: `supply one valid CA certificate that may sign CAs and outlives ${fullKey("intermediateValidity")} (${formatDuration(intermediateCa.validityMs)}) in ${fullKey("existingRootCert")}, with its own private key in ${fullKey("existingRootKey")}; or shorten ${fullKey("intermediateValidity")}.`,
         });
     }
     return { certPem, keyPem };
@@ -1001,7 +1002,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const version = readIstioVersion(reader);
     const workloadCerts = readWorkloadCerts(reader);
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
-    const existingRoot = readExistingRoot(reader, caMode);
+    const existingRoot = readExistingRoot(reader, caMode, intermediateCa);
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
     const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);

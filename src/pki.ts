@@ -1,3 +1,5 @@
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
 import { X509Certificate, createHash, createPrivateKey } from "crypto";
 
 /** Key algorithms the CA settings accept, as "<ALG>-<size|curve>". */
@@ -40,22 +42,42 @@ export function composeTrustBundle(certPems: string[]): string {
     return unique.join("");
 }
 
-/** Why a PEM pair cannot serve as a signing CA, or undefined when it can. */
-export function checkCaKeyPair(certPem: string, keyPem: string): string | undefined {
-    let cert: X509Certificate;
+/** What a root must allow so the program can sign an intermediate under it. */
+export interface RootRequirements {
+    /** The root must stay valid until at least this time (now plus the intermediate's lifetime). */
+    validUntil: Date;
+}
+
+/**
+ * Why a PEM certificate and key cannot serve as the mesh root, or undefined when they can:
+ * one certificate, a CA (basicConstraints CA:TRUE) allowed to sign certificates (keyUsage
+ * keyCertSign when key usage is present), room for an intermediate below it (no pathlen:0),
+ * valid long enough for the intermediate it signs, and the key belongs to it.
+ */
+export function checkCaKeyPair(certPem: string, keyPem: string, requirements?: RootRequirements): string | undefined {
+    const certificates = splitPemCertificates(certPem);
+    if (certificates.length > 1) return `it holds ${certificates.length} certificates; give only the root certificate`;
+    let cert: x509.X509Certificate;
     try {
-        cert = new X509Certificate(certPem);
+        cert = new x509.X509Certificate(certPem);
     } catch (err) {
         return `the certificate is not a PEM X.509 certificate (${(err as Error).message})`;
     }
-    if (!cert.ca) return "the certificate is not a CA certificate (basicConstraints CA:TRUE is missing)";
-    if (new Date(cert.validTo).getTime() < Date.now()) return `the certificate expired on ${cert.validTo}`;
+    const constraints = cert.getExtension(x509.BasicConstraintsExtension);
+    if (!constraints?.ca) return "the certificate is not a CA certificate (basicConstraints CA:TRUE is missing)";
+    const keyUsage = cert.getExtension(x509.KeyUsagesExtension);
+    if (keyUsage && (keyUsage.usages & x509.KeyUsageFlags.keyCertSign) === 0) return "its key usage does not include keyCertSign, so it may not sign certificates";
+    if (constraints.pathLength === 0) return "its path length constraint is 0, so it cannot sign the intermediate the mesh's CA certificates chain through";
+    if (cert.notAfter.getTime() < Date.now()) return `the certificate expired on ${cert.notAfter.toISOString()}`;
+    if (requirements && cert.notAfter.getTime() < requirements.validUntil.getTime()) {
+        return `it expires on ${cert.notAfter.toISOString()}, before the intermediate it would sign (valid until ${requirements.validUntil.toISOString()})`;
+    }
     let key;
     try {
         key = createPrivateKey(keyPem);
     } catch (err) {
         return `the private key is not a PEM private key (${(err as Error).message})`;
     }
-    if (!cert.checkPrivateKey(key)) return "the private key does not belong to the certificate";
+    if (!new X509Certificate(certPem).checkPrivateKey(key)) return "the private key does not belong to the certificate";
     return undefined;
 }

@@ -187,7 +187,7 @@ describe("existing root from secret config", () => {
     before(async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
         rootKeyPem = key.privateKeyPem;
-        rootCertPem = (await selfSignedCertificate(rootKeyPem, { subject: { commonName: "corp root" }, validityHours: 1000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        rootCertPem = (await selfSignedCertificate(rootKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
         otherKeyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
         leafCertPem = (await selfSignedCertificate(otherKeyPem, { subject: { commonName: "not a ca" }, validityHours: 1000, isCa: false })).certPem;
     });
@@ -293,7 +293,7 @@ describe("cert-manager mode config", () => {
 
     it("accepts an existing root, but not together with certManagerRoot", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
-        const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 1000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
         const model = parseStackConfig(raw({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, ["existingRootKey"]));
         assert.equal(model.existingRoot?.certPem, cert);
         const problem = onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", ["existingRootKey"]);
