@@ -393,9 +393,21 @@ function readIstioVersion(reader: ConfigReader): string {
     return version;
 }
 
+/** Shortest workload certificate lifetime accepted (the Kubernetes CSR API's minimum, 600 s). */
+const MIN_WORKLOAD_CERT_TTL_MS = 10 * 60 * 1000;
+
 function readWorkloadCerts(reader: ConfigReader): WorkloadCertSettings {
     const ttlMs = reader.duration("workloadCertTtl", "24h");
     const maxTtlMs = reader.duration("maxWorkloadCertTtl", "48h");
+    for (const [key, valueMs] of [["workloadCertTtl", ttlMs], ["maxWorkloadCertTtl", maxTtlMs]] as const) {
+        if (reader.has(key) && valueMs < MIN_WORKLOAD_CERT_TTL_MS) {
+            reader.problem(
+                key,
+                `is shorter than ${formatDuration(MIN_WORKLOAD_CERT_TTL_MS)}: the Kubernetes CSR API refuses such lifetimes (expirationSeconds < 600), and elsewhere every proxy would renew every few minutes`,
+                `set ${fullKey(key)} to ${formatDuration(MIN_WORKLOAD_CERT_TTL_MS)} or more; "1h" to "24h" is usual.`,
+            );
+        }
+    }
     if (ttlMs > maxTtlMs) {
         reader.problem(
             reader.has("workloadCertTtl") ? "workloadCertTtl" : "maxWorkloadCertTtl",
@@ -414,7 +426,26 @@ function readWorkloadCerts(reader: ConfigReader): WorkloadCertSettings {
     return { ttlMs, maxTtlMs, gracePeriodRatio };
 }
 
-function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSettings): { rootCa: CaCertSettings; intermediateCa: IntermediateCaSettings } {
+/** Root settings, unused where istiod makes its own root. */
+const ROOT_SETTING_KEYS = ["rootKeyAlgorithm", "rootValidity", "rootCommonName", "organization"];
+/** Settings of the intermediate that signs workloads, unused where istiod makes its own CA or Vault's intermediate signs leaves. */
+const INTERMEDIATE_SETTING_KEYS = ["intermediateKeyAlgorithm", "intermediateValidity", "intermediateRenewBefore"];
+
+/** Whether the mode signs workloads with an intermediate built from the `intermediate*` settings. */
+function usesIntermediateSettings(reader: ConfigReader, caMode: CaMode): boolean {
+    return caMode !== "istiod" && !(caMode === "vault" && reader.string("certManagerDelivery") === "istio-csr");
+}
+
+function refuseUnusedCaKeys(reader: ConfigReader, caMode: CaMode): void {
+    const unused = [...(caMode === "istiod" ? ROOT_SETTING_KEYS : []), ...(usesIntermediateSettings(reader, caMode) ? [] : INTERMEDIATE_SETTING_KEYS)];
+    const why = caMode === "istiod" ? `caMode "istiod" makes its own self-signed CA` : "with the istio-csr delivery Vault's intermediate (vaultIntermediate*) signs workload certificates";
+    for (const key of unused.filter((k) => reader.has(k))) {
+        reader.problem(key, `is not used: ${why}`, `remove it (pulumi config rm ${fullKey(key)}).`);
+    }
+}
+
+function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSettings, caMode: CaMode): { rootCa: CaCertSettings; intermediateCa: IntermediateCaSettings } {
+    refuseUnusedCaKeys(reader, caMode);
     const organization = reader.stringOr("organization", "istio-ca");
     const rootCa: CaCertSettings = {
         keyAlgorithm: reader.oneOf("rootKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P384"),
@@ -429,6 +460,7 @@ function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSetting
         commonName: "istio-ca intermediate",
         organization,
     };
+    if (!usesIntermediateSettings(reader, caMode)) return { rootCa, intermediateCa };
     if (intermediateCa.renewBeforeMs >= intermediateCa.validityMs) {
         reader.problem(
             "intermediateRenewBefore",
@@ -516,7 +548,7 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
         );
     }
     for (const key of ["istioCsrVersion", "trustManagerVersion"].filter((k) => reader.has(k))) {
-        if (caMode === "cert-manager" && settings.delivery !== "istio-csr") {
+        if (caMode !== "kubernetes" && settings.delivery !== "istio-csr") {
             reader.problem(key, `is only used by the istio-csr delivery, not "${settings.delivery}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("certManagerDelivery")} to istio-csr.`);
         }
     }
@@ -1001,7 +1033,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const trustDomain = readTrustDomain(reader);
     const version = readIstioVersion(reader);
     const workloadCerts = readWorkloadCerts(reader);
-    const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts);
+    const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts, caMode);
     const existingRoot = readExistingRoot(reader, caMode, intermediateCa);
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
     const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));

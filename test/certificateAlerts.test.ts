@@ -69,7 +69,7 @@ describe("alert thresholds", () => {
     });
 
     it("come from the stack config, with unset windows following the lifetimes", () => {
-        const model = parseStackConfig({ values: { intermediateValidity: "48h", intermediateRenewBefore: "16h", maxWorkloadCertTtl: "12h", workloadCertTtl: "6h" }, secretKeys: new Set() });
+        const model = parseStackConfig({ values: { caMode: "plugin", intermediateValidity: "48h", intermediateRenewBefore: "16h", maxWorkloadCertTtl: "12h", workloadCertTtl: "6h" }, secretKeys: new Set() });
         assert.equal(model.alerts.renewalMarginMs, 4 * H * 1000); // a quarter of renewBefore
         assert.equal(model.alerts.rootExpiryWindowMs, 24 * H * 1000); // half the intermediate's life
         const t = alertThresholds(model.intermediateCa, model.rootCa, model.workloadCerts, model.alerts);

@@ -114,26 +114,26 @@ describe("stack config model", () => {
 
     for (const key of ["workloadCertTtl", "maxWorkloadCertTtl", "rootValidity", "intermediateValidity", "intermediateRenewBefore"]) {
         it(`rejects a malformed duration in ${key}`, () => {
-            const problems = problemsOf({ [key]: "30d" });
+            const problems = problemsOf({ caMode: "plugin", [key]: "30d" });
             assert.ok(problems.some((p) => p.key === `istio-ca:${key}` && /Go duration/.test(p.message)), JSON.stringify(problems));
         });
     }
 
     it("requires CA lifetimes in whole hours", () => {
-        assert.match(onlyProblem({ rootValidity: "87600h30m" }, "rootValidity").message, /whole number of hours/);
+        assert.match(onlyProblem({ caMode: "plugin", rootValidity: "87600h30m" }, "rootValidity").message, /whole number of hours/);
     });
 
     it("rejects renewBefore not shorter than the intermediate's duration", () => {
-        const problem = onlyProblem({ intermediateValidity: "720h", intermediateRenewBefore: "720h" }, "intermediateRenewBefore");
+        const problem = onlyProblem({ caMode: "plugin", intermediateValidity: "720h", intermediateRenewBefore: "720h" }, "intermediateRenewBefore");
         assert.match(problem.message, /renewBefore 720h is not shorter than the intermediate's duration 720h/);
     });
 
     it("rejects an intermediate that outlives its root", () => {
-        onlyProblem({ rootValidity: "8000h", intermediateValidity: "8760h" }, "intermediateValidity");
+        onlyProblem({ caMode: "plugin", rootValidity: "8000h", intermediateValidity: "8760h" }, "intermediateValidity");
     });
 
     it("rejects workload certificates that could outlive the intermediate's renewal window", () => {
-        const problem = onlyProblem({ maxWorkloadCertTtl: "1000h", intermediateRenewBefore: "720h" }, "maxWorkloadCertTtl");
+        const problem = onlyProblem({ caMode: "plugin", maxWorkloadCertTtl: "1000h", intermediateRenewBefore: "720h" }, "maxWorkloadCertTtl");
         assert.match(problem.message, /outlive/);
     });
 
@@ -158,8 +158,8 @@ describe("stack config model", () => {
     });
 
     it("rejects an unknown key algorithm", () => {
-        assert.match(onlyProblem({ rootKeyAlgorithm: "DSA-1024" }, "rootKeyAlgorithm").fix, /ECDSA-P256/);
-        onlyProblem({ intermediateKeyAlgorithm: "RSA" }, "intermediateKeyAlgorithm");
+        assert.match(onlyProblem({ caMode: "plugin", rootKeyAlgorithm: "DSA-1024" }, "rootKeyAlgorithm").fix, /ECDSA-P256/);
+        onlyProblem({ caMode: "plugin", intermediateKeyAlgorithm: "RSA" }, "intermediateKeyAlgorithm");
     });
 
     it("reports every problem at once, naming key, value and fix", () => {

@@ -1,0 +1,138 @@
+import { strict as assert } from "assert";
+import { generateKey, selfSignedCertificate } from "../plan/x509";
+import { ConfigError, ConfigProblem, parseStackConfig } from "../src/config";
+
+async function root(spec: { maxPathLength?: number; allowedUses?: string[]; validityHours?: number }): Promise<{ certPem: string; keyPem: string }> {
+    const key = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
+    const cert = await selfSignedCertificate(key, {
+        subject: { commonName: "corp root" },
+        validityHours: spec.validityHours ?? 20000,
+        isCa: true,
+        maxPathLength: spec.maxPathLength,
+        allowedUses: spec.allowedUses ?? ["cert_signing", "crl_signing"],
+        setSubjectKeyId: true,
+    });
+    return { certPem: cert.certPem, keyPem: key };
+}
+
+function problemsFor(certPem: string, keyPem: string, extra: Record<string, string> = {}): ConfigProblem[] {
+    try {
+        parseStackConfig({ values: { caMode: "plugin", existingRootCert: certPem, existingRootKey: keyPem, ...extra }, secretKeys: new Set(["existingRootKey"]) });
+    } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.problems;
+    }
+    return [];
+}
+
+function onlyRootProblem(certPem: string, keyPem: string, extra: Record<string, string> = {}): ConfigProblem {
+    const problems = problemsFor(certPem, keyPem, extra);
+    assert.equal(problems.length, 1, problems.map((p) => p.message).join("; "));
+    assert.equal(problems[0].key, "istio-ca:existingRootCert");
+    assert.equal(problems[0].value, "(PEM, not shown)");
+    return problems[0];
+}
+
+describe("existing root: what a root must allow", () => {
+    it("accepts a root with path length 1 or none", async () => {
+        for (const maxPathLength of [1, undefined]) {
+            const { certPem, keyPem } = await root({ maxPathLength });
+            assert.deepEqual(problemsFor(certPem, keyPem), [], `pathlen ${maxPathLength}`);
+        }
+    });
+
+    it("refuses pathlen:0, under which no intermediate may be signed", async () => {
+        const { certPem, keyPem } = await root({ maxPathLength: 0 });
+        assert.match(onlyRootProblem(certPem, keyPem).message, /path length constraint is 0/);
+    });
+
+    it("refuses a CA whose key usage lacks keyCertSign, naming that", async () => {
+        const { certPem, keyPem } = await root({ allowedUses: ["digital_signature", "crl_signing"] });
+        const problem = onlyRootProblem(certPem, keyPem);
+        assert.match(problem.message, /key usage does not include keyCertSign/);
+    });
+
+    it("refuses a root that expires before the intermediate it would sign", async () => {
+        const { certPem, keyPem } = await root({ validityHours: 720 });
+        const problem = onlyRootProblem(certPem, keyPem);
+        assert.match(problem.message, /before the intermediate it would sign/);
+        assert.match(problem.fix, /shorten istio-ca:intermediateValidity/);
+        // A shorter intermediate fits under the same root.
+        assert.deepEqual(problemsFor(certPem, keyPem, { intermediateValidity: "480h", intermediateRenewBefore: "240h", maxWorkloadCertTtl: "48h" }), []);
+    });
+
+    it("refuses a bundle of several certificates", async () => {
+        const first = await root({});
+        const second = await root({});
+        assert.match(onlyRootProblem(first.certPem + second.certPem, first.keyPem).message, /holds 2 certificates/);
+    });
+});
+
+describe("workload certificate lifetime floor", () => {
+    function keysOf(values: Record<string, string>): string[] {
+        try {
+            parseStackConfig({ values, secretKeys: new Set() });
+        } catch (err) {
+            assert.ok(err instanceof ConfigError);
+            return err.problems.map((p) => `${p.key}: ${p.message}`);
+        }
+        return [];
+    }
+
+    it("refuses lifetimes under 10m, which the Kubernetes CSR API refuses", () => {
+        const problems = keysOf({ caMode: "kubernetes", workloadCertTtl: "5m", maxWorkloadCertTtl: "5m" });
+        assert.equal(problems.length, 2, problems.join("; "));
+        assert.match(problems[0], /^istio-ca:workloadCertTtl: is shorter than 10m/);
+        assert.match(problems[1], /^istio-ca:maxWorkloadCertTtl: is shorter than 10m/);
+        assert.equal(keysOf({ caMode: "plugin", workloadCertTtl: "1ms" }).length, 1);
+    });
+
+    it("accepts exactly 10m", () => {
+        assert.deepEqual(keysOf({ caMode: "kubernetes", workloadCertTtl: "10m", maxWorkloadCertTtl: "10m" }), []);
+    });
+});
+
+describe("keys a mode does not use", () => {
+    const VAULT = {
+        caMode: "vault",
+        vaultAddress: "https://vault.example.com:8200",
+        vaultKubernetesHost: "https://kubernetes.example.com:6443",
+        vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
+    };
+    function problems(values: Record<string, string>): ConfigProblem[] {
+        try {
+            parseStackConfig({ values, secretKeys: new Set() });
+        } catch (err) {
+            assert.ok(err instanceof ConfigError);
+            return err.problems;
+        }
+        return [];
+    }
+
+    it("refuses root and intermediate settings in istiod mode, which makes its own CA", () => {
+        const found = problems({ caMode: "istiod", rootKeyAlgorithm: "RSA-4096", intermediateValidity: "4380h", organization: "Example" });
+        assert.deepEqual(found.map((p) => p.key).sort(), ["istio-ca:intermediateValidity", "istio-ca:organization", "istio-ca:rootKeyAlgorithm"]);
+        for (const problem of found) {
+            assert.match(problem.message, /caMode "istiod" makes its own self-signed CA/);
+            assert.match(problem.fix, /pulumi config rm/);
+        }
+    });
+
+    it("does not check an intermediate istiod mode does not have", () => {
+        assert.deepEqual(problems({ caMode: "istiod", workloadCertTtl: "24h", maxWorkloadCertTtl: "2000h" }), []);
+        assert.equal(problems({ caMode: "plugin", maxWorkloadCertTtl: "2000h" })[0].key, "istio-ca:maxWorkloadCertTtl");
+    });
+
+    it("refuses intermediate settings with Vault and istio-csr, where Vault's intermediate signs leaves", () => {
+        const found = problems({ ...VAULT, certManagerDelivery: "istio-csr", intermediateRenewBefore: "360h" });
+        assert.deepEqual(found.map((p) => p.key), ["istio-ca:intermediateRenewBefore"]);
+        assert.match(found[0].message, /Vault's intermediate/);
+        assert.deepEqual(problems({ ...VAULT, certManagerDelivery: "cacerts", intermediateRenewBefore: "360h" }), []);
+    });
+
+    it("refuses istio-csr chart versions with Vault's cacerts delivery", () => {
+        const found = problems({ ...VAULT, istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
+        assert.deepEqual(found.map((p) => p.key), ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"]);
+        assert.match(found[0].message, /only used by the istio-csr delivery/);
+    });
+});
