@@ -10,7 +10,7 @@ import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, DEFAULT_I
 import { KEY_ROTATION_POLICIES, KeyRotationPolicy } from "./certManagerResources";
 import { formatDuration, parseDuration } from "./duration";
 import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair } from "./pki";
-import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, RotationPhase, rootCountFor } from "./rotation";
+import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATING_CA_MODES, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, RotationPhase, rootCountFor } from "./rotation";
 import { SecretString } from "./secret";
 import type { AlertSettings } from "./certificateAlerts";
 import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelValueProblem, pinnedHostProblem } from "./k8sNames";
@@ -32,8 +32,7 @@ export type CertManagerDelivery = (typeof CERT_MANAGER_DELIVERIES)[number];
 export const CERT_MANAGER_ROOTS = ["generated", "in-cluster"] as const;
 export type CertManagerRootSource = (typeof CERT_MANAGER_ROOTS)[number];
 
-/** Modes whose roots this program rotates (`roots`, `rotationPhase`); the others keep one root. */
-export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin"];
+export { ROTATING_CA_MODES };
 
 /** Value types, as Pulumi's project `config:` block names them where it has one. */
 export type ConfigValueType = "string" | "integer" | "boolean" | "number" | "array" | "object";
@@ -750,12 +749,31 @@ function readRoots(reader: ConfigReader): string[] | undefined {
     return roots;
 }
 
-function readRotation(reader: ConfigReader, caMode: CaMode): RotationModel {
+/**
+ * Whether this program rotates the mode's roots: a rotating mode with a root whose PEM it knows.
+ * An in-cluster cert-manager root never reaches the program, so it cannot sit in a bundle next to a new root.
+ */
+export function rotatesRoots(model: Pick<StackModel, "caMode" | "certManager">): boolean {
+    return ROTATING_CA_MODES.includes(model.caMode) && model.certManager?.root !== "in-cluster";
+}
+
+function readRotation(reader: ConfigReader, caMode: CaMode, certManager?: CertManagerSettings): RotationModel {
     const phase = reader.oneOf("rotationPhase", ROTATION_PHASES, "steady");
     const propagationDelayMs = reader.duration("rotationPropagationDelay", "1h");
-    const rotating = ROTATING_CA_MODES.includes(caMode);
+    const rotating = rotatesRoots({ caMode, certManager });
     let roots = readRoots(reader) ?? [];
-    if (!rotating) {
+    if (ROTATING_CA_MODES.includes(caMode) && !rotating) {
+        for (const key of ["roots", "rotationPhase"]) {
+            if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
+                reader.problem(
+                    key,
+                    `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
+                    `remove it (pulumi config rm ${fullKey(key)}). To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
+                );
+            }
+        }
+        roots = [];
+    } else if (!rotating) {
         for (const key of ["roots", "rotationPhase"]) {
             if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
                 reader.problem(key, `root rotation is done by this program only for caMode ${ROTATING_CA_MODES.join(", ")}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`);
@@ -806,7 +824,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
     const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
-    const rotation = readRotation(reader, caMode);
+    const rotation = readRotation(reader, caMode, certManager);
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
