@@ -27,15 +27,3 @@ export function cacertsMeshCaCertificates<Pem>(trustedRootPems: readonly Pem[]):
     if (trustedRootPems.length === 0) throw new Error("the mesh needs at least one trusted root");
     return trustedRootPems.map((pem) => ({ pem }));
 }
-
-/**
- * What each phase provisions in the cert-manager modes, for README tables and tests: the issuer
- * the intermediate names, and the issuers whose roots are trusted.
- */
-export function certManagerPhaseIssuers(plan: { roots: readonly string[]; trustedRoots: readonly string[]; signingRoot: string }): { rootIssuers: string[]; signingIssuer: string; trustedIssuers: string[] } {
-    return {
-        rootIssuers: plan.roots.map(rootIssuerName),
-        signingIssuer: rootIssuerName(plan.signingRoot),
-        trustedIssuers: plan.trustedRoots.map(rootIssuerName),
-    };
-}
