@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, PlanResult, PlannedResource, loadStackConfig, planStack } from "../plan/engine";
 import { renderPlan } from "../plan/render";
@@ -213,6 +214,19 @@ for (const variant of VARIANTS) {
         });
     });
 }
+
+describe("root rotation, cert-manager clean-up commands in the README", () => {
+    it("unprotect exactly the old root's protected resources, by their real URNs", async () => {
+        const variant = VARIANTS[0];
+        const step = STEPS[3];
+        const plan = await planStep(variant, step.stack, undefined, T0);
+        const planned = plan.resources.filter((r) => r.protect && r.name.includes("r2026")).map((r) => r.urn.replace(`urn:pulumi:${step.stack}::`, "urn:pulumi:prod::"));
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const documented = [...readme.matchAll(/pulumi state unprotect '([^']+)'/g)].map((m) => m[1]).filter((urn) => /cert-manager-root-r2026|istio-ca-root-r2026/.test(urn));
+        assert.equal(planned.length, 3);
+        assert.deepEqual(documented.sort(), planned.sort());
+    });
+});
 
 describe("root rotation, cert-manager stacks deployed before their roots rotated", () => {
     /** The rotationState a cert-manager stack recorded while only the plug-in CA rotated. */
