@@ -1,11 +1,12 @@
 import { strict as assert } from "assert";
-import { X509Certificate } from "crypto";
+import { X509Certificate, createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, PlanResult, PlannedResource, loadStackConfig, planStack } from "../plan/engine";
 import { renderPlan } from "../plan/render";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { RotationRefusedError, RotationState } from "../src/rotation";
+import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
 
@@ -200,6 +201,12 @@ for (const variant of VARIANTS) {
                 assert.match(err.message, /retire-old too early.*r2026 stopped signing at 2026-06-02T09:00:00.000Z.*until 2026-06-04T10:00:00.000Z/);
             });
 
+            it("an override left over from an earlier update", async () => {
+                const err = await rejection(planStep(variant, "rotation-cert-manager-4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }));
+                assertNothingRegistered(err);
+                assert.match(err.message, /does not need it/);
+            });
+
             it("a change of caMode on a live mesh", async () => {
                 const err = await rejection(planStep(variant, "rotation-cert-manager-1-steady", plans[0], at(1), { caMode: "plugin", certManagerDelivery: null } as unknown as Record<string, string>));
                 assertNothingRegistered(err);
@@ -250,6 +257,27 @@ describe("root rotation, cert-manager stacks deployed before their roots rotated
             assert.equal((trustBoth.outputs.trustedRootFingerprints as string[]).length, 2);
         });
     }
+
+    it("rotates away from an existing first root, whose PEM goes into its issuer's Secret and the trust anchors", async () => {
+        const key = generateKey("ECDSA", { ecdsaCurve: "P384" });
+        const corp = await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+        const values = { caMode: "cert-manager", existingRootCert: corp.certPem, existingRootKey: key.privateKeyPem };
+        const secret = { secretKeys: ["existingRootKey"] };
+        const steady = await planConfig({ ...values, roots: '["corp"]' }, { ...secret, now: at(0) });
+        const trustBoth = await planConfig({ ...values, roots: '["corp","r2027"]', rotationPhase: "trust-both" }, { ...secret, previousOutputs: steady.outputs, now: at(24) });
+        assert.equal((byName(trustBoth, "istio-ca-root-corp-ca").inputs.stringData as Record<string, string>)["tls.crt"], corp.certPem);
+        assert.ok(!trustBoth.resources.some((r) => r.name === "cert-manager-root-corp"), "an existing root is not generated");
+        const anchors = istiodValues(trustBoth).meshConfig.caCertificates.map((entry: { pem: string }) => sha256Fingerprint(entry.pem));
+        assert.deepEqual(anchors, [sha256Fingerprint(corp.certPem), sha256Fingerprint(rootPemOf(trustBoth, "r2027"))]);
+        assert.equal((byName(trustBoth, "istiod-cacerts-certificate").inputs.spec as any).issuerRef.name, "istio-ca-root-corp");
+        assert.deepEqual(stateOf(trustBoth).rootSources, { corp: `existing sha256:${createHash("sha256").update(new X509Certificate(corp.certPem).raw).digest("hex")}`, r2027: "generated" });
+    });
+
+    it("reads a kubernetes stack without rotationState as steady on primary, multi-root not yet deployed", async () => {
+        const err = await rejection(planConfig({ caMode: "kubernetes", roots: '["primary","r2027"]', rotationPhase: "trust-both" }, { previousOutputs: { caMode: "kubernetes" }, now: at(1) }));
+        assertNothingRegistered(err);
+        assert.match(err.message, /ISTIO_MULTIROOT_MESH .* did not set/);
+    });
 
     it("refuses to swap an in-cluster root for a generated one, and back", async () => {
         const inCluster = await planConfig({ caMode: "cert-manager", certManagerRoot: "in-cluster" }, { now: at(0) });
