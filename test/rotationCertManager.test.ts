@@ -11,7 +11,6 @@ import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
 
 const HOUR = 3600000;
-const ROTATION_DIR = path.join(PROJECT_DIR, "stacks", "rotation-cert-manager");
 const T0 = new Date("2026-06-01T08:00:00.000Z");
 const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
 const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
@@ -19,7 +18,9 @@ const SIGNER = "clusterissuers.cert-manager.io/istio-mesh-signer";
 
 interface Variant {
     title: string;
-    /** Config keys changed from the stacks/rotation-cert-manager files (null removes a key). */
+    /** The example sequence the variant plans: `stacks/<sequence>/Pulumi.<sequence>-<n>-<phase>.yaml`. */
+    sequence: string;
+    /** Config keys changed from the sequence's files (null removes a key). */
     overrides: Record<string, string | null>;
     /** Resource name of the intermediate Certificate. */
     intermediate: string;
@@ -36,6 +37,7 @@ const istiodValues = (plan: PlanResult) => byType(plan, "kubernetes:helm.sh/v3:R
 const VARIANTS: Variant[] = [
     {
         title: "cert-manager, cacerts delivery",
+        sequence: "rotation-cert-manager",
         overrides: {},
         intermediate: "istiod-cacerts-certificate",
         deliveredRoots: (plan) => {
@@ -47,6 +49,7 @@ const VARIANTS: Variant[] = [
     },
     {
         title: "cert-manager, istio-csr delivery",
+        sequence: "rotation-cert-manager",
         overrides: { certManagerDelivery: "istio-csr" },
         intermediate: "istio-csr-intermediate-certificate",
         deliveredRoots: (plan) => {
@@ -57,7 +60,8 @@ const VARIANTS: Variant[] = [
     },
     {
         title: "kubernetes CSR signer",
-        overrides: { caMode: "kubernetes", certManagerDelivery: null },
+        sequence: "rotation-kubernetes",
+        overrides: {},
         intermediate: "mesh-signer-certificate",
         deliveredRoots: (plan) => {
             const entries = istiodValues(plan).meshConfig.caCertificates as { pem: string; certSigners: string[] }[];
@@ -70,6 +74,7 @@ const VARIANTS: Variant[] = [
 ];
 
 interface Step {
+    /** Stack name without the sequence prefix. */
     stack: string;
     hour: number;
     trusted: string[];
@@ -78,15 +83,16 @@ interface Step {
 }
 
 const STEPS: Step[] = [
-    { stack: "rotation-cert-manager-1-steady", hour: 0, trusted: ["r2026"], signing: "r2026", roots: ["r2026"] },
-    { stack: "rotation-cert-manager-2-trust-both", hour: 24, trusted: ["r2026", "r2027"], signing: "r2026", roots: ["r2026", "r2027"] },
-    { stack: "rotation-cert-manager-3-sign-new", hour: 25, trusted: ["r2026", "r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
-    { stack: "rotation-cert-manager-4-retire-old", hour: 25 + 49, trusted: ["r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
-    { stack: "rotation-cert-manager-5-steady", hour: 100, trusted: ["r2027"], signing: "r2027", roots: ["r2027"] },
+    { stack: "1-steady", hour: 0, trusted: ["r2026"], signing: "r2026", roots: ["r2026"] },
+    { stack: "2-trust-both", hour: 24, trusted: ["r2026", "r2027"], signing: "r2026", roots: ["r2026", "r2027"] },
+    { stack: "3-sign-new", hour: 25, trusted: ["r2026", "r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
+    { stack: "4-retire-old", hour: 25 + 49, trusted: ["r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
+    { stack: "5-steady", hour: 100, trusted: ["r2027"], signing: "r2027", roots: ["r2027"] },
 ];
 
-function planStep(variant: Variant, stack: string, previous: PlanResult | undefined, now: Date, extra: Record<string, string> = {}): Promise<PlanResult> {
-    const config = loadStackConfig(path.join(ROTATION_DIR, `Pulumi.${stack}.yaml`));
+function planStep(variant: Variant, step: string, previous: PlanResult | undefined, now: Date, extra: Record<string, string | null> = {}): Promise<PlanResult> {
+    const stack = `${variant.sequence}-${step}`;
+    const config = loadStackConfig(path.join(PROJECT_DIR, "stacks", variant.sequence, `Pulumi.${stack}.yaml`));
     for (const [key, value] of Object.entries({ ...variant.overrides, ...extra })) {
         if (value === null) delete config.values[`istio-ca:${key}`];
         else config.values[`istio-ca:${key}`] = value;
@@ -125,7 +131,7 @@ for (const variant of VARIANTS) {
         });
 
         STEPS.forEach((step, index) => {
-            describe(`step ${index + 1}: ${step.stack.replace("rotation-cert-manager-", "")}`, () => {
+            describe(`step ${step.stack}`, () => {
                 it(`has one protected root and CA ClusterIssuer per configured root (${step.roots.join(", ")})`, () => {
                     const plan = plans[index];
                     const issuers = byType(plan, CLUSTER_ISSUER).map((r) => r.inputs as any).filter((i) => i.spec.ca?.secretName?.startsWith("istio-ca-root-"));
@@ -177,45 +183,45 @@ for (const variant of VARIANTS) {
 
         it("records each phase, and when the old root stopped signing", () => {
             const states = plans.map(stateOf);
-            assert.deepEqual(states.map((s) => [s.caMode, s.phase, s.signingRoot]), STEPS.map((step, i) => [variant.overrides.caMode ?? "cert-manager", ["steady", "trust-both", "sign-new", "retire-old", "steady"][i], step.signing]));
+            assert.deepEqual(states.map((s) => [s.caMode, s.phase, s.signingRoot]), STEPS.map((step, i) => [variant.sequence === "rotation-kubernetes" ? "kubernetes" : "cert-manager", ["steady", "trust-both", "sign-new", "retire-old", "steady"][i], step.signing]));
             assert.deepEqual(states[3].signedUntil, { r2026: at(25).toISOString() });
             assert.ok(states.every((s) => s.multiRootEnabled));
         });
 
         describe("refusals register nothing", () => {
             it("a skipped phase (steady -> sign-new)", async () => {
-                const err = await rejection(planStep(variant, "rotation-cert-manager-3-sign-new", plans[0], at(200)));
+                const err = await rejection(planStep(variant, "3-sign-new", plans[0], at(200)));
                 assertNothingRegistered(err);
                 assert.match(err.message, /steady \[r2026\] -> sign-new \[r2026, r2027\] skips trust-both/);
             });
 
             it("sign-new within the propagation delay", async () => {
-                const err = await rejection(planStep(variant, "rotation-cert-manager-3-sign-new", plans[1], at(24.5)));
+                const err = await rejection(planStep(variant, "3-sign-new", plans[1], at(24.5)));
                 assertNothingRegistered(err);
                 assert.match(err.message, /sign-new too early/);
             });
 
             it("retire-old while old-root workload certificates may be alive, without the override", async () => {
-                const err = await rejection(planStep(variant, "rotation-cert-manager-4-retire-old", plans[2], at(25 + 48)));
+                const err = await rejection(planStep(variant, "4-retire-old", plans[2], at(25 + 48)));
                 assertNothingRegistered(err);
                 assert.match(err.message, /retire-old too early.*r2026 stopped signing at 2026-06-02T09:00:00.000Z.*until 2026-06-04T10:00:00.000Z/);
             });
 
             it("an override left over from an earlier update", async () => {
-                const err = await rejection(planStep(variant, "rotation-cert-manager-4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }));
+                const err = await rejection(planStep(variant, "4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }));
                 assertNothingRegistered(err);
                 assert.match(err.message, /does not need it/);
             });
 
             it("a change of caMode on a live mesh", async () => {
-                const err = await rejection(planStep(variant, "rotation-cert-manager-1-steady", plans[0], at(1), { caMode: "plugin", certManagerDelivery: null } as unknown as Record<string, string>));
+                const err = await rejection(planStep(variant, "1-steady", plans[0], at(1), { caMode: "plugin", certManagerDelivery: null }));
                 assertNothingRegistered(err);
                 assert.match(err.message, /caMode changes from .* to plugin on a live mesh/);
             });
         });
 
         it("retire-old early goes ahead with the named override, trusting only r2027", async () => {
-            const plan = await planStep(variant, "rotation-cert-manager-4-retire-old", plans[2], at(26), { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 key exposed in an incident" });
+            const plan = await planStep(variant, "4-retire-old", plans[2], at(26), { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 key exposed in an incident" });
             assert.deepEqual(fingerprints(variant.deliveredRoots(plan)), [sha256Fingerprint(rootPemOf(plan, "r2027"))]);
             assert.equal(stateOf(plan).lastOverride?.name, "retire-old-early");
         });
@@ -227,7 +233,7 @@ describe("root rotation, cert-manager clean-up commands in the README", () => {
         const variant = VARIANTS[0];
         const step = STEPS[3];
         const plan = await planStep(variant, step.stack, undefined, T0);
-        const planned = plan.resources.filter((r) => r.protect && r.name.includes("r2026")).map((r) => r.urn.replace(`urn:pulumi:${step.stack}::`, "urn:pulumi:prod::"));
+        const planned = plan.resources.filter((r) => r.protect && r.name.includes("r2026")).map((r) => r.urn.replace(`urn:pulumi:${variant.sequence}-${step.stack}::`, "urn:pulumi:prod::"));
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
         const documented = [...readme.matchAll(/pulumi state unprotect '([^']+)'/g)].map((m) => m[1]).filter((urn) => /cert-manager-root-r2026|istio-ca-root-r2026/.test(urn));
         assert.equal(planned.length, 3);
