@@ -102,10 +102,12 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
 }
 
 /**
- * cert-manager CA: cert-manager installed with a CA ClusterIssuer on the mesh root, then either
+ * cert-manager CA: cert-manager installed with a CA ClusterIssuer per mesh root, then either
  * - `cacerts`: cert-manager issues and renews istiod's intermediate into `istio-system/cacerts`, or
  * - `istio-csr`: istio-csr replaces istiod's CA server and signs each workload certificate
  *   through a cert-manager intermediate Issuer; trust-manager distributes the program-owned root bundle.
+ * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
+ * (see `src/certManagerRotation.ts`).
  */
 export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
     const settings = model.certManager!;
