@@ -220,6 +220,21 @@ for (const variant of VARIANTS) {
             });
         });
 
+        it("steps back from sign-new to trust-both: the intermediate returns to r2026's issuer, both roots stay trusted", async () => {
+            const back = await planStep(variant, "2-trust-both", plans[2], at(30));
+            assert.equal(stateOf(back).phase, "trust-both");
+            assert.equal((byName(back, variant.intermediate).inputs.spec as any).issuerRef.name, "istio-ca-root-r2026");
+            assert.deepEqual(fingerprints(variant.deliveredRoots(back)), fingerprints(["r2026", "r2027"].map((root) => rootPemOf(back, root))));
+            assert.deepEqual(stateOf(back).signedUntil, { r2027: at(30).toISOString() });
+        });
+
+        it("calls the rotation off from trust-both: r2027's issuer and trust go, r2026 signs on", async () => {
+            const off = await planStep(variant, "1-steady", plans[1], at(25));
+            assert.equal(off.resources.filter((r) => r.name.includes("r2027")).length, 0);
+            assert.equal((byName(off, variant.intermediate).inputs.spec as any).issuerRef.name, "istio-ca-root-r2026");
+            assert.deepEqual(fingerprints(variant.deliveredRoots(off)), [sha256Fingerprint(rootPemOf(off, "r2026"))]);
+        });
+
         it("retire-old early goes ahead with the named override, trusting only r2027", async () => {
             const plan = await planStep(variant, "4-retire-old", plans[2], at(26), { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 key exposed in an incident" });
             assert.deepEqual(fingerprints(variant.deliveredRoots(plan)), [sha256Fingerprint(rootPemOf(plan, "r2027"))]);
