@@ -1,5 +1,6 @@
 /** Human-readable rendering of a plan: a tree of resources with their key settings. */
 import { X509Certificate } from "crypto";
+import { splitPemCertificates } from "../src/pki";
 import { PlanResult, PlannedResource } from "./engine";
 
 function str(value: unknown): string {
@@ -42,6 +43,19 @@ function vaultSettings(type: string, inputs: Record<string, any>, outputs: Recor
     }
 }
 
+/** The subject CNs of the certificates in a PEM text ("" when it holds none), e.g. `[istio-ca root r2026, istio-ca root r2027]`. */
+function pemSubjects(value: unknown): string {
+    if (typeof value !== "string" || !value.includes("BEGIN CERTIFICATE")) return "";
+    const names = splitPemCertificates(value).map((pem) => {
+        try {
+            return /CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1] ?? "?";
+        } catch {
+            return "?";
+        }
+    });
+    return `[${names.join(", ")}]`;
+}
+
 /** The few settings worth seeing for a resource, by type. */
 export function keySettings(resource: PlannedResource): string[] {
     const inputs = resource.inputs as Record<string, any>;
@@ -52,6 +66,9 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`chart=${inputs.chart}@${inputs.version}`, `release=${inputs.name}`, `namespace=${inputs.namespace}`);
         const env = inputs.values?.env as Record<string, string> | undefined;
         if (env) settings.push(`env={${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(", ")}}`);
+        // The roots istiod adds to the mesh's trust bundle.
+        const anchors = inputs.values?.meshConfig?.caCertificates as { pem?: string }[] | undefined;
+        if (anchors) settings.push(`caCertificates=[${anchors.map((a) => pemSubjects(a.pem)).join(", ")}]`);
     } else if (resource.type.startsWith("tls:") && resource.type.endsWith("PrivateKey")) {
         settings.push(`algorithm=${inputs.algorithm}${inputs.ecdsaCurve ? ` ${inputs.ecdsaCurve}` : ""}${inputs.rsaBits ? ` ${inputs.rsaBits}` : ""}`);
     } else if (resource.type.startsWith("tls:") && outputs.certPem) {
@@ -74,7 +91,14 @@ export function keySettings(resource: PlannedResource): string[] {
             if (spec.vault) settings.push(`path=${spec.vault.path}`, `auth=${spec.vault.auth?.kubernetes?.mountPath} role=${spec.vault.auth?.kubernetes?.role} sa=${spec.vault.auth?.kubernetes?.serviceAccountRef?.name}`);
         }
         const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
-        if (data && typeof data === "object") settings.push(`keys=[${Object.keys(data).join(", ")}]`);
+        if (data && typeof data === "object") {
+            settings.push(`keys=[${Object.keys(data).join(", ")}]`);
+            // Which certificates a Secret or ConfigMap carries (roots, trust bundles).
+            for (const [key, value] of Object.entries(data)) {
+                const subjects = pemSubjects(value);
+                if (subjects) settings.push(`${key}=${subjects}`);
+            }
+        }
         if (resource.type.endsWith(":PeerAuthentication")) settings.push(`mtls=${spec?.mtls?.mode}`, ...(spec?.selector ? [`selector=${str(spec.selector.matchLabels)}`] : []));
         if (resource.type.endsWith(":DestinationRule")) settings.push(`host=${spec?.host}`, `tls=${spec?.trafficPolicy?.tls?.mode}`);
         if (resource.type.endsWith(":PrometheusRule")) settings.push(`alerts=[${(spec?.groups ?? []).flatMap((g: any) => g.rules.map((r: any) => r.alert)).join(", ")}]`);

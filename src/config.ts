@@ -9,7 +9,7 @@
 import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, DEFAULT_ISTIO_CSR_VERSION, DEFAULT_TRUST_MANAGER_VERSION } from "./certManagerValues";
 import { KEY_ROTATION_POLICIES, KeyRotationPolicy } from "./certManagerResources";
 import { formatDuration, parseDuration } from "./duration";
-import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, RotationPhase, rootCountFor } from "./rotation";
+import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATING_CA_MODES, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, RotationPhase, rootCountFor } from "./rotation";
 import type { AlertSettings } from "./certificateAlerts";
 import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelValueProblem, pinnedHostProblem } from "./k8sNames";
 import { MTLS_MODES, MeshPolicySettings, PermissiveFallback, PinnedHost, selectorKey } from "./meshPolicy";
@@ -32,8 +32,7 @@ export type CertManagerDelivery = (typeof CERT_MANAGER_DELIVERIES)[number];
 export const CERT_MANAGER_ROOTS = ["generated", "in-cluster"] as const;
 export type CertManagerRootSource = (typeof CERT_MANAGER_ROOTS)[number];
 
-/** Modes whose roots this program rotates (`roots`, `rotationPhase`); the others keep one root. */
-export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin"];
+export { ROTATING_CA_MODES };
 
 /** Value types, as Pulumi's project `config:` block names them where it has one. */
 export type ConfigValueType = "string" | "integer" | "boolean" | "number" | "array" | "object";
@@ -66,7 +65,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "existingRootCert", type: "string", description: "PEM of an existing root CA to use instead of generating one (`plugin`, `cert-manager` and `kubernetes` modes). Set together with `existingRootKey`." },
     { key: "existingRootKey", type: "string", secret: true, description: "PEM private key of `existingRootCert`. Must be a secret: `pulumi config set --secret`." },
     { key: "certManagerDelivery", type: "string", default: "cacerts", description: `\`cert-manager\` mode: how CA material reaches the mesh: ${CERT_MANAGER_DELIVERIES.join(" \\| ")}. \`cacerts\`: istiod signs with a cert-manager-issued intermediate; \`istio-csr\`: istio-csr signs every workload certificate through cert-manager.` },
-    { key: "certManagerRoot", type: "string", default: "generated", description: `\`cert-manager\` mode without an existing root: ${CERT_MANAGER_ROOTS.join(" \\| ")}. \`generated\`: root made with @pulumi/tls (known to the program, in its state as a secret); \`in-cluster\`: a self-signed ClusterIssuer makes the root and its key never leaves the cluster (cacerts delivery only).` },
+    { key: "certManagerRoot", type: "string", default: "generated", description: `\`cert-manager\` mode without an existing root: ${CERT_MANAGER_ROOTS.join(" \\| ")}. \`generated\`: root made with @pulumi/tls (known to the program, in its state as a secret); \`in-cluster\`: a self-signed ClusterIssuer makes the root and its key never leaves the cluster (cacerts delivery only; such a root cannot be rotated).` },
     { key: "certManagerVersion", type: "string", default: DEFAULT_CERT_MANAGER_VERSION, description: "`jetstack/cert-manager` chart version (`cert-manager` and `kubernetes` modes)." },
     { key: "certManagerServiceMonitor", type: "boolean", default: "false", description: "Create Prometheus Operator ServiceMonitors for cert-manager (and trust-manager). Needs the ServiceMonitor CRD." },
     { key: "certManagerKeyRotationPolicy", type: "string", default: "Always", description: `Private key \`rotationPolicy\` of cert-manager-issued intermediates: ${KEY_ROTATION_POLICIES.join(" \\| ")}.` },
@@ -80,7 +79,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "alertRenewalMargin", type: "string", default: "24h", description: "Slack after a renewal was due before \"renewal overdue\" warns. Less than half of `intermediateRenewBefore`; unset, at most a quarter of it. Go duration." },
     { key: "alertRootExpiryWindow", type: "string", default: "2160h", description: "Page when the root CA expires within this. Less than `intermediateValidity`; unset, at most half of it. Go duration." },
     { key: "alertRuleLabels", type: "object", description: "Labels on the `PrometheusRule`, e.g. `{\"release\": \"kube-prometheus-stack\"}` to match a Prometheus `ruleSelector`." },
-    { key: "roots", type: "array", default: `[${DEFAULT_ROOT_NAME}]`, description: "Root names, oldest first: one at `steady`, `[old, new]` in the other phases. Names their resources; `existingRootCert` supplies the first." },
+    { key: "roots", type: "array", default: `[${DEFAULT_ROOT_NAME}]`, description: "Root names, oldest first: one at `steady`, `[old, new]` in the other phases (`plugin`, `cert-manager`, `kubernetes` modes). Names their resources (and ClusterIssuers); `existingRootCert` supplies the first." },
     { key: "rotationPhase", type: "string", default: "steady", description: `Root rotation phase: ${ROTATION_PHASES.join(" \\| ")}. Move one phase per \`pulumi up\`.` },
     { key: "rotationPropagationDelay", type: "string", default: "1h", description: "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new`, and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration." },
     { key: "rotationOverride", type: "string", description: `Waive one rotation check for one update: ${ROTATION_OVERRIDES.join(" \\| ")}. Needs \`rotationOverrideReason\`; refused when the update does not need it.` },
@@ -802,12 +801,31 @@ function readRoots(reader: ConfigReader): string[] | undefined {
     return roots;
 }
 
-function readRotation(reader: ConfigReader, caMode: CaMode): RotationModel {
+/**
+ * Whether this program rotates the mode's roots: a rotating mode with a root whose PEM it knows.
+ * An in-cluster cert-manager root never reaches the program, so it cannot sit in a bundle next to a new root.
+ */
+export function rotatesRoots(model: Pick<StackModel, "caMode" | "certManager">): boolean {
+    return ROTATING_CA_MODES.includes(model.caMode) && model.certManager?.root !== "in-cluster";
+}
+
+function readRotation(reader: ConfigReader, caMode: CaMode, certManager?: CertManagerSettings): RotationModel {
     const phase = reader.oneOf("rotationPhase", ROTATION_PHASES, "steady");
     const propagationDelayMs = reader.duration("rotationPropagationDelay", "1h");
-    const rotating = ROTATING_CA_MODES.includes(caMode);
+    const rotating = rotatesRoots({ caMode, certManager });
     let roots = readRoots(reader) ?? [];
-    if (!rotating) {
+    if (ROTATING_CA_MODES.includes(caMode) && !rotating) {
+        for (const key of ["roots", "rotationPhase"]) {
+            if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
+                reader.problem(
+                    key,
+                    `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
+                    `remove it (pulumi config rm ${fullKey(key)}). To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
+                );
+            }
+        }
+        roots = [];
+    } else if (!rotating) {
         for (const key of ["roots", "rotationPhase"]) {
             if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
                 reader.problem(key, `root rotation is done by this program only for caMode ${ROTATING_CA_MODES.join(", ")}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`);
@@ -1038,7 +1056,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
     const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
-    const rotation = readRotation(reader, caMode);
+    const rotation = readRotation(reader, caMode, certManager);
     const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts");
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {

@@ -23,7 +23,13 @@ export function clusterIssuerSignerName(issuerName: string): string {
 export interface KubernetesRaSettings<Pem> {
     /** Signer name, `<domain>/<name>`, e.g. `clusterissuers.cert-manager.io/istio-ca`. */
     signerName: string;
-    /** PEM roots (plain or Pulumi inputs) that workloads signed by this signer chain to: the mesh trust anchors. */
+    /**
+     * PEM roots (plain or Pulumi inputs) that workloads signed by this signer chain to: the mesh trust
+     * anchors. Each item becomes one `caCertificates` entry; an item may hold several roots. istiod's RA
+     * keeps one PEM per signer (a map keyed by the signer names, the last entry wins) and uses it as the
+     * CA bundle of its own serving certificate (`istio-ca-root-cert`), so during a rotation pass one
+     * item with every trusted root.
+     */
     rootCertPems: Pem[];
 }
 

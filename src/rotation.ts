@@ -25,6 +25,12 @@ export type RotationPhase = (typeof ROTATION_PHASES)[number];
 export const ROTATION_OVERRIDES = ["sign-new-early", "retire-old-early", "change-ca-mode"] as const;
 export type RotationOverrideName = (typeof ROTATION_OVERRIDES)[number];
 
+/** Modes whose roots this program rotates (`roots`, `rotationPhase`); the others keep one root. */
+export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes"];
+
+/** `rootSources` value of a root made inside the cluster (cert-manager `certManagerRoot: in-cluster`), which cannot rotate. */
+export const IN_CLUSTER_ROOT_SOURCE = "in-cluster";
+
 /** The single root used when `roots` is not set (also the root of stacks made before rotation existed). */
 export const DEFAULT_ROOT_NAME = "primary";
 
@@ -261,7 +267,7 @@ export function readPreviousDeployment(outputs: { rotationState?: unknown; caMod
 
 /** The state of a legacy deployment, as this version would have recorded it. */
 function legacyState(caMode: string): RotationState {
-    const rotating = caMode === "plugin";
+    const rotating = (ROTATING_CA_MODES as readonly string[]).includes(caMode);
     return {
         caMode,
         phase: "steady",
@@ -284,12 +290,49 @@ export interface RotationTiming {
 }
 
 /**
+ * A state recorded while the mode did not rotate roots yet (cert-manager and kubernetes stacks
+ * deployed before they joined `ROTATING_CA_MODES` record `roots: []`), read as steady on the
+ * default root, the one those stacks used. `multiRootEnabled` stays as recorded (false), so a
+ * rotation starts only after one update at steady has set the multi-root settings.
+ */
+export function adoptUnrotatedState(state: RotationState): RotationState {
+    if (state.roots.length > 0 || state.phase !== "steady") return state;
+    return { ...state, roots: [DEFAULT_ROOT_NAME], trustedRoots: [DEFAULT_ROOT_NAME], signingRoot: DEFAULT_ROOT_NAME };
+}
+
+/**
  * Timing for strategies like the plug-in CA, where the old intermediate leaves istiod's CA at
  * `sign-new` (istiod reloads `cacerts`): the longest-lived certificate the old chain can still
  * have signed is a workload certificate of `MAX_WORKLOAD_CERT_TTL`, issued just before the reload.
  */
 export function workloadChainTiming(model: Pick<StackModel, "workloadCerts" | "rotation">): RotationTiming {
     return { oldChainLifetimeMs: model.workloadCerts.maxTtlMs, propagationDelayMs: model.rotation.propagationDelayMs };
+}
+
+/** istio-csr chart defaults this program keeps: its serving certificate and istiod's (`app.tls.certificateDuration`, `app.tls.istiodCertificateDuration`). */
+export const ISTIO_CSR_CONTROL_PLANE_CERT_MS = 3600000;
+
+/**
+ * The guard's timing for each rotating mode. In each, the old chain stops signing at `sign-new`,
+ * when the intermediate is re-issued from the new root:
+ * - plugin: the program issues a new intermediate into `cacerts`; istiod reloads it.
+ * - cert-manager `cacerts`: the `cacerts` Certificate's issuerRef moves to the new root's
+ *   ClusterIssuer; cert-manager re-issues at once (its Secret's issuer annotations no longer match,
+ *   trigger `IncorrectIssuer`), `pulumi up` waits for it to be Ready, and istiod reloads the files.
+ * - kubernetes: the signer ClusterIssuer's intermediate is re-issued the same way; cert-manager
+ *   signs every later CSR with it.
+ * In these three the newest certificate the old chain can have signed is a workload certificate of
+ * at most `MAX_WORKLOAD_CERT_TTL`; the old intermediate's own lifetime does not matter, since it
+ * signs nothing after the re-issue.
+ * - cert-manager `istio-csr`: the same re-issue, but istio-csr also has cert-manager sign its own
+ *   serving certificate and istiod's, for the chart's default 1h; the wait covers the longer of the two.
+ */
+export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" | "workloadCerts" | "rotation">): RotationTiming {
+    const timing = workloadChainTiming(model);
+    if (model.caMode === "cert-manager" && model.certManager?.delivery === "istio-csr") {
+        return { ...timing, oldChainLifetimeMs: Math.max(timing.oldChainLifetimeMs, ISTIO_CSR_CONTROL_PLANE_CERT_MS) };
+    }
+    return timing;
 }
 
 /** What the current config asks for. */
@@ -372,7 +415,8 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     if (previous.kind === "none") {
         return refuseStaleOverride("a first deployment") ?? { allowed: true, kind: "first-deployment", state: fresh() };
     }
-    const prev = previous.kind === "legacy" ? legacyState(previous.caMode) : previous.state;
+    const recorded = previous.kind === "legacy" ? legacyState(previous.caMode) : previous.state;
+    const prev = plan && recorded.caMode === desired.caMode ? adoptUnrotatedState(recorded) : recorded;
 
     // Changing CA strategy replaces the root that signs workload certificates.
     if (prev.caMode !== desired.caMode) {
@@ -403,6 +447,15 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         // A mode whose root this program does not manage: nothing to rotate.
         const stale = refuseStaleOverride(`an update in caMode ${desired.caMode}`);
         if (stale) return stale;
+        const swapped = Object.keys(desired.rootSources).find((root) => prev.rootSources[root] !== undefined && prev.rootSources[root] !== desired.rootSources[root]);
+        if (swapped) {
+            return {
+                allowed: false,
+                problems: [
+                    `Rotation refused: root ${swapped} was ${prev.rootSources[swapped]} in the previous deployment and would now be ${desired.rootSources[swapped]}, a different root in one step; certificates already issued would not be trusted. Fix: keep the root's source (istio-ca:certManagerRoot, istio-ca:existingRootCert) as it was.`,
+                ],
+            };
+        }
         return { allowed: true, kind: "unchanged", state: { ...fresh(), phaseStartedAt: prev.phaseStartedAt.steady ? { steady: prev.phaseStartedAt.steady } : { steady: nowIso }, lastOverride: prev.lastOverride } };
     }
 
@@ -423,7 +476,9 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         const after = desired.rootSources[root];
         if (before !== undefined && after !== undefined && before !== after) {
             problems.push(
-                `Rotation refused: root ${root} was ${before} in the previous deployment and would now be ${after}; a root must keep its certificate for its whole life. Fix: ${after.startsWith("existing") ? `unset istio-ca:existingRootCert and istio-ca:existingRootKey (the existing root is always the first of istio-ca:roots)` : `set istio-ca:existingRootCert/existingRootKey back to that root, or use a new root name`}.`,
+                before === IN_CLUSTER_ROOT_SOURCE
+                    ? `Rotation refused: root ${root} was made in the cluster (istio-ca:certManagerRoot in-cluster) and would now be ${after}. The program never knew the in-cluster root's PEM, so it cannot keep it in a trust bundle next to the new one; switching would leave every issued certificate untrusted. Fix: set istio-ca:certManagerRoot back to in-cluster (README: "Root CA rotation", in-cluster roots).`
+                    : `Rotation refused: root ${root} was ${before} in the previous deployment and would now be ${after}; a root must keep its certificate for its whole life. Fix: ${after.startsWith("existing") ? `unset istio-ca:existingRootCert and istio-ca:existingRootKey (the existing root is always the first of istio-ca:roots)` : `set istio-ca:existingRootCert/existingRootKey back to that root, or use a new root name`}.`,
             );
         }
     }

@@ -5,10 +5,10 @@ import { CertificateAlerts } from "../components/certificateAlerts";
 import { IstioControlPlane } from "../components/istioControlPlane";
 import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
 import { alertThresholds } from "./certificateAlerts";
-import { ROTATING_CA_MODES, StackModel, istiodHoldsCa, parseStackConfig } from "./config";
+import { ROTATING_CA_MODES, StackModel, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
 import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
-import { RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, workloadChainTiming } from "./rotation";
+import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
 import { STRATEGIES, TrustOutputs } from "./strategies";
 
 /** What `pulumi stack output` shows after an update. */
@@ -73,6 +73,8 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
 
 /** Where each root of the model comes from, as the rotation state records it. */
 export function rootSourcesOf(model: StackModel): Record<string, string> {
+    // Recorded so that a later switch to a root the program makes is seen as the root change it is.
+    if (model.certManager?.root === "in-cluster" && !model.existingRoot) return { [DEFAULT_ROOT_NAME]: IN_CLUSTER_ROOT_SOURCE };
     return Object.fromEntries(
         model.rotation.roots.map((name, index) => [name, index === 0 && model.existingRoot ? `existing sha256:${certificateSha256Hex(model.existingRoot.certPem)}` : "generated"]),
     );
@@ -104,7 +106,7 @@ export interface RunOptions {
 export async function runStack(options: RunOptions = {}): Promise<StackOutputs> {
     const model = parseStackConfig(readRawConfig());
     const previous = readPreviousDeployment(await readPreviousOutputs(model.rotation.stateStack ?? selfStackName()));
-    const rotating = ROTATING_CA_MODES.includes(model.caMode);
+    const rotating = rotatesRoots(model);
     const verdict = guardRotation({
         previous,
         desired: {
@@ -112,11 +114,11 @@ export async function runStack(options: RunOptions = {}): Promise<StackOutputs> 
             rotating,
             settings: { phase: model.rotation.phase, roots: model.rotation.roots },
             rootSources: rootSourcesOf(model),
-            // Rotating strategies set MULTI_ROOT_CA_VALUES from steady on.
-            multiRootEnabled: rotating,
+            // Rotating strategies set MULTI_ROOT_CA_VALUES from steady on (cert-manager with an in-cluster root too).
+            multiRootEnabled: ROTATING_CA_MODES.includes(model.caMode),
             override: model.rotation.override,
         },
-        timing: workloadChainTiming(model),
+        timing: rotationTiming(model),
         now: (options.clock ?? (() => new Date()))(),
     });
     if (!verdict.allowed) throw new RotationRefusedError(verdict.problems);

@@ -11,10 +11,14 @@ import {
     bundlesNested,
     classifyTransition,
     guardRotation,
+    ROTATING_CA_MODES,
+    adoptUnrotatedState,
     readPreviousDeployment,
     rootCountFor,
     rotationPlan,
+    rotationTiming,
 } from "../src/rotation";
+import { cacertsMeshCaCertificates, rootIssuerName } from "../src/certManagerRotation";
 
 const HOUR = 3600000;
 const T0 = new Date("2026-03-01T00:00:00.000Z");
@@ -332,12 +336,68 @@ describe("rotation guard", () => {
         assert.match(problemsOf(guardRotation({ previous: bad, desired: desired(R("steady")), timing: TIMING, now: T0 })), /not in the expected form.*rotationStateStack/);
     });
 
+    it("reads a cert-manager or kubernetes state recorded before those modes rotated as steady on the primary root, multi-root still off", () => {
+        for (const caMode of ["cert-manager", "kubernetes"] as const) {
+            assert.ok(ROTATING_CA_MODES.includes(caMode));
+            const recorded: RotationState = { caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} };
+            assert.deepEqual(adoptUnrotatedState(recorded), { ...recorded, roots: ["primary"], trustedRoots: ["primary"], signingRoot: "primary" });
+            const previous = { kind: "state" as const, state: recorded };
+            const start = guardRotation({ previous, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }, { caMode }), timing: TIMING, now: at(1) });
+            assert.match(problemsOf(start), /ISTIO_MULTIROOT_MESH .* did not set/);
+            const steady = guardRotation({ previous, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode }), timing: TIMING, now: at(1) });
+            assert.equal(steady.allowed && steady.kind, "unchanged");
+            assert.deepEqual([stateOf(steady).roots, stateOf(steady).multiRootEnabled, stateOf(steady).phaseStartedAt], [["primary"], true, { steady: T0.toISOString() }]);
+            const swapped = guardRotation({ previous, desired: desired({ phase: "steady", roots: ["r2"] }, { caMode }), timing: TIMING, now: at(1) });
+            assert.match(problemsOf(swapped), /replaces the root in one step/);
+        }
+        const rotating = { caMode: "plugin", phase: "sign-new" as const, roots: ["a", "b"], trustedRoots: ["a", "b"], signingRoot: "b", multiRootEnabled: true, phaseStartedAt: {}, signedUntil: {}, rootSources: {} };
+        assert.equal(adoptUnrotatedState(rotating), rotating, "a state with roots is kept as is");
+    });
+
+    it("refuses replacing an in-cluster root with one the program makes, and the reverse", () => {
+        const inCluster = desired({ phase: "steady", roots: [] }, { caMode: "cert-manager", rotating: false, rootSources: { primary: "in-cluster" } });
+        const first = stateOf(guardRotation({ previous: { kind: "none" }, desired: inCluster, timing: TIMING, now: T0 }));
+        const toGenerated = guardRotation({ previous: { kind: "state", state: first }, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }), timing: TIMING, now: at(1) });
+        assert.match(problemsOf(toGenerated), /root primary was made in the cluster .* would now be generated.*certManagerRoot back to in-cluster/);
+        assert.ok(guardRotation({ previous: { kind: "state", state: first }, desired: inCluster, timing: TIMING, now: at(1) }).allowed, "a re-run stays allowed");
+
+        const generated = stateOf(guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }), timing: TIMING, now: T0 }));
+        assert.match(problemsOf(guardRotation({ previous: { kind: "state", state: generated }, desired: inCluster, timing: TIMING, now: at(1) })), /root primary was generated .* would now be in-cluster/);
+    });
+
     it("leaves a mode whose root it does not manage alone", () => {
         const istiod = desired({ phase: "steady", roots: [] }, { caMode: "istiod", rotating: false, rootSources: {}, multiRootEnabled: false });
         const first = stateOf(guardRotation({ previous: { kind: "none" }, desired: istiod, timing: TIMING, now: T0 }));
         const again = guardRotation({ previous: { kind: "state", state: first }, desired: istiod, timing: TIMING, now: at(5) });
         assert.deepEqual(stateOf(again).phaseStartedAt, { steady: T0.toISOString() });
         assert.equal(stateOf(again).signingRoot, null);
+    });
+});
+
+describe("rotation timing per mode", () => {
+    const model = (caMode: string, delivery: string | undefined, maxTtlMs: number) =>
+        ({ caMode, certManager: delivery ? { delivery } : undefined, workloadCerts: { ttlMs: maxTtlMs / 2, maxTtlMs, gracePeriodRatio: 0.5 }, rotation: { propagationDelayMs: 2 * HOUR } }) as unknown as Parameters<typeof rotationTiming>[0];
+
+    it("waits out the longest workload certificate where the old intermediate stops signing at sign-new", () => {
+        for (const [caMode, delivery] of [["plugin", undefined], ["cert-manager", "cacerts"], ["kubernetes", "cacerts"]] as const) {
+            assert.deepEqual(rotationTiming(model(caMode, delivery, 30 * 60000)), { oldChainLifetimeMs: 30 * 60000, propagationDelayMs: 2 * HOUR }, caMode);
+        }
+    });
+
+    it("with istio-csr, also waits out the 1h certificates cert-manager signs for istio-csr and istiod", () => {
+        assert.equal(rotationTiming(model("cert-manager", "istio-csr", 30 * 60000)).oldChainLifetimeMs, HOUR);
+        assert.equal(rotationTiming(model("cert-manager", "istio-csr", 48 * HOUR)).oldChainLifetimeMs, 48 * HOUR);
+    });
+});
+
+describe("cert-manager root issuers and trust anchors", () => {
+    it("names one ClusterIssuer per root, keeping the pre-rotation name for primary", () => {
+        assert.deepEqual(["primary", "r2026"].map(rootIssuerName), ["istio-ca-root", "istio-ca-root-r2026"]);
+    });
+
+    it("lists each trusted root as its own caCertificates entry for the cacerts delivery, and refuses none", () => {
+        assert.deepEqual(cacertsMeshCaCertificates(["A", "B"]), [{ pem: "A" }, { pem: "B" }]);
+        assert.throws(() => cacertsMeshCaCertificates([]), /at least one trusted root/);
     });
 });
 
@@ -386,9 +446,27 @@ describe("rotation config", () => {
     });
 
     it("rejects rotation keys in a mode whose root it does not rotate", () => {
-        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode plugin, not "istiod"/);
+        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode plugin, cert-manager, kubernetes, not "istiod"/);
         only({ caMode: "istiod", rotationPhase: "trust-both" }, "rotationPhase", /only for caMode plugin/);
         assert.deepEqual(parseStackConfig({ values: { caMode: "istiod", rotationPhase: "steady" }, secretKeys: new Set() }).rotation.roots, []);
+    });
+
+    it("reads roots and phases in the cert-manager (both deliveries) and kubernetes modes", () => {
+        const modes: Record<string, string>[] = [{ caMode: "cert-manager" }, { caMode: "cert-manager", certManagerDelivery: "istio-csr" }, { caMode: "kubernetes" }];
+        for (const values of modes) {
+            const model = parseStackConfig({ values: { ...values, roots: '["r1","r2"]', rotationPhase: "sign-new" }, secretKeys: new Set() });
+            assert.deepEqual([model.rotation.phase, model.rotation.roots], ["sign-new", ["r1", "r2"]], values.caMode);
+        }
+        assert.deepEqual(parseStackConfig({ values: { caMode: "kubernetes" }, secretKeys: new Set() }).rotation.roots, ["primary"]);
+    });
+
+    it("refuses rotation keys with an in-cluster cert-manager root, whose PEM the program never sees", () => {
+        only({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1"]' }, "roots", /cannot rotate an in-cluster root.*certManagerRoot generated or existingRootCert/);
+        const both = problems({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1","r2"]', rotationPhase: "trust-both" });
+        assert.deepEqual(both.map((p) => p.key), ["istio-ca:roots", "istio-ca:rotationPhase"]);
+        only({ caMode: "cert-manager", certManagerRoot: "in-cluster", rotationPhase: "sign-new" }, "rotationPhase", /cannot rotate an in-cluster root/);
+        const model = parseStackConfig({ values: { caMode: "cert-manager", certManagerRoot: "in-cluster", rotationPhase: "steady" }, secretKeys: new Set() });
+        assert.deepEqual(model.rotation.roots, []);
     });
 
     it("needs a reason with an override, and an override with a reason", () => {

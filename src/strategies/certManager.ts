@@ -10,10 +10,11 @@ import { TrustManager } from "../../components/trustManager";
 import { CaCertSettings, CertManagerSettings, StackModel } from "../config";
 import { formatDuration, toHoursCeil } from "../duration";
 import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
-import { DEFAULT_ROOT_NAME } from "./plugin";
+import { DEFAULT_ROOT_NAME, MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
+import { cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
 import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
 
-/** Name of the CA ClusterIssuer on the mesh root. */
+/** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
 export const ROOT_ISSUER_NAME = "istio-ca-root";
 /** Namespaced CA Issuer (in istio-system) that istio-csr signs workload certificates with. */
 export const ISTIO_CSR_ISSUER_NAME = "istio-ca";
@@ -29,13 +30,13 @@ export interface KnownRoot {
 }
 
 /** The mesh root generated with @pulumi/tls, as in the plug-in mode; key and certificate are `protect`ed. */
-function generateRoot(name: string, settings: CaCertSettings): KnownRoot {
-    const key = new tls.PrivateKey(`${name}-key`, tlsKeyArgs(settings.keyAlgorithm), { protect: true });
+function generateRoot(resourceName: string, rootName: string, settings: CaCertSettings): KnownRoot {
+    const key = new tls.PrivateKey(`${resourceName}-key`, tlsKeyArgs(settings.keyAlgorithm), { protect: true });
     const cert = new tls.SelfSignedCert(
-        name,
+        resourceName,
         {
             privateKeyPem: key.privateKeyPem,
-            subject: { commonName: `${settings.commonName} ${DEFAULT_ROOT_NAME}`, organization: settings.organization },
+            subject: { commonName: `${settings.commonName} ${rootName}`, organization: settings.organization },
             validityPeriodHours: toHoursCeil(settings.validityMs),
             isCaCertificate: true,
             maxPathLength: 1,
@@ -47,66 +48,104 @@ function generateRoot(name: string, settings: CaCertSettings): KnownRoot {
     return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
 }
 
-/** The root ClusterIssuer and, where the program knows it, the root. */
-export function rootIssuer(model: StackModel, certManager: CertManager, settings: CertManagerSettings): { issuerName: string; issuer: pulumi.Resource; root?: KnownRoot } {
-    if (!model.existingRoot && settings.root === "in-cluster") {
-        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...model.rootCa, commonName: `${model.rootCa.commonName} ${DEFAULT_ROOT_NAME}` } });
-        return { issuerName: issuer.issuerName, issuer: issuer.issuer };
-    }
-    const root: KnownRoot = model.existingRoot
-        ? { certPem: pulumi.output(model.existingRoot.certPem), keyPem: pulumi.secret(model.existingRoot.keyPem.reveal()) }
-        : generateRoot(`cert-manager-root-${DEFAULT_ROOT_NAME}`, model.rootCa);
-    const issuer = new CaClusterIssuer(ROOT_ISSUER_NAME, { certManager, certPem: root.certPem, keyPem: root.keyPem });
-    return { issuerName: issuer.issuerName, issuer: issuer.issuer, root };
+/** The mesh's roots as cert-manager issuers, for the rotation phase in the model. */
+export interface MeshRootIssuers {
+    /** ClusterIssuer of the root that signs (the intermediate's issuerRef). */
+    signingIssuerName: string;
+    /** Every root issuer; the intermediate waits for them. */
+    issuers: pulumi.Resource[];
+    /** PEMs of the trusted roots, in bundle order; undefined for an in-cluster root (unknown to the program). */
+    trustedPems?: pulumi.Output<string>[];
+    trust: TrustOutputs;
 }
 
-/** Trust outputs for a single root: real fingerprints when the program knows the root, empty otherwise. */
-export function trustOf(root: KnownRoot | undefined): TrustOutputs {
-    if (!root) return { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null };
+/**
+ * One CA ClusterIssuer per configured root (each root generated or existing, kept across phases
+ * under its own name), or a single in-cluster root. The rotation phase picks which issuer signs
+ * the intermediate and which roots are trusted (`rootIssuerName`, `rotationPlan`).
+ */
+export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings): MeshRootIssuers {
+    if (!model.existingRoot && settings.root === "in-cluster") {
+        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...model.rootCa, commonName: `${model.rootCa.commonName} ${DEFAULT_ROOT_NAME}` } });
+        return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
+    }
+    const plan = rotationPlan(model.rotation);
+    const certs: Record<string, pulumi.Output<string>> = {};
+    const issuers: pulumi.Resource[] = [];
+    plan.roots.forEach((name, index) => {
+        const root: KnownRoot =
+            index === 0 && model.existingRoot
+                ? { certPem: pulumi.output(model.existingRoot.certPem), keyPem: pulumi.secret(model.existingRoot.keyPem.reveal()) }
+                : generateRoot(`cert-manager-root-${name}`, name, model.rootCa);
+        const issuerName = rootIssuerName(name);
+        const issuer = new CaClusterIssuer(issuerName, { certManager, certPem: root.certPem, keyPem: root.keyPem });
+        certs[name] = root.certPem;
+        issuers.push(issuer.issuer);
+    });
+    const trustedPems = plan.trustedRoots.map((name) => certs[name]);
     return {
-        trustedRootFingerprints: root.certPem.apply((pem) => [sha256Fingerprint(pem)]),
-        signingRootFingerprint: root.certPem.apply(sha256Fingerprint),
-        trustBundle: root.certPem.apply((pem) => composeTrustBundle([pem])),
+        signingIssuerName: rootIssuerName(plan.signingRoot),
+        issuers,
+        trustedPems,
+        trust: trustOf(trustedPems, certs[plan.signingRoot]),
+    };
+}
+
+/** Trust outputs: fingerprints of the trusted roots in bundle order, the signing root's, and the bundle. */
+export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi.Output<string>): TrustOutputs {
+    const all = pulumi.all(trustedPems);
+    return {
+        trustedRootFingerprints: all.apply((pems) => pems.map(sha256Fingerprint)),
+        signingRootFingerprint: signingPem.apply(sha256Fingerprint),
+        trustBundle: all.apply(composeTrustBundle),
     };
 }
 
 /**
- * cert-manager CA: cert-manager installed with a CA ClusterIssuer on the mesh root, then either
+ * cert-manager CA: cert-manager installed with a CA ClusterIssuer per mesh root, then either
  * - `cacerts`: cert-manager issues and renews istiod's intermediate into `istio-system/cacerts`, or
  * - `istio-csr`: istio-csr replaces istiod's CA server and signs each workload certificate
  *   through a cert-manager intermediate Issuer; trust-manager distributes the program-owned root bundle.
+ * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
+ * (see `src/certManagerRotation.ts`).
  */
 export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor });
-    const { issuerName, issuer, root } = rootIssuer(model, certManager, settings);
-    const trust = trustOf(root);
+    const roots = meshRootIssuers(model, certManager, settings);
+    const trust = roots.trust;
+    // Set from steady on, so that a later rotation needs no restart to enable them.
+    const multiRoot = { env: { ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } };
 
     if (settings.delivery === "cacerts") {
+        // Moving issuerRef to another root's issuer makes cert-manager re-issue `cacerts` at once.
         const cacerts = new IntermediateCaCertificate("istiod-cacerts", {
             namespace: istioNamespace.metadata.name,
             secretName: CACERTS_SECRET_NAME,
-            issuerRef: { name: issuerName, kind: "ClusterIssuer" },
+            issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
             intermediate: model.intermediateCa,
             rotationPolicy: settings.keyRotationPolicy,
-            dependsOn: [certManager.release, issuer],
+            dependsOn: [certManager.release, ...roots.issuers],
         });
-        return { ca: {}, istiodDependsOn: [cacerts.certificate], trust };
+        // cacerts' ca.crt holds the signing root only; every trusted root also goes to meshConfig.caCertificates.
+        const meshConfig = roots.trustedPems ? { caCertificates: cacertsMeshCaCertificates(roots.trustedPems) } : undefined;
+        return { ca: { ...multiRoot, ...(meshConfig ? { meshConfig } : {}) }, istiodDependsOn: [cacerts.certificate], trust };
     }
 
-    // istio-csr: the program knows the root (config refuses an in-cluster root here).
+    // istio-csr: the program knows the roots (config refuses an in-cluster root here).
     const intermediate = new IntermediateCaCertificate("istio-csr-intermediate", {
         namespace: istioNamespace.metadata.name,
         secretName: ISTIO_CSR_INTERMEDIATE_SECRET_NAME,
-        issuerRef: { name: issuerName, kind: "ClusterIssuer" },
+        issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
         intermediate: model.intermediateCa,
         rotationPolicy: settings.keyRotationPolicy,
         issuerName: ISTIO_CSR_ISSUER_NAME,
-        dependsOn: [certManager.release, issuer],
+        dependsOn: [certManager.release, ...roots.issuers],
     });
     const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor });
     const bundle = new MeshTrustBundle("mesh-trust", {
         trustNamespace: certManager.namespaceName,
+        // Exactly the phase's trusted roots: istio-csr verifies every issued chain against them and hands them to workloads.
         rootsPem: trust.trustBundle!,
         trustManager: trustManager.release,
         // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
@@ -124,7 +163,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
         dependsOn: [certManager.release, intermediate.issuer!, bundle.bundle],
     });
     return {
-        ca: { global: { caAddress: istioCsrAddress(settings.namespace) }, env: { ENABLE_CA_SERVER: "false" } },
+        ca: { global: { caAddress: istioCsrAddress(settings.namespace) }, env: { ENABLE_CA_SERVER: "false", ...multiRoot.env }, proxyMetadata: multiRoot.proxyMetadata },
         istiodDependsOn: [istioCsr.release],
         trust,
     };

@@ -1,7 +1,8 @@
 import { CertManager } from "../../components/certManager";
 import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
 import { clusterIssuerSignerName, kubernetesRaIstiodValues } from "../kubernetesSigner";
-import { rootIssuer, trustOf } from "./certManager";
+import { MULTI_ROOT_CA_VALUES } from "../rotation";
+import { meshRootIssuers } from "./certManager";
 import { CaStrategy, CaStrategyResult } from "./types";
 
 /** The CA ClusterIssuer that signs workload CSRs; its Kubernetes signer is `clusterissuers.cert-manager.io/<name>`. */
@@ -13,31 +14,35 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  * Kubernetes CSR API: istiod is a registration authority. It authenticates workloads, creates a
  * CertificateSigningRequest for the signer `clusterissuers.cert-manager.io/istio-mesh-signer`, approves
  * it, and cert-manager (with its CSR signer feature gate on) signs it with a CA ClusterIssuer on an
- * intermediate issued from the mesh root. istiod holds no CA key.
+ * intermediate issued from the signing root's ClusterIssuer. istiod holds no CA key. During a root
+ * rotation the signer keeps its name; only the intermediate's issuer and the trust anchors change.
  */
 export const kubernetesCsr: CaStrategy = ({ model }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true });
-    const { issuerName, issuer, root } = rootIssuer(model, certManager, settings);
-    // Config refuses an in-cluster root for this mode: istiod needs the root PEM as its trust anchor.
-    if (!root) throw new Error("caMode kubernetes needs a root the program knows");
+    const roots = meshRootIssuers(model, certManager, settings);
+    // Config refuses an in-cluster root for this mode: istiod needs the root PEMs as its trust anchors.
+    if (!roots.trustedPems || !roots.trust.trustBundle) throw new Error("caMode kubernetes needs roots the program knows");
 
     // The root's key signs only this intermediate; the intermediate signs workloads.
     const signerCa = new IntermediateCaCertificate("mesh-signer", {
         namespace: certManager.clusterResourceNamespace,
         secretName: MESH_SIGNER_SECRET_NAME,
-        issuerRef: { name: issuerName, kind: "ClusterIssuer" },
+        issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
         intermediate: model.intermediateCa,
         rotationPolicy: settings.keyRotationPolicy,
         issuerName: MESH_SIGNER_ISSUER_NAME,
         issuerKind: "ClusterIssuer",
-        dependsOn: [certManager.release, issuer],
+        dependsOn: [certManager.release, ...roots.issuers],
     });
 
     const signerName = clusterIssuerSignerName(MESH_SIGNER_ISSUER_NAME);
+    // One anchor entry holding every trusted root: istiod keeps one PEM per signer (the last entry wins).
+    const ra = kubernetesRaIstiodValues({ signerName, rootCertPems: [roots.trust.trustBundle] });
     return {
-        ca: kubernetesRaIstiodValues({ signerName, rootCertPems: [root.certPem] }),
+        // The multi-root settings are set from steady on, so that a later rotation needs no restart.
+        ca: { ...ra, env: { ...ra.env, ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } },
         istiodDependsOn: [signerCa.issuer!],
-        trust: trustOf(root),
+        trust: roots.trust,
     };
 };
