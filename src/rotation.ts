@@ -275,6 +275,15 @@ function legacyState(caMode: string): RotationState {
     };
 }
 
+/**
+ * A mode that now rotates but recorded no roots (deployed before it rotated) was steady on the
+ * default root, which is what its resources are named for.
+ */
+function withDefaultRoot(state: RotationState, desired: DesiredRotation): RotationState {
+    if (!desired.rotating || state.caMode !== desired.caMode || state.roots.length > 0) return state;
+    return { ...state, phase: "steady", roots: [DEFAULT_ROOT_NAME], trustedRoots: [DEFAULT_ROOT_NAME], signingRoot: DEFAULT_ROOT_NAME };
+}
+
 /** Lifetimes that decide how long the guard waits. */
 export interface RotationTiming {
     /** Longest life of a certificate the old chain signed that can still be in use after it stops signing, ms. */
@@ -372,7 +381,7 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     if (previous.kind === "none") {
         return refuseStaleOverride("a first deployment") ?? { allowed: true, kind: "first-deployment", state: fresh() };
     }
-    const prev = previous.kind === "legacy" ? legacyState(previous.caMode) : previous.state;
+    const prev = withDefaultRoot(previous.kind === "legacy" ? legacyState(previous.caMode) : previous.state, desired);
 
     // Changing CA strategy replaces the root that signs workload certificates.
     if (prev.caMode !== desired.caMode) {

@@ -10,6 +10,7 @@ import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
 import { RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, workloadChainTiming } from "./rotation";
 import { STRATEGIES, TrustOutputs } from "./strategies";
+import { vaultChainTiming } from "./vaultRotation";
 
 /** What `pulumi stack output` shows after an update. */
 export interface StackOutputs extends TrustOutputs {
@@ -116,7 +117,7 @@ export async function runStack(options: RunOptions = {}): Promise<StackOutputs> 
             multiRootEnabled: rotating,
             override: model.rotation.override,
         },
-        timing: workloadChainTiming(model),
+        timing: model.vault ? vaultChainTiming(model, model.vault.delivery) : workloadChainTiming(model),
         now: (options.clock ?? (() => new Date()))(),
     });
     if (!verdict.allowed) throw new RotationRefusedError(verdict.problems);
