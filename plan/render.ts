@@ -6,6 +6,13 @@ function str(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** The subject CN of a PEM certificate, or "?" when it is not one (e.g. unknown in a preview). */
+function commonNameOf(pem: unknown): string {
+    if (typeof pem !== "string" || !pem.includes("BEGIN CERTIFICATE")) return "?";
+    const subject = new X509Certificate(pem).subject;
+    return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? subject;
+}
+
 /** Key settings of the Vault resources (mounts, PKI certificates, roles, policies, auth). */
 function vaultSettings(type: string, inputs: Record<string, any>, outputs: Record<string, any>): string[] {
     const kind = type.split(":").pop();
@@ -18,7 +25,7 @@ function vaultSettings(type: string, inputs: Record<string, any>, outputs: Recor
         case "SecretBackendIntermediateCertRequest":
             return [`mount=${inputs.backend}`, `CN=${inputs.commonName}`, `type=${inputs.type}`, `key=${inputs.keyType}-${inputs.keyBits}`];
         case "SecretBackendRootSignIntermediate":
-            return [`signer=${inputs.backend}`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
+            return [`signer=${inputs.backend}`, `signedBy="${commonNameOf(outputs.issuingCa)}"`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
         case "SecretBackendIntermediateSetSigned":
             return [`mount=${inputs.backend}`, `chain=${String(inputs.certificate ?? "").split("BEGIN CERTIFICATE").length - 1} certificate(s)`];
         case "SecretBackendIssuer":
@@ -52,6 +59,8 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`chart=${inputs.chart}@${inputs.version}`, `release=${inputs.name}`, `namespace=${inputs.namespace}`);
         const env = inputs.values?.env as Record<string, string> | undefined;
         if (env) settings.push(`env={${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(", ")}}`);
+        const anchors = inputs.values?.meshConfig?.caCertificates as { pem?: string }[] | undefined;
+        if (anchors?.length) settings.push(`caCertificates=[${anchors.map((anchor) => `"${commonNameOf(anchor.pem)}"`).join(", ")}]`);
     } else if (resource.type.startsWith("tls:") && resource.type.endsWith("PrivateKey")) {
         settings.push(`algorithm=${inputs.algorithm}${inputs.ecdsaCurve ? ` ${inputs.ecdsaCurve}` : ""}${inputs.rsaBits ? ` ${inputs.rsaBits}` : ""}`);
     } else if (resource.type.startsWith("tls:") && outputs.certPem) {
@@ -66,7 +75,7 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`);
         const spec = inputs.spec as Record<string, any> | undefined;
         if (inputs.kind === "Certificate" && spec) {
-            settings.push(`ca=${!!spec.isCA}`, `duration=${spec.duration}`);
+            settings.push(`CN=${str(spec.commonName)}`, `ca=${!!spec.isCA}`, `duration=${spec.duration}`);
             if (spec.renewBefore) settings.push(`renewBefore=${spec.renewBefore}`);
             settings.push(`issuer=${spec.issuerRef?.kind}/${spec.issuerRef?.name}`);
         } else if ((inputs.kind === "ClusterIssuer" || inputs.kind === "Issuer") && spec) {

@@ -4,6 +4,7 @@ import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, loadStackConfi
 import { ConfigError, parseStackConfig } from "../src/config";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { RotationRefusedError, RotationState } from "../src/rotation";
+import { renderPlan } from "../plan/render";
 import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, pathLength, planConfig, rejection } from "./helpers";
 
@@ -185,6 +186,14 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                 const names = plans.map((plan) => inputs(only(plan, T.certificate)).spec.commonName);
                 assert.deepEqual(names, ["istio-ca intermediate r2026", "istio-ca intermediate r2026", "istio-ca intermediate r2027", "istio-ca intermediate r2027", "istio-ca intermediate r2027"], "cacerts is re-issued exactly at sign-new");
             }
+        });
+
+        it("shows in the rendered plan which root signs the intermediate and which roots istiod trusts", () => {
+            const trees = plans.map(renderPlan);
+            assert.match(trees[1], /vault-pki-intermediate-r2026 .*signedBy="istio-ca root vault r2026"/);
+            assert.match(trees[1], /caCertificates=\["istio-ca root vault r2026", "istio-ca root vault r2027"\]/);
+            assert.match(trees[2], /vault-pki-intermediate-r2027 .*signedBy="istio-ca root vault r2027"/);
+            assert.match(trees[3], /caCertificates=\["istio-ca root vault r2027"\]/);
         });
 
         it("records each phase's start and when r2026 stopped signing", () => {
