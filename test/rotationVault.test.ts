@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, loadStackConfig, planStack } from "../plan/engine";
 import { ConfigError, parseStackConfig } from "../src/config";
@@ -194,6 +195,12 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
             assert.match(trees[1], /caCertificates=\["istio-ca root vault r2026", "istio-ca root vault r2027"\]/);
             assert.match(trees[2], /vault-pki-intermediate-r2027 .*signedBy="istio-ca root vault r2027"/);
             assert.match(trees[3], /caCertificates=\["istio-ca root vault r2027"\]/);
+        });
+
+        it("the README's clean-up unprotects exactly r2026's root resource", () => {
+            const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+            const urn = rootResource(plans[3], "r2026").urn.replace(`urn:pulumi:${STEPS[3].stack}::`, "urn:pulumi:prod::");
+            assert.ok(readme.includes(`pulumi state unprotect '${urn}'`), urn);
         });
 
         it("records each phase's start and when r2026 stopped signing", () => {
