@@ -240,6 +240,18 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                 assertNothingRegistered(err);
             });
 
+            it("a skipped phase (trust-both -> retire-old)", async () => {
+                const err = await rejection(planStep(delivery, "rotation-vault-4-retire-old", plans[1], at(200)));
+                assertNothingRegistered(err);
+                assert.match(err.message, /skips sign-new/);
+            });
+
+            it("roots changed in the middle of a rotation", async () => {
+                const err = await rejection(planStep(delivery, "rotation-vault-3-sign-new", plans[1], at(30), { extra: { roots: '["r2026","r2028"]' } }));
+                assertNothingRegistered(err);
+                assert.match(err.message, /changes the roots in the middle of a rotation/);
+            });
+
             it("a change of caMode on a live mesh", async () => {
                 const err = await rejection(planConfig({ caMode: "plugin", roots: '["r2027"]' }, { stack: "rotation-vault-5-steady", previousOutputs: plans[4].outputs, now: at(300) }));
                 assertNothingRegistered(err);
@@ -251,6 +263,12 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                 assertNothingRegistered(err);
                 assert.match(err.message, /does not need it/);
             });
+        });
+
+        it("retire-old early goes ahead with the named override and a reason, and records it", async () => {
+            const plan = await planStep(delivery, "rotation-vault-4-retire-old", plans[2], at(26), { extra: { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 issuer key exposed" } });
+            assert.deepEqual(plan.outputs.trustedRootFingerprints, [sha256Fingerprint(rootPem(plan, "r2027"))]);
+            assert.equal(stateOf(plan).lastOverride?.name, "retire-old-early");
         });
 
         it("steps back from sign-new to trust-both: r2026 signs a new intermediate and is the default again", async () => {
