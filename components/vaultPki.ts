@@ -3,7 +3,9 @@ import * as vault from "@pulumi/vault";
 import { CaCertSettings } from "../src/config";
 import { HOUR_MS } from "../src/duration";
 import { KeyAlgorithm } from "../src/pki";
+import { DEFAULT_ROOT_NAME } from "../src/rotation";
 import { VAULT_ROOT_MAX_PATH_LENGTH, WorkloadRoleSettings, pkiUrls, vaultKeyParams, workloadRoleArgs } from "../src/vault";
+import { vaultIntermediateNaming, vaultRootNaming } from "../src/vaultRotation";
 
 /** The Vault intermediate CA that signs for the mesh. */
 export interface VaultIntermediateSettings {
@@ -28,14 +30,17 @@ export interface VaultPkiArgs {
     rootMountPath: string;
     /** Path of the intermediate PKI mount that signs for the mesh, e.g. "pki-istio". */
     intermediateMountPath: string;
-    /** Root key, lifetime (milliseconds, whole hours), CN and O. The root is generated inside Vault and never leaves it. */
+    /** Key, lifetime (milliseconds, whole hours), CN and O of every root. Roots are generated inside Vault and never leave it. */
     root: CaCertSettings;
-    /** The intermediate generated inside Vault and signed by the root. */
+    /**
+     * Names of the roots, each a protected issuer of the root mount (named and CN-suffixed by the
+     * root's name; `primary` keeps the issuer "istio-root" and the plain CN). Default: ["primary"].
+     */
+    roots?: string[];
+    /** The root whose issuer signs the intermediate and is the root mount's default. Default: the first of `roots`. */
+    signingRoot?: string;
+    /** The intermediate generated inside Vault and signed by the signing root. */
     intermediate: VaultIntermediateSettings;
-    /** Name of the root issuer on the root mount. Default: "istio-root". */
-    rootIssuerName?: string;
-    /** Name of the intermediate issuer on the intermediate mount. Default: "istio-intermediate". */
-    intermediateIssuerName?: string;
     /** A role on the intermediate mount that signs workload leaves (istio-csr delivery). Default: none. */
     workloadRole?: { name: string; settings: WorkloadRoleSettings };
 }
@@ -55,19 +60,25 @@ function hoursTtl(ms: number): string {
 }
 
 /**
- * Vault PKI for the mesh: a root mount whose root CA is generated inside Vault (`internal`,
- * protected), and an intermediate mount whose CA is generated inside Vault, signed by the
- * root and set with its issuing CA so the chain is complete. Both mounts publish issuing and
- * CRL URLs and have their default issuer set explicitly. Private keys never leave Vault.
+ * Vault PKI for the mesh: a root mount with one or more root CAs generated inside Vault
+ * (`internal`, protected, one issuer each, kept across rotation phases), and an intermediate
+ * mount whose CA is generated inside Vault, signed by the signing root's issuer and set with its
+ * issuing CA so the chain is complete. The intermediate's resources are named by its signing root,
+ * so a new signing root brings a new intermediate; both mounts' default issuers follow the signing
+ * root. Both mounts publish issuing and CRL URLs. Private keys never leave Vault.
  */
 export class VaultPki extends pulumi.ComponentResource {
     readonly rootMount: vault.Mount;
     readonly intermediateMount: vault.Mount;
-    /** The root certificate (public PEM). */
+    /** Certificate (public PEM) of each root, by name. */
+    readonly rootCertificates: Record<string, pulumi.Output<string>> = {};
+    /** Issuer id of each root in the root mount, by name. */
+    readonly rootIssuerIds: Record<string, pulumi.Output<string>> = {};
+    /** The signing root's certificate (public PEM). */
     readonly rootCertificatePem: pulumi.Output<string>;
-    /** The intermediate certificate signed by the root (public PEM). */
+    /** The intermediate certificate signed by the signing root (public PEM). */
     readonly intermediateCertificatePem: pulumi.Output<string>;
-    /** Intermediate then root (public PEM). */
+    /** Intermediate then its root (public PEM). */
     readonly intermediateChainPem: pulumi.Output<string>;
     /** Path of the intermediate mount (known once it exists). */
     readonly intermediateMountPath: pulumi.Output<string>;
@@ -79,34 +90,41 @@ export class VaultPki extends pulumi.ComponentResource {
     constructor(name: string, args: VaultPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:vault:VaultPki", name, {}, opts);
         const child = { parent: this, provider: args.provider };
-        const rootIssuerName = args.rootIssuerName ?? "istio-root";
-        const intermediateIssuerName = args.intermediateIssuerName ?? "istio-intermediate";
+        const roots = args.roots ?? [DEFAULT_ROOT_NAME];
+        const signingRoot = args.signingRoot ?? roots[0];
+        if (roots.length === 0 || new Set(roots).size !== roots.length) throw new Error(`VaultPki ${name}: roots must be distinct names, got ${JSON.stringify(roots)}`);
+        if (!roots.includes(signingRoot)) throw new Error(`VaultPki ${name}: signing root ${signingRoot} is not one of ${JSON.stringify(roots)}`);
 
         this.rootMount = new vault.Mount(
             `${name}-root-mount`,
             { path: args.rootMountPath, type: "pki", description: "istio-ca root CA", maxLeaseTtlSeconds: seconds(args.root.validityMs), defaultLeaseTtlSeconds: 3600 },
             child,
         );
-        const rootKey = vaultKeyParams(args.root.keyAlgorithm);
-        // The mesh's trust anchor: its key is generated in Vault and never exported.
-        const rootCert = new vault.pkisecret.SecretBackendRootCert(
-            `${name}-root`,
-            {
-                backend: this.rootMount.path,
-                type: "internal",
-                commonName: args.root.commonName,
-                organization: args.root.organization,
-                ttl: hoursTtl(args.root.validityMs),
-                keyType: rootKey.keyType,
-                keyBits: rootKey.keyBits,
-                maxPathLength: VAULT_ROOT_MAX_PATH_LENGTH,
-                issuerName: rootIssuerName,
-                excludeCnFromSans: true,
-            },
-            { ...child, protect: true },
-        );
         const rootUrls = new vault.pkisecret.SecretBackendConfigUrls(`${name}-root-urls`, { backend: this.rootMount.path, ...pkiUrls(args.address, args.rootMountPath) }, child);
-        new vault.pkisecret.SecretBackendConfigIssuers(`${name}-root-default-issuer`, { backend: this.rootMount.path, default: rootCert.issuerId, defaultFollowsLatestIssuer: false }, child);
+        const rootKey = vaultKeyParams(args.root.keyAlgorithm);
+        for (const root of roots) {
+            const naming = vaultRootNaming(root, args.root.commonName);
+            // The mesh's trust anchors: keys generated in Vault and never exported.
+            const rootCert = new vault.pkisecret.SecretBackendRootCert(
+                `${name}-root${naming.resourceSuffix}`,
+                {
+                    backend: this.rootMount.path,
+                    type: "internal",
+                    commonName: naming.commonName,
+                    organization: args.root.organization,
+                    ttl: hoursTtl(args.root.validityMs),
+                    keyType: rootKey.keyType,
+                    keyBits: rootKey.keyBits,
+                    maxPathLength: VAULT_ROOT_MAX_PATH_LENGTH,
+                    issuerName: naming.issuerName,
+                    excludeCnFromSans: true,
+                },
+                { ...child, protect: true },
+            );
+            this.rootCertificates[root] = rootCert.certificate.apply((pem) => joinPems([pem]));
+            this.rootIssuerIds[root] = rootCert.issuerId;
+        }
+        new vault.pkisecret.SecretBackendConfigIssuers(`${name}-root-default-issuer`, { backend: this.rootMount.path, default: this.rootIssuerIds[signingRoot], defaultFollowsLatestIssuer: false }, child);
 
         this.intermediateMount = new vault.Mount(
             `${name}-intermediate-mount`,
@@ -119,13 +137,15 @@ export class VaultPki extends pulumi.ComponentResource {
             },
             child,
         );
+        const intermediateNaming = vaultIntermediateNaming(signingRoot, args.intermediate.commonName);
+        const intermediateName = `${name}-intermediate${intermediateNaming.resourceSuffix}`;
         const intermediateKey = vaultKeyParams(args.intermediate.keyAlgorithm);
         const csr = new vault.pkisecret.SecretBackendIntermediateCertRequest(
-            `${name}-intermediate-csr`,
+            `${intermediateName}-csr`,
             {
                 backend: this.intermediateMount.path,
                 type: "internal",
-                commonName: args.intermediate.commonName,
+                commonName: intermediateNaming.commonName,
                 organization: args.intermediate.organization,
                 keyType: intermediateKey.keyType,
                 keyBits: intermediateKey.keyBits,
@@ -134,12 +154,13 @@ export class VaultPki extends pulumi.ComponentResource {
             child,
         );
         const signed = new vault.pkisecret.SecretBackendRootSignIntermediate(
-            `${name}-intermediate`,
+            intermediateName,
             {
                 backend: this.rootMount.path,
-                issuerRef: rootCert.issuerId,
+                // Pinned to the signing root's issuer, whatever the mount's default is.
+                issuerRef: this.rootIssuerIds[signingRoot],
                 csr: csr.csr,
-                commonName: args.intermediate.commonName,
+                commonName: intermediateNaming.commonName,
                 organization: args.intermediate.organization,
                 ttl: hoursTtl(args.intermediate.validityMs),
                 maxPathLength: args.intermediate.maxPathLength,
@@ -150,16 +171,16 @@ export class VaultPki extends pulumi.ComponentResource {
         );
         // The issuing CA is appended so that Vault returns the whole chain with every signature.
         const setSigned = new vault.pkisecret.SecretBackendIntermediateSetSigned(
-            `${name}-intermediate-set-signed`,
+            `${intermediateName}-set-signed`,
             { backend: this.intermediateMount.path, certificate: pulumi.all([signed.certificate, signed.issuingCa]).apply(joinPems) },
             child,
         );
         const intermediateIssuer = new vault.pkisecret.SecretBackendIssuer(
-            `${name}-intermediate-issuer`,
+            `${intermediateName}-issuer`,
             {
                 backend: this.intermediateMount.path,
                 issuerRef: setSigned.importedIssuers.apply((ids) => ids[0]),
-                issuerName: intermediateIssuerName,
+                issuerName: intermediateNaming.issuerName,
                 // Refuse (rather than silently shorten) a certificate that would outlive this CA.
                 leafNotAfterBehavior: "err",
             },
@@ -170,6 +191,8 @@ export class VaultPki extends pulumi.ComponentResource {
             { backend: this.intermediateMount.path, ...pkiUrls(args.address, args.intermediateMountPath) },
             child,
         );
+        // Signing through the mount (`root/sign-intermediate`, roles with issuer "default") uses the
+        // intermediate of the signing root from the update that makes it the default.
         this.intermediateDefaultIssuer = new vault.pkisecret.SecretBackendConfigIssuers(
             `${name}-intermediate-default-issuer`,
             { backend: this.intermediateMount.path, default: intermediateIssuer.issuerId, defaultFollowsLatestIssuer: false },
@@ -185,10 +208,15 @@ export class VaultPki extends pulumi.ComponentResource {
             );
         }
 
-        this.rootCertificatePem = rootCert.certificate.apply((pem) => joinPems([pem]));
+        this.rootCertificatePem = this.rootCertificates[signingRoot];
         this.intermediateCertificatePem = signed.certificate.apply((pem) => joinPems([pem]));
         this.intermediateChainPem = pulumi.all([signed.certificate, signed.issuingCa]).apply(joinPems);
         this.intermediateMountPath = this.intermediateMount.path;
-        this.registerOutputs({ rootCertificatePem: this.rootCertificatePem, intermediateCertificatePem: this.intermediateCertificatePem, intermediateMountPath: this.intermediateMountPath });
+        this.registerOutputs({
+            rootCertificates: this.rootCertificates,
+            rootCertificatePem: this.rootCertificatePem,
+            intermediateCertificatePem: this.intermediateCertificatePem,
+            intermediateMountPath: this.intermediateMountPath,
+        });
     }
 }

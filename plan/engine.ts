@@ -87,6 +87,19 @@ export type EmulatedState = Map<string, { inputs: string; outputs: Record<string
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
+/** Emulator stores that belong to an `emulatedState` (and live as long as it). */
+const EMULATOR_STORES = new WeakMap<EmulatedState, Map<string, unknown>>();
+
+function emulatorStoreFor(emulatedState: EmulatedState | undefined): Map<string, unknown> {
+    if (!emulatedState) return new Map();
+    let store = EMULATOR_STORES.get(emulatedState);
+    if (!store) {
+        store = new Map();
+        EMULATOR_STORES.set(emulatedState, store);
+    }
+    return store;
+}
+
 const STACK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export class PlanError extends Error {
@@ -180,11 +193,12 @@ class RecordingMonitor extends MockMonitor {
     constructor(
         private readonly previousOutputs: Record<string, unknown>,
         private readonly emulatedState?: EmulatedState,
+        private readonly store: Map<string, unknown> = emulatorStoreFor(emulatedState),
     ) {
         super({
             newResource: async (args) => {
                 const emulator = EMULATORS[args.type];
-                const context = { name: args.name, previousOutputs: this.previousOutputs };
+                const context: EmulatorContext = { name: args.name, previousOutputs: this.previousOutputs, store: this.store };
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } };
                 }

@@ -7,6 +7,13 @@ function str(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** The subject CN of a PEM certificate, or "?" when it is not one (e.g. unknown in a preview). */
+function commonNameOf(pem: unknown): string {
+    if (typeof pem !== "string" || !pem.includes("BEGIN CERTIFICATE")) return "?";
+    const subject = new X509Certificate(pem).subject;
+    return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? subject;
+}
+
 /** Key settings of the Vault resources (mounts, PKI certificates, roles, policies, auth). */
 function vaultSettings(type: string, inputs: Record<string, any>, outputs: Record<string, any>): string[] {
     const kind = type.split(":").pop();
@@ -19,7 +26,7 @@ function vaultSettings(type: string, inputs: Record<string, any>, outputs: Recor
         case "SecretBackendIntermediateCertRequest":
             return [`mount=${inputs.backend}`, `CN=${inputs.commonName}`, `type=${inputs.type}`, `key=${inputs.keyType}-${inputs.keyBits}`];
         case "SecretBackendRootSignIntermediate":
-            return [`signer=${inputs.backend}`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
+            return [`signer=${inputs.backend}`, `signedBy="${commonNameOf(outputs.issuingCa)}"`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
         case "SecretBackendIntermediateSetSigned":
             return [`mount=${inputs.backend}`, `chain=${String(inputs.certificate ?? "").split("BEGIN CERTIFICATE").length - 1} certificate(s)`];
         case "SecretBackendIssuer":
@@ -83,7 +90,7 @@ export function keySettings(resource: PlannedResource): string[] {
         settings.push(`${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`);
         const spec = inputs.spec as Record<string, any> | undefined;
         if (inputs.kind === "Certificate" && spec) {
-            settings.push(`ca=${!!spec.isCA}`, `duration=${spec.duration}`);
+            settings.push(`CN=${str(spec.commonName)}`, `ca=${!!spec.isCA}`, `duration=${spec.duration}`);
             if (spec.renewBefore) settings.push(`renewBefore=${spec.renewBefore}`);
             settings.push(`issuer=${spec.issuerRef?.kind}/${spec.issuerRef?.name}`);
         } else if ((inputs.kind === "ClusterIssuer" || inputs.kind === "Issuer") && spec) {

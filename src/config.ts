@@ -17,6 +17,7 @@ import { X509Certificate } from "crypto";
 import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair, splitPemCertificates } from "./pki";
 import { SecretString } from "./secret";
 import { VaultDelivery } from "./vault";
+import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES } from "./vaultRotation";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
@@ -953,12 +954,17 @@ function readMountPath(reader: ConfigReader, key: string, fallback: string): str
     return path;
 }
 
-function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa: CaCertSettings, intermediateCa: IntermediateCaSettings, workloadCerts: WorkloadCertSettings, delivery: VaultDelivery): VaultSettings | undefined {
+function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa: CaCertSettings, intermediateCa: IntermediateCaSettings, workloadCerts: WorkloadCertSettings, delivery: VaultDelivery, roots: string[] = []): VaultSettings | undefined {
     if (caMode !== "vault") {
         for (const key of VAULT_KEYS.filter((k) => reader.has(k))) {
             reader.problem(key, `is only used by caMode "vault", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`);
         }
         return undefined;
+    }
+    // Each root is a Vault issuer named after it.
+    const reserved = roots.filter((root) => (VAULT_RESERVED_ROOT_NAMES as readonly string[]).includes(root));
+    if (reserved.length > 0) {
+        reader.problem("roots", `names a root ${reserved.map((r) => JSON.stringify(r)).join(", ")}, which cannot name a Vault issuer here ("default" is reserved by Vault, "${DEFAULT_ROOT_ISSUER_NAME}" is the issuer of the root "${DEFAULT_ROOT_NAME}")`, "use another name, such as r2027.");
     }
     const address = readHttpsUrl(reader, "vaultAddress", "https://vault.example.com:8200");
     const namespace = reader.string("vaultNamespace");
@@ -1057,7 +1063,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode, certManager);
-    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts");
+    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots);
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,

@@ -26,7 +26,7 @@ export const ROTATION_OVERRIDES = ["sign-new-early", "retire-old-early", "change
 export type RotationOverrideName = (typeof ROTATION_OVERRIDES)[number];
 
 /** Modes whose roots this program rotates (`roots`, `rotationPhase`); the others keep one root. */
-export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes"];
+export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes", "vault"];
 
 /** `rootSources` value of a root made inside the cluster (cert-manager `certManagerRoot: in-cluster`), which cannot rotate. */
 export const IN_CLUSTER_ROOT_SOURCE = "in-cluster";

@@ -446,7 +446,7 @@ describe("rotation config", () => {
     });
 
     it("rejects rotation keys in a mode whose root it does not rotate", () => {
-        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode plugin, cert-manager, kubernetes, not "istiod"/);
+        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode plugin, cert-manager, kubernetes, vault, not "istiod"/);
         only({ caMode: "istiod", rotationPhase: "trust-both" }, "rotationPhase", /only for caMode plugin/);
         assert.deepEqual(parseStackConfig({ values: { caMode: "istiod", rotationPhase: "steady" }, secretKeys: new Set() }).rotation.roots, []);
     });

@@ -130,6 +130,41 @@ describe("Vault PKI emulators", () => {
         assert.match(dup.message, /already in use/);
     });
 
+    it("holds several root issuers in one mount; sign-intermediate uses the referenced one, and a new root does not become the default", async () => {
+        await emulate(T.mount, { path: "pki-root", type: "pki", maxLeaseTtlSeconds: 87600 * 3600 });
+        const root = { backend: "pki-root", type: "internal", ttl: "87600h", keyType: "ec", keyBits: 256, maxPathLength: 2 };
+        const r2026 = await emulate(T.root, { ...root, commonName: "root r2026", issuerName: "r2026" });
+        const r2027 = await emulate(T.root, { ...root, commonName: "root r2027", issuerName: "r2027" });
+        assert.notEqual(r2026.issuerId, r2027.issuerId);
+        const sign = async (issuerRef: string | undefined) => {
+            const csr = await emulate(T.csr, { backend: "pki-int", type: "internal", commonName: "intermediate", keyType: "ec", keyBits: 256 });
+            return (await emulate(T.sign, { backend: "pki-root", issuerRef, csr: csr.csr, commonName: "intermediate", ttl: "43800h", maxPathLength: 1 })).certificate as string;
+        };
+        const byDefault = await sign(undefined);
+        assert.ok(isIssuedBy(byDefault, r2026.certificate) && !isIssuedBy(byDefault, r2027.certificate), "the first root stays the default");
+        const byRef = await sign(r2027.issuerId);
+        assert.ok(isIssuedBy(byRef, r2027.certificate) && !isIssuedBy(byRef, r2026.certificate));
+        assert.ok(isIssuedBy(await sign("r2027"), r2027.certificate), "by issuer name too");
+        await emulate(T.defaults, { backend: "pki-root", default: r2027.issuerId });
+        assert.ok(isIssuedBy(await sign("default"), r2027.certificate), "after the default switch");
+    });
+
+    it("keeps mounts in the plan's store when one is given: shared by calls with the same store, isolated from others", async () => {
+        const store = new Map<string, unknown>();
+        const withStore = (type: string, inputs: Record<string, any>, context: EmulatorContext) => EMULATORS[type](inputs, context);
+        const one: EmulatorContext = { name: "a", previousOutputs: {}, store };
+        const root = await withStore(T.root, { backend: "pki-root", type: "internal", commonName: "kept", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2, issuerName: "kept" }, one);
+        resetVaultEmulators();
+        // A later plan sharing the store still finds the root and its key.
+        const csr = await withStore(T.csr, { backend: "pki-int", type: "internal", commonName: "later", keyType: "ec", keyBits: 256 }, { ...one, name: "b" });
+        const signed = await withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "later", ttl: "10h" }, { ...one, name: "c" });
+        assert.ok(isIssuedBy(signed.certificate, root.certificate));
+        // Another store (another plan) and the module-wide state know nothing of it.
+        const other: EmulatorContext = { name: "d", previousOutputs: {}, store: new Map() };
+        assert.match((await rejected(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
+        assert.match((await rejected(emulate(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }))).message, /no issuer/);
+    });
+
     it("forgets every mount on reset", async () => {
         const { signed } = await rootAndIntermediate(2, 1);
         resetVaultEmulators();

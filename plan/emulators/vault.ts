@@ -3,7 +3,10 @@
  * issuers (certificate, key, chain), its default issuer and the keys of pending intermediate
  * CSRs, keyed by namespace and mount path, so that a sign-intermediate on the root mount
  * signs with the root's own key and set-signed pairs the certificate with the CSR's key,
- * as Vault does. The state lives for one plan (`resetVaultEmulators`).
+ * as Vault does. The state lives in the plan's emulator store (`EmulatorContext.store`): for one
+ * plan, or across plans that keep emulated resources, so a root kept from an earlier plan still
+ * signs with its own key. Called without a store (unit tests), a module-wide state is used
+ * (`resetVaultEmulators`).
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -11,7 +14,7 @@ import { X509Certificate, createPrivateKey, createPublicKey, randomUUID } from "
 import { parseDuration } from "../../src/duration";
 import { splitPemCertificates } from "../../src/pki";
 import { certificateRequest, generateKey, selfSignedCertificate, signCertificateRequest } from "../x509";
-import { Emulator } from "./types";
+import { Emulator, EmulatorContext } from "./types";
 
 interface EmulatedIssuer {
     id: string;
@@ -32,11 +35,24 @@ interface MountState {
     pendingKeys: Map<string, string>;
 }
 
-const mounts = new Map<string, MountState>();
+const moduleMounts = new Map<string, MountState>();
 
-/** Forgets every emulated mount; called at the start of each plan. */
+/** Forgets the module-wide mounts (those used by calls without an emulator store). */
 export function resetVaultEmulators(): void {
-    mounts.clear();
+    moduleMounts.clear();
+}
+
+const STORE_KEY = "vault:mounts";
+
+function mountsOf(context: EmulatorContext): Map<string, MountState> {
+    const store = context.store;
+    if (!store) return moduleMounts;
+    let mounts = store.get(STORE_KEY) as Map<string, MountState> | undefined;
+    if (!mounts) {
+        mounts = new Map();
+        store.set(STORE_KEY, mounts);
+    }
+    return mounts;
 }
 
 /** Vault's system-wide max lease TTL (768h), which applies to a mount that sets none. */
@@ -47,7 +63,8 @@ function cappedHours(state: MountState, hours: number): number {
     return Math.min(hours, (state.maxLeaseTtlSeconds ?? SYSTEM_MAX_LEASE_TTL_SECONDS) / 3600);
 }
 
-function mountState(inputs: Record<string, any>, path: string = inputs.backend): MountState {
+function mountState(context: EmulatorContext, inputs: Record<string, any>, path: string = inputs.backend): MountState {
+    const mounts = mountsOf(context);
     const key = `${inputs.namespace ?? ""}::${path}`;
     let state = mounts.get(key);
     if (!state) {
@@ -102,15 +119,15 @@ function checkIssuerName(state: MountState, name: string | undefined, backend: s
 }
 
 export const vaultEmulators: Record<string, Emulator> = {
-    "vault:index/mount:Mount": async (inputs) => {
-        const state = mountState(inputs, inputs.path);
+    "vault:index/mount:Mount": async (inputs, context) => {
+        const state = mountState(context, inputs, inputs.path);
         if (inputs.maxLeaseTtlSeconds) state.maxLeaseTtlSeconds = Number(inputs.maxLeaseTtlSeconds);
         return { ...inputs, accessor: `${inputs.type}_${randomUUID().slice(0, 8)}` };
     },
 
     "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert": async (inputs, context) => {
         if (inputs.type !== "internal" && inputs.type !== "exported") throw new Error(`${context.name}: the emulator supports root type internal or exported, not "${inputs.type}"`);
-        const state = mountState(inputs);
+        const state = mountState(context, inputs);
         checkIssuerName(state, inputs.issuerName, inputs.backend);
         const key = vaultKey(inputs.keyType, inputs.keyBits);
         const issued = await selfSignedCertificate(key.privateKeyPem, {
@@ -142,7 +159,7 @@ export const vaultEmulators: Record<string, Emulator> = {
 
     "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest": async (inputs, context) => {
         if (inputs.type !== "internal" && inputs.type !== "exported") throw new Error(`${context.name}: the emulator supports CSR type internal or exported, not "${inputs.type}"`);
-        const state = mountState(inputs);
+        const state = mountState(context, inputs);
         const key = vaultKey(inputs.keyType, inputs.keyBits);
         const csr = await certificateRequest(key.privateKeyPem, { subject: subjectOf(inputs), dnsNames: inputs.altNames, uris: inputs.uriSans, ipAddresses: inputs.ipSans });
         const keyId = randomUUID();
@@ -159,7 +176,7 @@ export const vaultEmulators: Record<string, Emulator> = {
     },
 
     "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate": async (inputs, context) => {
-        const state = mountState(inputs);
+        const state = mountState(context, inputs);
         const issuer = findIssuer(state, inputs.issuerRef, inputs.backend);
         const issuerPathLength = pathLengthOf(issuer.certPem);
         if (issuerPathLength === 0) throw new Error(`${context.name}: the signing issuer on ${inputs.backend} has a max path length of zero and cannot issue CA certificates`);
@@ -194,7 +211,7 @@ export const vaultEmulators: Record<string, Emulator> = {
     },
 
     "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned": async (inputs, context) => {
-        const state = mountState(inputs);
+        const state = mountState(context, inputs);
         const chain = splitPemCertificates(String(inputs.certificate ?? ""));
         if (chain.length === 0) throw new Error(`${context.name}: certificate holds no PEM certificate`);
         const publicKey = new X509Certificate(chain[0]).publicKey.export({ format: "der", type: "spki" }).toString("base64");
@@ -208,16 +225,16 @@ export const vaultEmulators: Record<string, Emulator> = {
         return { ...inputs, importedIssuers: [issuer.id], importedKeys: [] };
     },
 
-    "vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer": async (inputs) => {
-        const state = mountState(inputs);
+    "vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer": async (inputs, context) => {
+        const state = mountState(context, inputs);
         const issuer = findIssuer(state, inputs.issuerRef, inputs.backend);
         checkIssuerName(state, inputs.issuerName, inputs.backend, issuer);
         if (inputs.issuerName) issuer.name = inputs.issuerName;
         return { ...inputs, issuerId: issuer.id, leafNotAfterBehavior: inputs.leafNotAfterBehavior ?? "err", usage: inputs.usage ?? "read-only,issuing-certificates,crl-signing,ocsp-signing" };
     },
 
-    "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers": async (inputs) => {
-        const state = mountState(inputs);
+    "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers": async (inputs, context) => {
+        const state = mountState(context, inputs);
         const issuer = findIssuer(state, inputs.default, inputs.backend);
         state.defaultIssuer = issuer.id;
         return { ...inputs, default: issuer.id, defaultFollowsLatestIssuer: inputs.defaultFollowsLatestIssuer ?? false };

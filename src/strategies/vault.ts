@@ -11,6 +11,8 @@ import { VaultPki } from "../../components/vaultPki";
 import { formatDuration } from "../duration";
 import { composeTrustBundle, sha256Fingerprint } from "../pki";
 import { VAULT_WORKLOAD_ROLE, clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "../vault";
+import { MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
+import { vaultCacertsCommonName, vaultTrustAnchorValues } from "../vaultRotation";
 import { CACERTS_SECRET_NAME } from "./certManager";
 import { CaStrategy, CaStrategyResult } from "./types";
 
@@ -30,6 +32,9 @@ export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = "cert-manager";
  * - `cacerts`: istiod's CA certificate is signed by the Vault intermediate (`root/sign-intermediate`)
  *   and written to `istio-system/cacerts`; istiod signs workloads, or
  * - `istio-csr`: istio-csr replaces istiod's CA server and Vault signs every workload leaf through a role.
+ * Roots rotate as in `src/rotation.ts`: each root is a protected issuer of the root mount, the
+ * intermediate is re-signed by the signing root, and the trusted roots go to istiod's
+ * `meshConfig.caCertificates` (and, with istio-csr, to the trust-manager bundle).
  */
 export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
     const settings = model.vault!;
@@ -44,6 +49,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
     });
 
+    const plan = rotationPlan(model.rotation);
     const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
     const pki = new VaultPki("vault-pki", {
         provider,
@@ -51,6 +57,8 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         rootMountPath: settings.rootMountPath,
         intermediateMountPath: settings.intermediateMountPath,
         root: { ...model.rootCa, commonName: `${model.rootCa.commonName} vault` },
+        roots: plan.roots,
+        signingRoot: plan.signingRoot,
         intermediate: {
             keyAlgorithm: settings.intermediate.keyAlgorithm,
             validityMs: settings.intermediate.validityMs,
@@ -103,11 +111,18 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
     });
 
-    const rootPem = pki.rootCertificatePem;
+    // Every root stays an issuer in Vault across phases; the phase picks which are trusted.
+    const trustedPems = pulumi.all(plan.trustedRoots.map((root) => pki.rootCertificates[root]));
     const trust = {
-        trustedRootFingerprints: rootPem.apply((pem) => [sha256Fingerprint(pem)]),
-        signingRootFingerprint: rootPem.apply(sha256Fingerprint),
-        trustBundle: rootPem.apply((pem) => composeTrustBundle([pem])),
+        trustedRootFingerprints: trustedPems.apply((pems) => pems.map(sha256Fingerprint)),
+        signingRootFingerprint: pki.rootCertificates[plan.signingRoot].apply(sha256Fingerprint),
+        trustBundle: trustedPems.apply(composeTrustBundle),
+    };
+    // Set from steady on, so that a later rotation needs no restart; the trusted roots reach proxies over xDS.
+    const rotationValues = {
+        env: { ...MULTI_ROOT_CA_VALUES.env },
+        proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata },
+        ...vaultTrustAnchorValues(plan.trustedRoots.map((root) => pki.rootCertificates[root])),
     };
 
     if (delivery === "cacerts") {
@@ -117,11 +132,13 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
             namespace: istioNamespace.metadata.name,
             secretName: CACERTS_SECRET_NAME,
             issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
-            intermediate: model.intermediateCa,
+            // Named by the signing root: a new signing root changes the spec, and cert-manager re-issues at once.
+            intermediate: { ...model.intermediateCa, commonName: vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot) },
             rotationPolicy: cm.keyRotationPolicy,
-            dependsOn: [certManager.release, issuer.issuer],
+            // After the intermediate mount's default issuer is the signing root's intermediate.
+            dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer],
         });
-        return { ca: {}, istiodDependsOn: [cacerts.certificate], trust };
+        return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust };
     }
 
     const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: cm.trustManagerVersion, serviceMonitor: cm.serviceMonitor });
@@ -143,7 +160,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         dependsOn: [certManager.release, issuer.issuer, bundle.bundle],
     });
     return {
-        ca: { global: { caAddress: istioCsrAddress(cm.namespace) }, env: { ENABLE_CA_SERVER: "false" } },
+        ca: { ...rotationValues, global: { caAddress: istioCsrAddress(cm.namespace) }, env: { ...rotationValues.env, ENABLE_CA_SERVER: "false" } },
         istiodDependsOn: [istioCsr.release],
         trust,
     };

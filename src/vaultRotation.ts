@@ -1,0 +1,93 @@
+/**
+ * Root rotation in the Vault PKI mode: how roots and intermediates are named in Vault and in the
+ * stack, how the trusted roots reach istiod, and how long the guard waits before a root leaves the
+ * bundle. Every root is an issuer of the root mount; the intermediate is re-signed by the signing
+ * root's issuer and the mounts' default issuers follow the signing root.
+ */
+import type { StackModel } from "./config";
+import type { IstiodCaValues } from "./istioValues";
+import { DEFAULT_ROOT_NAME, RotationTiming, workloadChainTiming } from "./rotation";
+import type { VaultDelivery } from "./vault";
+
+/** Issuer names of the default root and its intermediate, as stacks made before rotation have them. */
+export const DEFAULT_ROOT_ISSUER_NAME = "istio-root";
+export const DEFAULT_INTERMEDIATE_ISSUER_NAME = "istio-intermediate";
+
+/** Root names Vault cannot use as issuer names here: reserved by Vault, or the default root's issuer. */
+export const VAULT_RESERVED_ROOT_NAMES = ["default", DEFAULT_ROOT_ISSUER_NAME] as const;
+
+/** How one CA is named: suffix of its resource names, its Vault issuer name, its subject CN. */
+export interface VaultCaNaming {
+    resourceSuffix: string;
+    issuerName: string;
+    commonName: string;
+}
+
+/**
+ * A root's names: its issuer in the root mount is the root's name and its CN ends with it, so two
+ * roots in a bundle never share a subject. The default root (`primary`) keeps the names of stacks
+ * made before rotation: renaming an issuer or a subject would replace the protected root.
+ */
+export function vaultRootNaming(root: string, commonNameBase: string): VaultCaNaming {
+    if (root === DEFAULT_ROOT_NAME) return { resourceSuffix: "", issuerName: DEFAULT_ROOT_ISSUER_NAME, commonName: commonNameBase };
+    return { resourceSuffix: `-${root}`, issuerName: root, commonName: `${commonNameBase} ${root}` };
+}
+
+/**
+ * The Vault intermediate's names, by the root that signs it: a new signing root means a new
+ * intermediate (new key, new issuer in the intermediate mount), as the plug-in CA does.
+ */
+export function vaultIntermediateNaming(signingRoot: string, commonNameBase: string): VaultCaNaming {
+    if (signingRoot === DEFAULT_ROOT_NAME) return { resourceSuffix: "", issuerName: DEFAULT_INTERMEDIATE_ISSUER_NAME, commonName: commonNameBase };
+    return { resourceSuffix: `-${signingRoot}`, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}-${signingRoot}`, commonName: `${commonNameBase} ${signingRoot}` };
+}
+
+/**
+ * CN of istiod's `cacerts` Certificate (cacerts delivery). It names the signing root, so that the
+ * Certificate's spec changes when the signing root does: cert-manager then re-issues `cacerts` at
+ * once, from the intermediate that is now the mount's default, instead of at the next renewal
+ * (months away). The default root keeps the plain CN.
+ */
+export function vaultCacertsCommonName(commonNameBase: string, signingRoot: string): string {
+    return signingRoot === DEFAULT_ROOT_NAME ? commonNameBase : `${commonNameBase} ${signingRoot}`;
+}
+
+/**
+ * istiod values that hand the trusted roots to every proxy: `meshConfig.caCertificates` (one
+ * `{pem}` per root, no signer restriction), which istiod merges into the trust bundle it pushes
+ * over xDS (`ISTIO_MULTIROOT_MESH`, `PROXY_CONFIG_XDS_AGENT`). Every trusted root is listed, not
+ * only those besides the signing root: with `cacerts`, the root in `ca.crt` is the one cert-manager
+ * last issued from, which lags the phase until cert-manager re-issues; with `istio-csr`, proxies
+ * learn roots from the CA only when they renew. Listed here, each phase's roots reach every proxy
+ * whatever `ca.crt` or the last renewal holds.
+ */
+export function vaultTrustAnchorValues<Pem>(trustedRootPems: Pem[]): Required<Pick<IstiodCaValues, "meshConfig">> {
+    if (trustedRootPems.length === 0) throw new Error("at least one trusted root is needed");
+    return { meshConfig: { caCertificates: trustedRootPems.map((pem) => ({ pem })) } };
+}
+
+/**
+ * Roots a proxy trusts once a phase's values are deployed: the listed trusted roots plus, with
+ * `cacerts`, the root in `ca.crt` (the signing root of whichever phase cert-manager last issued
+ * `cacerts` in). Used to check that every phase keeps the bundle rules while `ca.crt` lags.
+ */
+export function vaultEffectiveBundle(trustedRoots: readonly string[], cacertsRoot?: string): string[] {
+    return cacertsRoot === undefined || trustedRoots.includes(cacertsRoot) ? [...trustedRoots] : [...trustedRoots, cacertsRoot];
+}
+
+/**
+ * How long the guard waits before a root that stopped signing leaves the bundle.
+ * - `istio-csr`: Vault signs every workload leaf through a role whose issuer is the mount's
+ *   default; the default switches at `sign-new`, and the role's `max_ttl` (`maxWorkloadCertTtl`)
+ *   caps every leaf the old intermediate signed. So as for the plug-in CA: `maxWorkloadCertTtl`.
+ * - `cacerts`: istiod keeps signing from the old chain until cert-manager has re-issued `cacerts`
+ *   from the new Vault intermediate and istiod has reloaded it. The Certificate's CN change makes
+ *   cert-manager re-issue at once; re-issuance and reload are given one `rotationPropagationDelay`,
+ *   so the last old-chain leaf may be issued that long after `sign-new`:
+ *   `maxWorkloadCertTtl` + `rotationPropagationDelay`.
+ * The guard adds `rotationPropagationDelay` once more for the bundle change to reach every proxy.
+ */
+export function vaultChainTiming(model: Pick<StackModel, "workloadCerts" | "rotation">, delivery: VaultDelivery): RotationTiming {
+    const timing = workloadChainTiming(model);
+    return delivery === "cacerts" ? { ...timing, oldChainLifetimeMs: timing.oldChainLifetimeMs + timing.propagationDelayMs } : timing;
+}
