@@ -305,6 +305,9 @@ function cleanSecret(value: unknown, secrets: Set<string>): unknown {
     if (typeof value === "string") return isPublicCertificatePem(value) ? value : REDACTED;
     if (value === null || typeof value !== "object") return REDACTED;
     if (Array.isArray(value)) return value.map((item) => cleanSecret(item, secrets));
+    const record = value as Record<string, unknown>;
+    // A secret nested in a secret (e.g. a secret Output inside a secret map): unwrap it too.
+    if (record[SIG_KEY] === SECRET_VALUE_SIG) return cleanSecret(record.value, secrets);
     return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, cleanSecret(child, secrets)]));
 }
 
