@@ -9,6 +9,7 @@ import {
     pinnedRuleName,
     spiffeId,
 } from "../src/meshPolicy";
+import { PROXY_CONFIG_FIELDS, PROXY_METADATA_VARS } from "./istiodValueFacts";
 import { validateCustomResource } from "./meshCrdFacts";
 import { PlannedResource } from "../plan/engine";
 import { byType, configProblems, onlyConfigProblem, planConfig, rejection } from "./helpers";
@@ -215,6 +216,8 @@ describe("mesh policy objects", () => {
         assert.ok(volumes.find((v: any) => v.name === mountOf(tls.clientCertificate).name).emptyDir);
         assert.equal(mountOf(tls.privateKey).name, mountOf(tls.clientCertificate).name);
         assert.equal(proxyConfig.proxyMetadata.OUTPUT_CERTS, mountOf(tls.clientCertificate).mountPath);
+        for (const key of Object.keys(proxyConfig)) assert.ok(PROXY_CONFIG_FIELDS.has(key), `${key} is a ProxyConfig field`);
+        for (const key of Object.keys(proxyConfig.proxyMetadata)) assert.ok(PROXY_METADATA_VARS.has(key), `${key} is an istio-agent variable`);
     });
 
     it("the CRD facts catch what the API server would refuse", () => {
