@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, JETSTACK_CHART_REPO, certManagerValues } from "../src/certManagerValues";
+import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, certManagerValues } from "../src/certManagerValues";
+import { jetstackChartRelease } from "./jetstackChart";
 
 /** What an issuer needs to know about a cert-manager install. */
 export interface CertManagerRef {
@@ -38,16 +39,9 @@ export class CertManager extends pulumi.ComponentResource implements CertManager
         const namespace = args.namespace ?? DEFAULT_CERT_MANAGER_NAMESPACE;
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace } }, { parent: this });
         this.values = certManagerValues({ serviceMonitor: args.serviceMonitor ?? false, enableCsrSigner: args.enableCsrSigner ?? false });
-        this.release = new k8s.helm.v3.Release(
-            `${name}-release`,
-            {
-                name: "cert-manager",
-                chart: "cert-manager",
-                version: args.version ?? DEFAULT_CERT_MANAGER_VERSION,
-                namespace: this.namespace.metadata.name,
-                repositoryOpts: { repo: args.chartRepo ?? JETSTACK_CHART_REPO },
-                values: this.values,
-            },
+        this.release = jetstackChartRelease(
+            name,
+            { chart: "cert-manager", version: args.version ?? DEFAULT_CERT_MANAGER_VERSION, namespace: this.namespace.metadata.name, chartRepo: args.chartRepo, values: this.values },
             { parent: this },
         );
         this.namespaceName = this.namespace.metadata.name;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_ISTIO_CSR_VERSION, IstioCsrValuesSettings, JETSTACK_CHART_REPO, istioCsrValues } from "../src/certManagerValues";
+import { DEFAULT_ISTIO_CSR_VERSION, IstioCsrValuesSettings, istioCsrValues } from "../src/certManagerValues";
+import { jetstackChartRelease } from "./jetstackChart";
 
 /** Address istiod and proxies use for istio-csr's gRPC CA service (chart Service `cert-manager-istio-csr`, port 443). */
 export function istioCsrAddress(namespace: string): string {
@@ -26,17 +27,10 @@ export class IstioCsr extends pulumi.ComponentResource {
     constructor(name: string, args: IstioCsrArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:certmanager:IstioCsr", name, {}, opts);
         this.values = istioCsrValues(args);
-        this.release = new k8s.helm.v3.Release(
-            `${name}-release`,
-            {
-                // The chart names its Service `cert-manager-istio-csr`, the address istiod is given.
-                name: "cert-manager-istio-csr",
-                chart: "cert-manager-istio-csr",
-                version: args.version ?? DEFAULT_ISTIO_CSR_VERSION,
-                namespace: args.namespace,
-                repositoryOpts: { repo: args.chartRepo ?? JETSTACK_CHART_REPO },
-                values: this.values,
-            },
+        // The chart names its Service `cert-manager-istio-csr`, the address istiod is given.
+        this.release = jetstackChartRelease(
+            name,
+            { chart: "cert-manager-istio-csr", version: args.version ?? DEFAULT_ISTIO_CSR_VERSION, namespace: args.namespace, chartRepo: args.chartRepo, values: this.values },
             { parent: this, dependsOn: args.dependsOn },
         );
         this.registerOutputs({ release: this.release });

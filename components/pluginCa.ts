@@ -28,6 +28,8 @@ export interface PluginCaArgs {
     intermediate: IntermediateCaSettings;
     /** Name of the Secret istiod reads. Default: "cacerts". */
     secretName?: string;
+    /** DNS name (SAN) of the intermediate: istiod's Service name. Default: `istiod.<namespace>.svc`. */
+    istiodDnsName?: pulumi.Input<string>;
 }
 
 /** Subject fields of a CA certificate. */
@@ -95,7 +97,7 @@ export class PluginCa extends pulumi.ComponentResource {
             {
                 privateKeyPem: intermediateKey.privateKeyPem,
                 subject: subjectOf(intermediate, intermediate.commonName),
-                dnsNames: ["istiod.istio-system.svc"],
+                dnsNames: [args.istiodDnsName ?? pulumi.interpolate`istiod.${args.namespace}.svc`],
             },
             { parent: this },
         );

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_TRUST_MANAGER_VERSION, JETSTACK_CHART_REPO, trustManagerValues } from "../src/certManagerValues";
+import { DEFAULT_TRUST_MANAGER_VERSION, trustManagerValues } from "../src/certManagerValues";
+import { jetstackChartRelease } from "./jetstackChart";
 import { CertManagerRef } from "./certManager";
 
 export interface TrustManagerArgs {
@@ -22,16 +23,10 @@ export class TrustManager extends pulumi.ComponentResource {
 
     constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:certmanager:TrustManager", name, {}, opts);
-        this.release = new k8s.helm.v3.Release(
-            `${name}-release`,
-            {
-                name: "trust-manager",
-                chart: "trust-manager",
-                version: args.version ?? DEFAULT_TRUST_MANAGER_VERSION,
-                namespace: args.namespace,
-                repositoryOpts: { repo: args.chartRepo ?? JETSTACK_CHART_REPO },
-                values: pulumi.output(args.namespace).apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false })),
-            },
+        const values = pulumi.output(args.namespace).apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false }));
+        this.release = jetstackChartRelease(
+            name,
+            { chart: "trust-manager", version: args.version ?? DEFAULT_TRUST_MANAGER_VERSION, namespace: args.namespace, chartRepo: args.chartRepo, values },
             { parent: this, dependsOn: [args.certManager.release] },
         );
         this.registerOutputs({ release: this.release });

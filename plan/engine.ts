@@ -223,49 +223,42 @@ class RecordingMonitor extends MockMonitor {
     }
 
     async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
-        const record: Recorded = {
-            type: req.getType(),
-            name: req.getName(),
-            parentUrn: req.getParent(),
-            custom: req.getCustom(),
-            protect: !!req.getProtect(),
-            dependencies: req.getDependenciesList(),
-            rawInputs: req.getObject()?.toJavaScript() ?? {},
-            outputs: {},
-            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            provider: req.getProvider() ?? "",
-        };
-        this.recorded.push(record);
+        const record = this.record(req, { custom: req.getCustom(), protect: !!req.getProtect(), inputs: req.getObject() });
         return super.registerResource(req, (err: any, response: any) => {
-            if (response) {
-                record.urn = response.getUrn();
-                record.outputs = response.getObject()?.toJavaScript() ?? {};
-            }
+            if (response) this.recordResponse(record, response.getUrn(), response.getObject());
             callback(err, response);
         });
     }
 
     async readResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        const record = this.record(req, { custom: true, protect: false, inputs: req.getProperties() });
+        return super.readResource(req, (err: any, response: any) => {
+            if (response) this.recordResponse(record, response.getUrn(), response.getProperties());
+            callback(err, response);
+        });
+    }
+
+    /** Records a register or read request; the response fills in its URN and outputs. */
+    private record(req: any, own: { custom: boolean; protect: boolean; inputs: any }): Recorded {
         const record: Recorded = {
             type: req.getType(),
             name: req.getName(),
             parentUrn: req.getParent(),
-            custom: true,
-            protect: false,
+            custom: own.custom,
+            protect: own.protect,
             dependencies: req.getDependenciesList(),
-            rawInputs: req.getProperties()?.toJavaScript() ?? {},
+            rawInputs: own.inputs?.toJavaScript() ?? {},
             outputs: {},
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             provider: req.getProvider() ?? "",
         };
         this.recorded.push(record);
-        return super.readResource(req, (err: any, response: any) => {
-            if (response) {
-                record.urn = response.getUrn();
-                record.outputs = response.getProperties()?.toJavaScript() ?? {};
-            }
-            callback(err, response);
-        });
+        return record;
+    }
+
+    private recordResponse(record: Recorded, urn: string, outputs: any): void {
+        record.urn = urn;
+        record.outputs = outputs?.toJavaScript() ?? {};
     }
 }
 
@@ -319,6 +312,9 @@ function cleanSecret(value: unknown, secrets: Set<string>): unknown {
     if (typeof value === "string") return isPublicCertificatePem(value) ? value : REDACTED;
     if (value === null || typeof value !== "object") return REDACTED;
     if (Array.isArray(value)) return value.map((item) => cleanSecret(item, secrets));
+    const record = value as Record<string, unknown>;
+    // A secret nested in a secret (e.g. a secret Output inside a secret map): unwrap it too.
+    if (record[SIG_KEY] === SECRET_VALUE_SIG) return cleanSecret(record.value, secrets);
     return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, cleanSecret(child, secrets)]));
 }
 

@@ -55,15 +55,6 @@ function keyPems(algorithm: KeyFamily, privateKey: KeyObject, publicKey: KeyObje
     return { algorithm, privateKeyPem: traditional, privateKeyPemPkcs8: pkcs8, publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString() };
 }
 
-/** Family of a PEM private key. */
-export function keyFamily(keyPem: string): KeyFamily {
-    const type = createPrivateKey(keyPem).asymmetricKeyType;
-    if (type === "rsa") return "RSA";
-    if (type === "ec") return "ECDSA";
-    if (type === "ed25519") return "ED25519";
-    throw new Error(`unsupported private key type ${type}`);
-}
-
 interface WebKeys {
     privateKey: CryptoKey;
     publicKey: CryptoKey;

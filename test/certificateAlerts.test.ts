@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { ConfigError, ConfigProblem, parseStackConfig } from "../src/config";
+import { parseStackConfig } from "../src/config";
 import { AlertThresholds, alertThresholds, certificateAlertGroups, humanSeconds, promDuration } from "../src/certificateAlerts";
 import { PlannedResource } from "../plan/engine";
 import { validateCustomResource } from "./meshCrdFacts";
-import { byType, planConfig } from "./helpers";
+import { byType, configProblems, planConfig } from "./helpers";
 import { metricNames, promqlErrors } from "./promql";
 
 const H = 3600;
@@ -29,16 +29,6 @@ const DEFAULT_THRESHOLDS: AlertThresholds = alertThresholds(
 
 function allRules(certManager: boolean) {
     return certificateAlertGroups({ thresholds: DEFAULT_THRESHOLDS, certManager, certManagerNamespaces: ["istio-system", "cert-manager"] }).flatMap((g) => g.rules);
-}
-
-function problemsOf(values: Record<string, string>): ConfigProblem[] {
-    try {
-        parseStackConfig({ values, secretKeys: new Set() });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return err.problems;
-    }
-    return assert.fail("accepted");
 }
 
 describe("alert thresholds", () => {
@@ -84,23 +74,23 @@ describe("alert config", () => {
     });
 
     it("rejects a margin that would put the warning after the page", () => {
-        const [problem] = problemsOf({ alertRenewalMargin: "360h" });
+        const [problem] = configProblems({ alertRenewalMargin: "360h" });
         assert.equal(problem.key, "istio-ca:alertRenewalMargin");
         assert.equal(problem.value, '"360h"');
         assert.match(problem.fix, /below 360h/);
     });
 
     it("rejects a root window not shorter than the intermediate's life", () => {
-        const problems = problemsOf({ alertRootExpiryWindow: "8760h" });
+        const problems = configProblems({ alertRootExpiryWindow: "8760h" });
         assert.deepEqual(problems.map((p) => p.key), ["istio-ca:alertRootExpiryWindow"]);
         assert.match(problems[0].fix, /below 8760h/);
     });
 
     it("rejects malformed durations, booleans and labels", () => {
-        assert.deepEqual(problemsOf({ alertRenewalMargin: "1d" }).map((p) => p.key), ["istio-ca:alertRenewalMargin"]);
-        assert.deepEqual(problemsOf({ alertsEnabled: "on" }).map((p) => p.key), ["istio-ca:alertsEnabled"]);
-        assert.deepEqual(problemsOf({ alertRuleLabels: '["release"]' }).map((p) => p.key), ["istio-ca:alertRuleLabels"]);
-        const [bad] = problemsOf({ alertRuleLabels: '{"release": "kube prometheus"}' });
+        assert.deepEqual(configProblems({ alertRenewalMargin: "1d" }).map((p) => p.key), ["istio-ca:alertRenewalMargin"]);
+        assert.deepEqual(configProblems({ alertsEnabled: "on" }).map((p) => p.key), ["istio-ca:alertsEnabled"]);
+        assert.deepEqual(configProblems({ alertRuleLabels: '["release"]' }).map((p) => p.key), ["istio-ca:alertRuleLabels"]);
+        const [bad] = configProblems({ alertRuleLabels: '{"release": "kube prometheus"}' });
         assert.equal(bad.key, "istio-ca:alertRuleLabels.release");
         assert.equal(bad.value, '"kube prometheus"');
     });

@@ -1,31 +1,8 @@
 import { strict as assert } from "assert";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
-import { ConfigError, ConfigProblem, RawConfig, parseStackConfig } from "../src/config";
+import { ConfigError, parseStackConfig } from "../src/config";
 import { formatDuration, parseDuration } from "../src/duration";
-import { planConfig, rejection } from "./helpers";
-
-function raw(values: Record<string, string>, secretKeys: string[] = []): RawConfig {
-    return { values, secretKeys: new Set(secretKeys) };
-}
-
-/** Parses and returns the problems; fails if the config is accepted. */
-function problemsOf(values: Record<string, string>, secretKeys: string[] = []): ConfigProblem[] {
-    try {
-        parseStackConfig(raw(values, secretKeys));
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail(`config was accepted: ${JSON.stringify(values)}`);
-}
-
-function onlyProblem(values: Record<string, string>, key: string, secretKeys: string[] = []): ConfigProblem {
-    const problems = problemsOf(values, secretKeys);
-    assert.equal(problems.length, 1, `expected one problem, got: ${problems.map((p) => p.key + ": " + p.message).join("; ")}`);
-    assert.equal(problems[0].key, `istio-ca:${key}`);
-    assert.ok(problems[0].fix.length > 10, "a fix is given");
-    return problems[0];
-}
+import { configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
 
 describe("durations", () => {
     it("parses Go durations", () => {
@@ -49,7 +26,7 @@ describe("durations", () => {
 
 describe("stack config model", () => {
     it("applies documented defaults", () => {
-        const model = parseStackConfig(raw({}));
+        const model = parseStackConfig(rawConfig({}));
         assert.equal(model.caMode, "istiod");
         assert.equal(model.trustDomain, "cluster.local");
         assert.equal(model.istio.version, "1.30.3");
@@ -62,7 +39,7 @@ describe("stack config model", () => {
 
     it("reads every setting", () => {
         const model = parseStackConfig(
-            raw({ caMode: "plugin", trustDomain: "prod.example.com", istioVersion: "1.29.1", workloadCertTtl: "12h", maxWorkloadCertTtl: "24h", gracePeriodRatio: "0.25", rootKeyAlgorithm: "RSA-4096", intermediateKeyAlgorithm: "RSA-2048", rootValidity: "43800h", intermediateValidity: "4380h", intermediateRenewBefore: "360h", organization: "Example" }),
+            rawConfig({ caMode: "plugin", trustDomain: "prod.example.com", istioVersion: "1.29.1", workloadCertTtl: "12h", maxWorkloadCertTtl: "24h", gracePeriodRatio: "0.25", rootKeyAlgorithm: "RSA-4096", intermediateKeyAlgorithm: "RSA-2048", rootValidity: "43800h", intermediateValidity: "4380h", intermediateRenewBefore: "360h", organization: "Example" }),
         );
         assert.equal(model.caMode, "plugin");
         assert.equal(model.trustDomain, "prod.example.com");
@@ -73,99 +50,99 @@ describe("stack config model", () => {
     });
 
     it("rejects an unknown key and suggests the closest one", () => {
-        const problem = onlyProblem({ workloadCertTTL: "24h" }, "workloadCertTTL");
+        const problem = onlyConfigProblem({ workloadCertTTL: "24h" }, "workloadCertTTL");
         assert.match(problem.message, /not a config key/);
         assert.match(problem.fix, /did you mean istio-ca:workloadCertTtl\?/);
-        const unrelated = onlyProblem({ somethingElse: "x" }, "somethingElse");
+        const unrelated = onlyConfigProblem({ somethingElse: "x" }, "somethingElse");
         assert.match(unrelated.fix, /pulumi config rm istio-ca:somethingElse/);
     });
 
     it("rejects an unknown CA mode", () => {
-        const problem = onlyProblem({ caMode: "spire" }, "caMode");
+        const problem = onlyConfigProblem({ caMode: "spire" }, "caMode");
         assert.equal(problem.value, '"spire"');
         assert.match(problem.fix, /istiod, plugin, kubernetes, cert-manager, vault/);
     });
 
     it("rejects a workload TTL above MAX_WORKLOAD_CERT_TTL", () => {
-        const problem = onlyProblem({ workloadCertTtl: "72h", maxWorkloadCertTtl: "48h" }, "workloadCertTtl");
+        const problem = onlyConfigProblem({ workloadCertTtl: "72h", maxWorkloadCertTtl: "48h" }, "workloadCertTtl");
         assert.match(problem.message, /72h exceeds MAX_WORKLOAD_CERT_TTL 48h/);
         assert.match(problem.message, /rejects/);
         assert.match(problem.fix, /48h or less/);
     });
 
     it("blames maxWorkloadCertTtl when only it was lowered below the default TTL", () => {
-        onlyProblem({ maxWorkloadCertTtl: "12h" }, "maxWorkloadCertTtl");
+        onlyConfigProblem({ maxWorkloadCertTtl: "12h" }, "maxWorkloadCertTtl");
     });
 
     it("accepts a workload TTL equal to the maximum", () => {
-        assert.equal(parseStackConfig(raw({ workloadCertTtl: "48h", maxWorkloadCertTtl: "48h" })).workloadCerts.ttlMs, 48 * 3600000);
+        assert.equal(parseStackConfig(rawConfig({ workloadCertTtl: "48h", maxWorkloadCertTtl: "48h" })).workloadCerts.ttlMs, 48 * 3600000);
     });
 
     for (const ratio of ["0", "1", "1.5", "-0.1"]) {
         it(`rejects grace period ratio ${ratio}`, () => {
-            const problem = onlyProblem({ gracePeriodRatio: ratio }, "gracePeriodRatio");
+            const problem = onlyConfigProblem({ gracePeriodRatio: ratio }, "gracePeriodRatio");
             assert.match(problem.message, /strictly between 0 and 1/);
         });
     }
 
     it("rejects a grace period ratio that is not a number", () => {
-        assert.match(onlyProblem({ gracePeriodRatio: "half" }, "gracePeriodRatio").message, /not a number/);
+        assert.match(onlyConfigProblem({ gracePeriodRatio: "half" }, "gracePeriodRatio").message, /not a number/);
     });
 
     for (const key of ["workloadCertTtl", "maxWorkloadCertTtl", "rootValidity", "intermediateValidity", "intermediateRenewBefore"]) {
         it(`rejects a malformed duration in ${key}`, () => {
-            const problems = problemsOf({ caMode: "plugin", [key]: "30d" });
+            const problems = configProblems({ caMode: "plugin", [key]: "30d" });
             assert.ok(problems.some((p) => p.key === `istio-ca:${key}` && /Go duration/.test(p.message)), JSON.stringify(problems));
         });
     }
 
     it("requires CA lifetimes in whole hours", () => {
-        assert.match(onlyProblem({ caMode: "plugin", rootValidity: "87600h30m" }, "rootValidity").message, /whole number of hours/);
+        assert.match(onlyConfigProblem({ caMode: "plugin", rootValidity: "87600h30m" }, "rootValidity").message, /whole number of hours/);
     });
 
     it("rejects renewBefore not shorter than the intermediate's duration", () => {
-        const problem = onlyProblem({ caMode: "plugin", intermediateValidity: "720h", intermediateRenewBefore: "720h" }, "intermediateRenewBefore");
+        const problem = onlyConfigProblem({ caMode: "plugin", intermediateValidity: "720h", intermediateRenewBefore: "720h" }, "intermediateRenewBefore");
         assert.match(problem.message, /renewBefore 720h is not shorter than the intermediate's duration 720h/);
     });
 
     it("rejects an intermediate that outlives its root", () => {
-        onlyProblem({ caMode: "plugin", rootValidity: "8000h", intermediateValidity: "8760h" }, "intermediateValidity");
+        onlyConfigProblem({ caMode: "plugin", rootValidity: "8000h", intermediateValidity: "8760h" }, "intermediateValidity");
     });
 
     it("rejects workload certificates that could outlive the intermediate's renewal window", () => {
-        const problem = onlyProblem({ caMode: "plugin", maxWorkloadCertTtl: "1000h", intermediateRenewBefore: "720h" }, "maxWorkloadCertTtl");
+        const problem = onlyConfigProblem({ caMode: "plugin", maxWorkloadCertTtl: "1000h", intermediateRenewBefore: "720h" }, "maxWorkloadCertTtl");
         assert.match(problem.message, /outlive/);
     });
 
     for (const domain of ["Cluster.Local", "spiffe://cluster.local", "cluster.local/ns", "", "a b"]) {
         it(`rejects trust domain ${JSON.stringify(domain)}`, () => {
-            assert.match(onlyProblem({ trustDomain: domain }, "trustDomain").message, /SPIFFE trust domain/);
+            assert.match(onlyConfigProblem({ trustDomain: domain }, "trustDomain").message, /SPIFFE trust domain/);
         });
     }
 
     for (const version of ["v1.30.3", "1.30", "latest", "2.0.0.1"]) {
         it(`rejects Istio version ${version}`, () => {
-            assert.match(onlyProblem({ istioVersion: version }, "istioVersion").message, /1\.<minor>\.<patch>/);
+            assert.match(onlyConfigProblem({ istioVersion: version }, "istioVersion").message, /1\.<minor>\.<patch>/);
         });
     }
 
     it("rejects an Istio version older than the flat chart values", () => {
-        assert.match(onlyProblem({ istioVersion: "1.20.8" }, "istioVersion").message, /older than 1\.24/);
+        assert.match(onlyConfigProblem({ istioVersion: "1.20.8" }, "istioVersion").message, /older than 1\.24/);
     });
 
     it("accepts Istio pre-release versions", () => {
-        assert.equal(parseStackConfig(raw({ istioVersion: "1.31.0-beta.1" })).istio.version, "1.31.0-beta.1");
+        assert.equal(parseStackConfig(rawConfig({ istioVersion: "1.31.0-beta.1" })).istio.version, "1.31.0-beta.1");
     });
 
     it("rejects an unknown key algorithm", () => {
-        assert.match(onlyProblem({ caMode: "plugin", rootKeyAlgorithm: "DSA-1024" }, "rootKeyAlgorithm").fix, /ECDSA-P256/);
-        onlyProblem({ caMode: "plugin", intermediateKeyAlgorithm: "RSA" }, "intermediateKeyAlgorithm");
+        assert.match(onlyConfigProblem({ caMode: "plugin", rootKeyAlgorithm: "DSA-1024" }, "rootKeyAlgorithm").fix, /ECDSA-P256/);
+        onlyConfigProblem({ caMode: "plugin", intermediateKeyAlgorithm: "RSA" }, "intermediateKeyAlgorithm");
     });
 
     it("reports every problem at once, naming key, value and fix", () => {
         const err = (() => {
             try {
-                parseStackConfig(raw({ caMode: "spire", gracePeriodRatio: "2", trustDomain: "Bad" }));
+                parseStackConfig(rawConfig({ caMode: "spire", gracePeriodRatio: "2", trustDomain: "Bad" }));
             } catch (e) {
                 return e as ConfigError;
             }
@@ -193,7 +170,7 @@ describe("existing root from secret config", () => {
     });
 
     it("is accepted with the key as a secret", () => {
-        const model = parseStackConfig(raw({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, ["existingRootKey"]));
+        const model = parseStackConfig(rawConfig({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, { secretKeys: ["existingRootKey"] }));
         assert.equal(model.existingRoot?.certPem, rootCertPem);
         assert.equal(model.existingRoot?.keyPem.reveal(), rootKeyPem);
         assert.ok(!JSON.stringify(model).includes("PRIVATE KEY"), "the model never serializes the key");
@@ -201,41 +178,41 @@ describe("existing root from secret config", () => {
     });
 
     it("refuses a key that is not a Pulumi secret, without echoing it", () => {
-        const problem = onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootKey");
+        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootKey");
         assert.match(problem.message, /not a Pulumi secret/);
         assert.match(problem.fix, /--secret/);
         assert.ok(!problem.value.includes("PRIVATE"));
     });
 
     it("needs both the certificate and the key", () => {
-        onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem }, "existingRootKey");
-        onlyProblem({ caMode: "plugin", existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
+        onlyConfigProblem({ caMode: "plugin", existingRootCert: rootCertPem }, "existingRootKey");
+        onlyConfigProblem({ caMode: "plugin", existingRootKey: rootKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
     });
 
     it("refuses a certificate that is not a CA", () => {
-        const problem = onlyProblem({ caMode: "plugin", existingRootCert: leafCertPem, existingRootKey: otherKeyPem }, "existingRootCert", ["existingRootKey"]);
+        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: leafCertPem, existingRootKey: otherKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
         assert.match(problem.message, /not a CA certificate/);
     });
 
     it("refuses a key that does not match the certificate", () => {
-        const problem = onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: otherKeyPem }, "existingRootCert", ["existingRootKey"]);
+        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: otherKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
         assert.match(problem.message, /does not belong to the certificate/);
     });
 
     it("refuses text that is not a certificate", () => {
-        const problem = onlyProblem({ caMode: "plugin", existingRootCert: "hello", existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
+        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: "hello", existingRootKey: rootKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
         assert.match(problem.message, /not a PEM X.509 certificate/);
     });
 
     it("is refused outside plugin mode", () => {
-        const problem = onlyProblem({ caMode: "istiod", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootCert", ["existingRootKey"]);
+        const problem = onlyConfigProblem({ caMode: "istiod", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
         assert.match(problem.message, /only used by caMode "plugin"/);
     });
 });
 
 describe("cert-manager mode config", () => {
     it("is implemented, with documented defaults", () => {
-        const model = parseStackConfig(raw({ caMode: "cert-manager" }));
+        const model = parseStackConfig(rawConfig({ caMode: "cert-manager" }));
         assert.deepEqual(model.certManager, {
             version: "v1.21.1",
             namespace: "cert-manager",
@@ -246,12 +223,12 @@ describe("cert-manager mode config", () => {
             istioCsrVersion: "v0.17.0",
             trustManagerVersion: "v0.24.0",
         });
-        assert.equal(parseStackConfig(raw({ caMode: "plugin" })).certManager, undefined);
+        assert.equal(parseStackConfig(rawConfig({ caMode: "plugin" })).certManager, undefined);
     });
 
     it("reads every cert-manager setting", () => {
         const model = parseStackConfig(
-            raw({ caMode: "cert-manager", certManagerDelivery: "istio-csr", certManagerVersion: "v1.20.0", certManagerServiceMonitor: "true", certManagerKeyRotationPolicy: "Never", istioCsrVersion: "v0.16.1", trustManagerVersion: "v0.23.0" }),
+            rawConfig({ caMode: "cert-manager", certManagerDelivery: "istio-csr", certManagerVersion: "v1.20.0", certManagerServiceMonitor: "true", certManagerKeyRotationPolicy: "Never", istioCsrVersion: "v0.16.1", trustManagerVersion: "v0.23.0" }),
         );
         assert.equal(model.certManager?.delivery, "istio-csr");
         assert.equal(model.certManager?.version, "v1.20.0");
@@ -262,43 +239,43 @@ describe("cert-manager mode config", () => {
     });
 
     it("rejects an unknown delivery, root source and rotation policy", () => {
-        assert.match(onlyProblem({ caMode: "cert-manager", certManagerDelivery: "csi" }, "certManagerDelivery").fix, /cacerts, istio-csr/);
-        assert.match(onlyProblem({ caMode: "cert-manager", certManagerRoot: "vault" }, "certManagerRoot").fix, /generated, in-cluster/);
-        assert.match(onlyProblem({ caMode: "cert-manager", certManagerKeyRotationPolicy: "always" }, "certManagerKeyRotationPolicy").fix, /Always, Never/);
+        assert.match(onlyConfigProblem({ caMode: "cert-manager", certManagerDelivery: "csi" }, "certManagerDelivery").fix, /cacerts, istio-csr/);
+        assert.match(onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "vault" }, "certManagerRoot").fix, /generated, in-cluster/);
+        assert.match(onlyConfigProblem({ caMode: "cert-manager", certManagerKeyRotationPolicy: "always" }, "certManagerKeyRotationPolicy").fix, /Always, Never/);
     });
 
     it("rejects a chart version without the leading v and a non-boolean ServiceMonitor flag", () => {
-        const version = onlyProblem({ caMode: "cert-manager", certManagerVersion: "1.21.1" }, "certManagerVersion");
+        const version = onlyConfigProblem({ caMode: "cert-manager", certManagerVersion: "1.21.1" }, "certManagerVersion");
         assert.match(version.fix, /"v1.21.1"/);
-        assert.match(onlyProblem({ caMode: "cert-manager", certManagerDelivery: "istio-csr", istioCsrVersion: "latest" }, "istioCsrVersion").message, /chart version/);
-        assert.match(onlyProblem({ caMode: "cert-manager", certManagerServiceMonitor: "yes" }, "certManagerServiceMonitor").fix, /true or false/);
+        assert.match(onlyConfigProblem({ caMode: "cert-manager", certManagerDelivery: "istio-csr", istioCsrVersion: "latest" }, "istioCsrVersion").message, /chart version/);
+        assert.match(onlyConfigProblem({ caMode: "cert-manager", certManagerServiceMonitor: "yes" }, "certManagerServiceMonitor").fix, /true or false/);
     });
 
     it("refuses an in-cluster root with istio-csr, whose trust bundle needs a root the program knows", () => {
-        const problem = onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", certManagerDelivery: "istio-csr" }, "certManagerRoot");
+        const problem = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", certManagerDelivery: "istio-csr" }, "certManagerRoot");
         assert.match(problem.message, /trust bundle/);
         assert.match(problem.fix, /certManagerDelivery to cacerts/);
     });
 
     it("refuses istio-csr and trust-manager versions with the cacerts delivery", () => {
-        const problems = problemsOf({ caMode: "cert-manager", istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
+        const problems = configProblems({ caMode: "cert-manager", istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
         assert.deepEqual(problems.map((p) => p.key), ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"]);
         assert.match(problems[0].message, /only used by the istio-csr delivery/);
     });
 
     it("refuses cert-manager keys in another mode", () => {
-        const problem = onlyProblem({ caMode: "plugin", certManagerDelivery: "istio-csr" }, "certManagerDelivery");
+        const problem = onlyConfigProblem({ caMode: "plugin", certManagerDelivery: "istio-csr" }, "certManagerDelivery");
         assert.match(problem.message, /only used by caMode "cert-manager", "kubernetes", "vault", not "plugin"/);
     });
 
     it("accepts an existing root, but not together with certManagerRoot", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
         const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
-        const model = parseStackConfig(raw({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, ["existingRootKey"]));
+        const model = parseStackConfig(rawConfig({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] }));
         assert.equal(model.existingRoot?.certPem, cert);
-        const problem = onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", ["existingRootKey"]);
+        const problem = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", { secretKeys: ["existingRootKey"] });
         assert.match(problem.message, /in-cluster root, but an existing root is configured too; only one root can sign/);
-        const generated = onlyProblem({ caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", ["existingRootKey"]);
+        const generated = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", { secretKeys: ["existingRootKey"] });
         assert.match(generated.fix, /remove istio-ca:certManagerRoot to sign with the existing root/);
     });
 });

@@ -1,7 +1,9 @@
+import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { PlanResult, PlannedResource, planStack } from "../plan/engine";
+import { ConfigError, ConfigProblem, RawConfig, parseStackConfig } from "../src/config";
 
 /** Plans a stack from config given inline (keys without the `istio-ca:` prefix). */
 export function planConfig(values: Record<string, string>, opts: { secretKeys?: string[]; stack?: string; previousOutputs?: Record<string, unknown>; now?: Date; revealSecrets?: boolean } = {}): Promise<PlanResult> {
@@ -51,4 +53,39 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & Reco
         return err as Error & Record<string, any>;
     }
     throw new Error("expected a rejection, but the promise resolved");
+}
+
+/** How a config given inline reaches the parser, besides its values. */
+export interface RawConfigOptions {
+    /** Keys (without prefix) whose value is a Pulumi secret. */
+    secretKeys?: string[];
+    deploying?: boolean;
+    environmentVaultToken?: string;
+}
+
+/** Raw config from inline values (keys without the `istio-ca:` prefix); structured values are passed JSON-encoded, as Pulumi does. */
+export function rawConfig(values: Record<string, unknown>, options: RawConfigOptions = {}): RawConfig {
+    const encoded = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    return { values: encoded, secretKeys: new Set(options.secretKeys ?? []), deploying: options.deploying, environmentVaultToken: options.environmentVaultToken };
+}
+
+/** The problems of a config the parser must refuse; fails if it is accepted or throws anything but a ConfigError. */
+export function configProblems(values: Record<string, unknown>, options: RawConfigOptions = {}): ConfigProblem[] {
+    try {
+        parseStackConfig(rawConfig(values, options));
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return err.problems;
+    }
+    return assert.fail(`config was accepted: ${JSON.stringify(values)}`);
+}
+
+/** The single problem of a refused config: checks its key (without prefix), the value it quotes when `value` is given, and that a fix is given. */
+export function onlyConfigProblem(values: Record<string, unknown>, key: string, options: RawConfigOptions & { value?: string } = {}): ConfigProblem {
+    const problems = configProblems(values, options);
+    assert.equal(problems.length, 1, `expected one problem, got: ${problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+    assert.equal(problems[0].key, `istio-ca:${key}`);
+    if (options.value !== undefined) assert.equal(problems[0].value, options.value);
+    assert.ok(problems[0].fix.length > 10, "a fix is given");
+    return problems[0];
 }

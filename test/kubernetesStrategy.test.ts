@@ -1,25 +1,14 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
-import { ConfigError, parseStackConfig } from "../src/config";
 import { MESH_SIGNER_ISSUER_NAME } from "../src/strategies/kubernetes";
 import { sha256Fingerprint } from "../src/pki";
 import { CERT_MANAGER_VALUE_PATHS, checkValues } from "./chartValueFacts";
 import { validateCustomResource } from "./crdFacts";
-import { byName, byType, planConfig } from "./helpers";
+import { byName, byType, configProblems, planConfig } from "./helpers";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
 const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
-
-function problemKeys(values: Record<string, string>): string[] {
-    try {
-        parseStackConfig({ values, secretKeys: new Set() });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError);
-        return err.problems.map((p) => p.key);
-    }
-    assert.fail("config was accepted");
-}
 
 describe("mode kubernetes (istiod as RA for the Kubernetes CSR API)", () => {
     let plan: Awaited<ReturnType<typeof planConfig>>;
@@ -87,13 +76,13 @@ describe("mode kubernetes (istiod as RA for the Kubernetes CSR API)", () => {
     });
 
     it("refuses an in-cluster root, whose PEM istiod could not be given", () => {
-        assert.deepEqual(problemKeys({ caMode: "kubernetes", certManagerRoot: "in-cluster" }), ["istio-ca:certManagerRoot"]);
+        assert.deepEqual(configProblems({ caMode: "kubernetes", certManagerRoot: "in-cluster" }).map((p) => p.key), ["istio-ca:certManagerRoot"]);
     });
 
     it("refuses the cert-manager mode's delivery keys", () => {
         for (const key of ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"]) {
             const value = key === "certManagerDelivery" ? "cacerts" : "v1.0.0";
-            assert.deepEqual(problemKeys({ caMode: "kubernetes", [key]: value }), [`istio-ca:${key}`], key);
+            assert.deepEqual(configProblems({ caMode: "kubernetes", [key]: value }).map((p) => p.key), [`istio-ca:${key}`], key);
         }
     });
 });

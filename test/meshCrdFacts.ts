@@ -48,26 +48,26 @@ const workloadSelector: Schema = {
     },
 };
 
+/** The root schema of a custom resource: its apiVersion and kind, ObjectMeta, and `spec`. */
+function customResource(apiVersion: string, kind: string, spec: Schema): Schema {
+    return {
+        type: "object",
+        required: ["apiVersion", "kind", "metadata", "spec"],
+        properties: { apiVersion: { type: "string", enum: [apiVersion] }, kind: { type: "string", enum: [kind] }, metadata, spec },
+    };
+}
+
 const mtlsMode: Schema = { type: "object", properties: { mode: { type: "string", enum: ["UNSET", "DISABLE", "PERMISSIVE", "STRICT"] } } };
 
-export const PEER_AUTHENTICATION: Schema = {
+export const PEER_AUTHENTICATION: Schema = customResource("security.istio.io/v1", "PeerAuthentication", {
     type: "object",
-    required: ["apiVersion", "kind", "metadata", "spec"],
     properties: {
-        apiVersion: { type: "string", enum: ["security.istio.io/v1"] },
-        kind: { type: "string", enum: ["PeerAuthentication"] },
-        metadata,
-        spec: {
-            type: "object",
-            properties: {
-                mtls: mtlsMode,
-                portLevelMtls: { type: "object", minProperties: 1, additionalProperties: mtlsMode },
-                selector: workloadSelector,
-            },
-            rules: [["portLevelMtls requires selector", (s) => !("portLevelMtls" in s) || Object.keys((s.selector as any)?.matchLabels ?? {}).length > 0]],
-        },
+        mtls: mtlsMode,
+        portLevelMtls: { type: "object", minProperties: 1, additionalProperties: mtlsMode },
+        selector: workloadSelector,
     },
-};
+    rules: [["portLevelMtls requires selector", (s) => !("portLevelMtls" in s) || Object.keys((s.selector as any)?.matchLabels ?? {}).length > 0]],
+});
 
 const clientTls: Schema = {
     type: "object",
@@ -84,26 +84,17 @@ const clientTls: Schema = {
     },
 };
 
-export const DESTINATION_RULE: Schema = {
+export const DESTINATION_RULE: Schema = customResource("networking.istio.io/v1", "DestinationRule", {
     type: "object",
-    required: ["apiVersion", "kind", "metadata", "spec"],
+    required: ["host"],
     properties: {
-        apiVersion: { type: "string", enum: ["networking.istio.io/v1"] },
-        kind: { type: "string", enum: ["DestinationRule"] },
-        metadata,
-        spec: {
-            type: "object",
-            required: ["host"],
-            properties: {
-                host: str,
-                exportTo: { type: "array", items: str },
-                workloadSelector,
-                // Other trafficPolicy fields (connectionPool, loadBalancer, ...) exist but are not emitted here.
-                trafficPolicy: { type: "object", properties: { tls: clientTls } },
-            },
-        },
+        host: str,
+        exportTo: { type: "array", items: str },
+        workloadSelector,
+        // Other trafficPolicy fields (connectionPool, loadBalancer, ...) exist but are not emitted here.
+        trafficPolicy: { type: "object", properties: { tls: clientTls } },
     },
-};
+});
 
 const promRule: Schema = {
     type: "object",
@@ -120,37 +111,28 @@ const promRule: Schema = {
     rules: [["exactly one of record and alert", (r) => ("alert" in r) !== ("record" in r)]],
 };
 
-export const PROMETHEUS_RULE: Schema = {
+export const PROMETHEUS_RULE: Schema = customResource("monitoring.coreos.com/v1", "PrometheusRule", {
     type: "object",
-    required: ["apiVersion", "kind", "metadata", "spec"],
     properties: {
-        apiVersion: { type: "string", enum: ["monitoring.coreos.com/v1"] },
-        kind: { type: "string", enum: ["PrometheusRule"] },
-        metadata,
-        spec: {
-            type: "object",
-            properties: {
-                groups: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        required: ["name"],
-                        properties: {
-                            name: { type: "string", minLength: 1 },
-                            interval: { type: "string", pattern: PROM_DURATION },
-                            labels: stringMap,
-                            limit: { type: "integer" },
-                            partial_response_strategy: { type: "string", pattern: /^(abort|warn)?$/i },
-                            query_offset: { type: "string", pattern: PROM_DURATION },
-                            rules: { type: "array", items: promRule },
-                        },
-                    },
+        groups: {
+            type: "array",
+            items: {
+                type: "object",
+                required: ["name"],
+                properties: {
+                    name: { type: "string", minLength: 1 },
+                    interval: { type: "string", pattern: PROM_DURATION },
+                    labels: stringMap,
+                    limit: { type: "integer" },
+                    partial_response_strategy: { type: "string", pattern: /^(abort|warn)?$/i },
+                    query_offset: { type: "string", pattern: PROM_DURATION },
+                    rules: { type: "array", items: promRule },
                 },
             },
-            rules: [["group names are unique (list-map key name)", (s) => new Set(((s.groups as any[]) ?? []).map((g) => g.name)).size === ((s.groups as any[]) ?? []).length]],
         },
     },
-};
+    rules: [["group names are unique (list-map key name)", (s) => new Set(((s.groups as any[]) ?? []).map((g) => g.name)).size === ((s.groups as any[]) ?? []).length]],
+});
 
 export const CRD_SCHEMAS: Record<string, Schema> = {
     "security.istio.io/v1/PeerAuthentication": PEER_AUTHENTICATION,

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ConfigError, ConfigProblem, parseStackConfig } from "../src/config";
+import { parseStackConfig } from "../src/config";
 import {
     fallbackName,
     fallbackPeerAuthentication,
@@ -9,32 +9,12 @@ import {
     pinnedRuleName,
     spiffeId,
 } from "../src/meshPolicy";
+import { PROXY_CONFIG_FIELDS, PROXY_METADATA_VARS } from "./istiodValueFacts";
 import { validateCustomResource } from "./meshCrdFacts";
 import { PlannedResource } from "../plan/engine";
-import { byType, planConfig, rejection } from "./helpers";
+import { byType, configProblems, onlyConfigProblem, planConfig, rejection } from "./helpers";
 
 const inputsOf = (resource: PlannedResource) => resource.inputs as Record<string, any>;
-
-function problemsOf(values: Record<string, unknown>): ConfigProblem[] {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    try {
-        parseStackConfig({ values: raw, secretKeys: new Set() });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.problems;
-    }
-    return assert.fail(`accepted: ${JSON.stringify(values)}`);
-}
-
-/** The single problem of a config; checks key, the quoted value and that a fix is given. */
-function onlyProblem(values: Record<string, unknown>, key: string, value?: string): ConfigProblem {
-    const problems = problemsOf(values);
-    assert.equal(problems.length, 1, problems.map((p) => `${p.key}: ${p.message}`).join("; "));
-    assert.equal(problems[0].key, `istio-ca:${key}`);
-    if (value !== undefined) assert.equal(problems[0].value, value);
-    assert.ok(problems[0].fix.length > 10);
-    return problems[0];
-}
 
 const PLUGIN = { caMode: "plugin" };
 const PIN = { host: "payments.prod.svc.cluster.local", clientNamespace: "checkout", serviceAccounts: ["prod/payments"] };
@@ -58,89 +38,89 @@ describe("mesh policy config", () => {
     });
 
     it("rejects an unknown mTLS mode", () => {
-        assert.match(onlyProblem({ mtlsMode: "DISABLE" }, "mtlsMode", '"DISABLE"').message, /one of STRICT, PERMISSIVE/);
+        assert.match(onlyConfigProblem({ mtlsMode: "DISABLE" }, "mtlsMode", { value: '"DISABLE"' }).message, /one of STRICT, PERMISSIVE/);
     });
 
     it("rejects a non-boolean meshPolicyEnabled", () => {
-        onlyProblem({ meshPolicyEnabled: "yes" }, "meshPolicyEnabled", '"yes"');
+        onlyConfigProblem({ meshPolicyEnabled: "yes" }, "meshPolicyEnabled", { value: '"yes"' });
     });
 
     it("rejects a value that is not structured, not a list, or has non-object entries", () => {
-        assert.match(onlyProblem({ permissiveFallbacks: "legacy" }, "permissiveFallbacks").message, /not a structured value/);
-        assert.match(onlyProblem({ permissiveFallbacks: { namespace: "legacy" } }, "permissiveFallbacks").message, /not a list/);
-        assert.match(onlyProblem({ permissiveFallbacks: ["legacy"] }, "permissiveFallbacks[0]", '"legacy"').message, /not an object/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: "legacy" }, "permissiveFallbacks").message, /not a structured value/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: { namespace: "legacy" } }, "permissiveFallbacks").message, /not a list/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: ["legacy"] }, "permissiveFallbacks[0]", { value: '"legacy"' }).message, /not an object/);
     });
 
     it("rejects unknown fields in an entry", () => {
-        const problem = onlyProblem({ permissiveFallbacks: [{ namespace: "legacy", reason: "r", mode: "DISABLE" }] }, "permissiveFallbacks[0].mode", '"DISABLE"');
+        const problem = onlyConfigProblem({ permissiveFallbacks: [{ namespace: "legacy", reason: "r", mode: "DISABLE" }] }, "permissiveFallbacks[0].mode", { value: '"DISABLE"' });
         assert.match(problem.fix, /namespace, selector, reason/);
     });
 
     it("rejects a fallback namespace that is not a DNS-1123 label", () => {
-        const problem = onlyProblem({ permissiveFallbacks: [{ namespace: "Legacy_NS", reason: "r" }] }, "permissiveFallbacks[0].namespace", '"Legacy_NS"');
+        const problem = onlyConfigProblem({ permissiveFallbacks: [{ namespace: "Legacy_NS", reason: "r" }] }, "permissiveFallbacks[0].namespace", { value: '"Legacy_NS"' });
         assert.match(problem.message, /not a namespace name.*DNS-1123/);
     });
 
     it("rejects a missing namespace", () => {
-        onlyProblem({ permissiveFallbacks: [{ reason: "r" }] }, "permissiveFallbacks[0].namespace", "(unset)");
+        onlyConfigProblem({ permissiveFallbacks: [{ reason: "r" }] }, "permissiveFallbacks[0].namespace", { value: "(unset)" });
     });
 
     for (const reason of [undefined, "", "   "]) {
         it(`rejects an empty reason (${JSON.stringify(reason)})`, () => {
-            const problem = onlyProblem({ permissiveFallbacks: [{ namespace: "legacy", ...(reason === undefined ? {} : { reason }) }] }, "permissiveFallbacks[0].reason");
+            const problem = onlyConfigProblem({ permissiveFallbacks: [{ namespace: "legacy", ...(reason === undefined ? {} : { reason }) }] }, "permissiveFallbacks[0].reason");
             assert.match(problem.message, /must say why/);
         });
     }
 
     it("rejects bad selector label keys and values", () => {
-        assert.match(onlyProblem({ permissiveFallbacks: [{ namespace: "a", selector: { "app*": "x" }, reason: "r" }] }, "permissiveFallbacks[0].selector", '"app*"').message, /label key/);
-        assert.match(onlyProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: "x y" }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", '"x y"').message, /label value/);
-        assert.match(onlyProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: 3 }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", "3").message, /not a string/);
-        assert.match(onlyProblem({ permissiveFallbacks: [{ namespace: "a", selector: {}, reason: "r" }] }, "permissiveFallbacks[0].selector", "{}").message, /non-empty map/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { "app*": "x" }, reason: "r" }] }, "permissiveFallbacks[0].selector", { value: '"app*"' }).message, /label key/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: "x y" }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", { value: '"x y"' }).message, /label value/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: 3 }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", { value: "3" }).message, /not a string/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: {}, reason: "r" }] }, "permissiveFallbacks[0].selector", { value: "{}" }).message, /non-empty map/);
     });
 
     it("rejects duplicate fallbacks, whatever the label order", () => {
         const entry = (selector: Record<string, string>) => ({ namespace: "a", selector, reason: "r" });
-        const problem = onlyProblem({ permissiveFallbacks: [entry({ app: "x", tier: "y" }), entry({ tier: "y", app: "x" })] }, "permissiveFallbacks[1]");
+        const problem = onlyConfigProblem({ permissiveFallbacks: [entry({ app: "x", tier: "y" }), entry({ tier: "y", app: "x" })] }, "permissiveFallbacks[1]");
         assert.match(problem.message, /duplicates istio-ca:permissiveFallbacks\[0\]/);
     });
 
     it("rejects a namespace-wide fallback in the root namespace", () => {
-        assert.match(onlyProblem({ permissiveFallbacks: [{ namespace: "istio-system", reason: "r" }] }, "permissiveFallbacks[0].namespace").fix, /mtlsMode/);
+        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "istio-system", reason: "r" }] }, "permissiveFallbacks[0].namespace").fix, /mtlsMode/);
     });
 
     it("rejects fallbacks under a PERMISSIVE mesh", () => {
-        assert.match(onlyProblem({ mtlsMode: "PERMISSIVE", permissiveFallbacks: [{ namespace: "a", reason: "r" }] }, "permissiveFallbacks").message, /no effect/);
+        assert.match(onlyConfigProblem({ mtlsMode: "PERMISSIVE", permissiveFallbacks: [{ namespace: "a", reason: "r" }] }, "permissiveFallbacks").message, /no effect/);
     });
 
     it("rejects fallbacks and pins when the mesh policy is disabled", () => {
-        assert.match(onlyProblem({ meshPolicyEnabled: "false", permissiveFallbacks: [{ namespace: "a", reason: "r" }] }, "permissiveFallbacks").message, /ignored/);
-        assert.match(onlyProblem({ meshPolicyEnabled: "false", pinnedHosts: [PIN], caMode: "plugin" }, "pinnedHosts").message, /ignored/);
-        assert.match(onlyProblem({ meshPolicyEnabled: "false", mtlsMode: "STRICT" }, "mtlsMode").message, /ignored/);
+        assert.match(onlyConfigProblem({ meshPolicyEnabled: "false", permissiveFallbacks: [{ namespace: "a", reason: "r" }] }, "permissiveFallbacks").message, /ignored/);
+        assert.match(onlyConfigProblem({ meshPolicyEnabled: "false", pinnedHosts: [PIN], caMode: "plugin" }, "pinnedHosts").message, /ignored/);
+        assert.match(onlyConfigProblem({ meshPolicyEnabled: "false", mtlsMode: "STRICT" }, "mtlsMode").message, /ignored/);
     });
 
     it("rejects bad pinned hosts, naming the host", () => {
         for (const host of ["*", "payments", "Payments.prod.svc", "payments.prod:443", 7]) {
-            const problem = onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, host }] }, "pinnedHosts[0].host", JSON.stringify(host));
+            const problem = onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, host }] }, "pinnedHosts[0].host", { value: JSON.stringify(host) });
             assert.match(problem.fix, /FQDN/);
         }
     });
 
     it("rejects a bad client namespace", () => {
-        onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, clientNamespace: "Check out" }] }, "pinnedHosts[0].clientNamespace", '"Check out"');
+        onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, clientNamespace: "Check out" }] }, "pinnedHosts[0].clientNamespace", { value: '"Check out"' });
     });
 
     it("requires the servers' service accounts as namespace/name", () => {
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: [] }] }, "pinnedHosts[0].serviceAccounts", "[]").message, /DNS names/);
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [{ host: PIN.host, clientNamespace: "c" }] }, "pinnedHosts[0].serviceAccounts", "(unset)").message, /non-empty list/);
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["payments"] }] }, "pinnedHosts[0].serviceAccounts[0]", '"payments"').message, /namespace\/name/);
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["Prod/payments"] }] }, "pinnedHosts[0].serviceAccounts[0]").message, /lower-case/);
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["prod/pay_ments"] }] }, "pinnedHosts[0].serviceAccounts[0]").message, /subdomain/);
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["prod/a", "prod/a"] }] }, "pinnedHosts[0].serviceAccounts[1]").message, /twice/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: [] }] }, "pinnedHosts[0].serviceAccounts", { value: "[]" }).message, /DNS names/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ host: PIN.host, clientNamespace: "c" }] }, "pinnedHosts[0].serviceAccounts", { value: "(unset)" }).message, /non-empty list/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["payments"] }] }, "pinnedHosts[0].serviceAccounts[0]", { value: '"payments"' }).message, /namespace\/name/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["Prod/payments"] }] }, "pinnedHosts[0].serviceAccounts[0]").message, /lower-case/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["prod/pay_ments"] }] }, "pinnedHosts[0].serviceAccounts[0]").message, /subdomain/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["prod/a", "prod/a"] }] }, "pinnedHosts[0].serviceAccounts[1]").message, /twice/);
     });
 
     it("rejects duplicate pins for the same host and client namespace", () => {
-        assert.match(onlyProblem({ ...PLUGIN, pinnedHosts: [PIN, { ...PIN, serviceAccounts: ["prod/other"] }] }, "pinnedHosts[1]").message, /duplicates istio-ca:pinnedHosts\[0\]/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [PIN, { ...PIN, serviceAccounts: ["prod/other"] }] }, "pinnedHosts[1]").message, /duplicates istio-ca:pinnedHosts\[0\]/);
     });
 
     it("allows the same host pinned for two client namespaces", () => {
@@ -149,26 +129,26 @@ describe("mesh policy config", () => {
     });
 
     it("refuses pins with a cert-manager root made in-cluster, whose PEM the program never sees", () => {
-        assert.match(onlyProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", pinnedHosts: [PIN] }, "pinnedHosts").message, /certManagerRoot in-cluster/);
+        assert.match(onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", pinnedHosts: [PIN] }, "pinnedHosts").message, /certManagerRoot in-cluster/);
     });
 
     it("refuses pins in istiod mode, whose root the program does not know", () => {
-        assert.match(onlyProblem({ caMode: "istiod", pinnedHosts: [PIN] }, "pinnedHosts").message, /trust bundle/);
+        assert.match(onlyConfigProblem({ caMode: "istiod", pinnedHosts: [PIN] }, "pinnedHosts").message, /trust bundle/);
     });
 
     it("refuses pins under a PERMISSIVE mesh", () => {
-        assert.match(onlyProblem({ ...PLUGIN, mtlsMode: "PERMISSIVE", pinnedHosts: [PIN] }, "pinnedHosts").message, /STRICT/);
+        assert.match(onlyConfigProblem({ ...PLUGIN, mtlsMode: "PERMISSIVE", pinnedHosts: [PIN] }, "pinnedHosts").message, /STRICT/);
     });
 
     it("refuses pins to servers in a namespace made PERMISSIVE", () => {
-        const problem = onlyProblem({ ...PLUGIN, permissiveFallbacks: [{ namespace: "prod", reason: "r" }], pinnedHosts: [PIN] }, "pinnedHosts[0].serviceAccounts", '"prod/payments"');
+        const problem = onlyConfigProblem({ ...PLUGIN, permissiveFallbacks: [{ namespace: "prod", reason: "r" }], pinnedHosts: [PIN] }, "pinnedHosts[0].serviceAccounts", { value: '"prod/payments"' });
         assert.match(problem.fix, /selector/);
         // A selector-scoped fallback there is the documented way out.
         parseStackConfig({ values: { caMode: "plugin", permissiveFallbacks: JSON.stringify([{ namespace: "prod", selector: { app: "batch" }, reason: "r" }]), pinnedHosts: JSON.stringify([PIN]) }, secretKeys: new Set() });
     });
 
     it("reports every problem of a config at once", () => {
-        const problems = problemsOf({ mtlsMode: "OFF", permissiveFallbacks: [{ namespace: "A", reason: "" }], pinnedHosts: [{ host: "*", clientNamespace: "c", serviceAccounts: ["x"] }] });
+        const problems = configProblems({ mtlsMode: "OFF", permissiveFallbacks: [{ namespace: "A", reason: "" }], pinnedHosts: [{ host: "*", clientNamespace: "c", serviceAccounts: ["x"] }] });
         assert.deepEqual(problems.map((p) => p.key).sort(), ["istio-ca:mtlsMode", "istio-ca:permissiveFallbacks[0].namespace", "istio-ca:permissiveFallbacks[0].reason", "istio-ca:pinnedHosts[0].host", "istio-ca:pinnedHosts[0].serviceAccounts[0]"]);
     });
 });
@@ -236,6 +216,8 @@ describe("mesh policy objects", () => {
         assert.ok(volumes.find((v: any) => v.name === mountOf(tls.clientCertificate).name).emptyDir);
         assert.equal(mountOf(tls.privateKey).name, mountOf(tls.clientCertificate).name);
         assert.equal(proxyConfig.proxyMetadata.OUTPUT_CERTS, mountOf(tls.clientCertificate).mountPath);
+        for (const key of Object.keys(proxyConfig)) assert.ok(PROXY_CONFIG_FIELDS.has(key), `${key} is a ProxyConfig field`);
+        for (const key of Object.keys(proxyConfig.proxyMetadata)) assert.ok(PROXY_METADATA_VARS.has(key), `${key} is an istio-agent variable`);
     });
 
     it("the CRD facts catch what the API server would refuse", () => {

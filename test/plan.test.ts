@@ -6,8 +6,9 @@ import * as path from "path";
 import { promisify } from "util";
 import { PROJECT_DIR, PlanError, findStackConfigFile, listStacks, loadStackConfig, planStack } from "../plan/engine";
 import { renderPlan } from "../plan/render";
-import { validateAnyCustomResource } from "./customResources";
+import { isCustomResourceType, validateAnyCustomResource } from "./customResources";
 import { isIssuedBy, rejection } from "./helpers";
+import { checkIstiodValues } from "./istiodValueFacts";
 
 const run = promisify(execFile);
 const TS_NODE = path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node");
@@ -39,7 +40,10 @@ describe("offline plan", () => {
             assert.match(tree, /kubernetes:helm\.sh\/v3:Release istio-istiod/);
             assert.match(tree, /kubernetes:security\.istio\.io\/v1:PeerAuthentication mesh-policy-mesh-default  istio-system\/default/, "mesh-wide mTLS policy");
             assert.match(tree, /kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule certificate-alerts-rules/, "certificate alerts");
-            const customResources = plan.resources.filter((r) => /^kubernetes:[a-z.-]+\.(io|com)\/v1:/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh"));
+            const istiodReleases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "istiod");
+            assert.equal(istiodReleases.length, 1);
+            for (const release of istiodReleases) assert.deepEqual(checkIstiodValues(release.inputs.values), [], `${release.name} values use only keys istiod 1.30 reads`);
+            const customResources = plan.resources.filter((r) => isCustomResourceType(r.type));
             for (const resource of customResources) assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name} matches its CRD`);
         });
     }

@@ -38,6 +38,16 @@ describe("plan secrets: revealSecrets is in-process only", function () {
         });
     }
 
+    it("unwraps a secret nested in a secret: outputs keep each key, public certificates readable, the rest redacted", async () => {
+        const plan = await planConfig(values);
+        const outputs = byName(plan, "plugin-ca-cacerts").outputs.stringData as Record<string, string>;
+        assert.deepEqual(Object.keys(outputs).sort(), ["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"]);
+        assert.match(outputs["ca-cert.pem"], /^-----BEGIN CERTIFICATE-----/);
+        assert.match(outputs["root-cert.pem"], /^-----BEGIN CERTIFICATE-----/);
+        assert.equal(outputs["ca-key.pem"], REDACTED);
+        assert.ok(!JSON.stringify(plan).includes("4dabf18193072939515e22adb298388d"), "no wire-format signature left in the plan");
+    });
+
     it("the plan CLI has no flag to reveal secrets", async () => {
         const err = await rejection(run(TS_NODE, ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), "--reveal-secrets"], { cwd: PROJECT_DIR }));
         assert.match(err.stderr, /unknown argument "--reveal-secrets"/);

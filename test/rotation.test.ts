@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
-import { ConfigError, ConfigProblem, parseStackConfig } from "../src/config";
+import { parseStackConfig } from "../src/config";
+import { configProblems, onlyConfigProblem } from "./helpers";
 import {
     DesiredRotation,
     GuardInput,
@@ -402,20 +403,9 @@ describe("cert-manager root issuers and trust anchors", () => {
 });
 
 describe("rotation config", () => {
-    function problems(values: Record<string, string>): ConfigProblem[] {
-        try {
-            parseStackConfig({ values, secretKeys: new Set() });
-        } catch (err) {
-            assert.ok(err instanceof ConfigError);
-            return err.problems;
-        }
-        return assert.fail("accepted");
-    }
     const only = (values: Record<string, string>, key: string, message: RegExp) => {
-        const found = problems(values);
-        assert.equal(found.length, 1, found.map((p) => p.message).join("; "));
-        assert.equal(found[0].key, `istio-ca:${key}`);
-        assert.match(`${found[0].message} ${found[0].fix}`, message);
+        const problem = onlyConfigProblem(values, key);
+        assert.match(`${problem.message} ${problem.fix}`, message);
     };
 
     it("defaults to steady on the primary root", () => {
@@ -462,7 +452,7 @@ describe("rotation config", () => {
 
     it("refuses rotation keys with an in-cluster cert-manager root, whose PEM the program never sees", () => {
         only({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1"]' }, "roots", /cannot rotate an in-cluster root.*certManagerRoot generated or existingRootCert/);
-        const both = problems({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1","r2"]', rotationPhase: "trust-both" });
+        const both = configProblems({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1","r2"]', rotationPhase: "trust-both" });
         assert.deepEqual(both.map((p) => p.key), ["istio-ca:roots", "istio-ca:rotationPhase"]);
         only({ caMode: "cert-manager", certManagerRoot: "in-cluster", rotationPhase: "sign-new" }, "rotationPhase", /cannot rotate an in-cluster root/);
         const model = parseStackConfig({ values: { caMode: "cert-manager", certManagerRoot: "in-cluster", rotationPhase: "steady" }, secretKeys: new Set() });

@@ -1,44 +1,16 @@
 import { strict as assert } from "assert";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
-import { ConfigError, ConfigProblem, RawConfig, parseStackConfig } from "../src/config";
+import { ConfigError, parseStackConfig } from "../src/config";
 import { clusterIssuerTokenAudience, pkiUrls, tokenRequestRule, vaultIntermediatePathLength, vaultIssuerSpec, vaultKeyParams, workloadRoleArgs } from "../src/vault";
 import { validateCustomResource } from "./crdFacts";
-import { planConfig, rejection } from "./helpers";
-
-interface Options {
-    secretKeys?: string[];
-    deploying?: boolean;
-    environmentVaultToken?: string;
-}
+import { configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
 
 const AUDIENCE = "https://kubernetes.default.svc.cluster.local";
 const BASE = { caMode: "vault", vaultAddress: "https://vault.example.com:8200", vaultKubernetesHost: "https://10.0.0.1:6443", vaultKubernetesApiAudience: AUDIENCE };
 
-function raw(values: Record<string, string>, extra: Options = {}): RawConfig {
-    return { values, secretKeys: new Set(extra.secretKeys ?? []), deploying: extra.deploying, environmentVaultToken: extra.environmentVaultToken };
-}
-
-function problemsOf(values: Record<string, string>, extra: Options = {}): ConfigProblem[] {
-    try {
-        parseStackConfig(raw(values, extra));
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return err.problems;
-    }
-    assert.fail(`accepted: ${JSON.stringify(values)}`);
-}
-
-function onlyProblem(values: Record<string, string>, key: string, extra: Options = {}): ConfigProblem {
-    const problems = problemsOf(values, extra);
-    assert.equal(problems.length, 1, problems.map((p) => `${p.key}: ${p.message}`).join("; "));
-    assert.equal(problems[0].key, `istio-ca:${key}`);
-    assert.ok(problems[0].fix.length > 10);
-    return problems[0];
-}
-
 describe("vault mode config", () => {
     it("reads the defaults", () => {
-        const model = parseStackConfig(raw(BASE));
+        const model = parseStackConfig(rawConfig(BASE));
         const vault = model.vault!;
         assert.equal(vault.address, "https://vault.example.com:8200");
         assert.equal(vault.namespace, undefined);
@@ -52,135 +24,135 @@ describe("vault mode config", () => {
     });
 
     it("takes the delivery from certManagerDelivery", () => {
-        assert.equal(parseStackConfig(raw({ ...BASE, certManagerDelivery: "istio-csr" })).vault!.delivery, "istio-csr");
+        assert.equal(parseStackConfig(rawConfig({ ...BASE, certManagerDelivery: "istio-csr" })).vault!.delivery, "istio-csr");
     });
 
     it("requires the Vault address and the API server URL", () => {
-        const problems = problemsOf({ caMode: "vault", vaultKubernetesApiAudience: AUDIENCE });
+        const problems = configProblems({ caMode: "vault", vaultKubernetesApiAudience: AUDIENCE });
         assert.deepEqual(problems.map((p) => p.key), ["istio-ca:vaultAddress", "istio-ca:vaultKubernetesHost"]);
         assert.match(problems[0].message, /required by caMode "vault"/);
     });
 
     for (const address of ["http://vault.example.com:8200", "vault.example.com", "https://vault.example.com/v1/", "https://vault.example.com?x=1", "https://"]) {
         it(`refuses vaultAddress ${address}`, () => {
-            assert.match(onlyProblem({ ...BASE, vaultAddress: address }, "vaultAddress").message, /https URL/);
+            assert.match(onlyConfigProblem({ ...BASE, vaultAddress: address }, "vaultAddress").message, /https URL/);
         });
     }
 
     it("accepts an address with a trailing slash and drops it", () => {
-        assert.equal(parseStackConfig(raw({ ...BASE, vaultAddress: "https://vault.example.com:8200/" })).vault!.address, "https://vault.example.com:8200");
+        assert.equal(parseStackConfig(rawConfig({ ...BASE, vaultAddress: "https://vault.example.com:8200/" })).vault!.address, "https://vault.example.com:8200");
     });
 
     it("refuses a plain (non-secret) token without echoing it", () => {
-        const problem = onlyProblem({ ...BASE, vaultToken: "hvs.plaintexttoken" }, "vaultToken");
+        const problem = onlyConfigProblem({ ...BASE, vaultToken: "hvs.plaintexttoken" }, "vaultToken");
         assert.match(problem.message, /holds a Vault token but is not a Pulumi secret/);
         assert.match(problem.fix, /--secret/);
         assert.ok(!JSON.stringify(problem).includes("hvs.plaintexttoken"));
     });
 
     it("accepts a secret token and never serializes it", () => {
-        const model = parseStackConfig(raw({ ...BASE, vaultToken: "hvs.secret-token" }, { secretKeys: ["vaultToken"], deploying: true }));
+        const model = parseStackConfig(rawConfig({ ...BASE, vaultToken: "hvs.secret-token" }, { secretKeys: ["vaultToken"], deploying: true }));
         assert.equal(model.vault!.token!.reveal(), "hvs.secret-token");
         assert.ok(!JSON.stringify(model).includes("hvs.secret-token"));
     });
 
     it("refuses a real deployment with no token in config or environment", () => {
-        const problem = onlyProblem(BASE, "vaultToken", { deploying: true });
+        const problem = onlyConfigProblem(BASE, "vaultToken", { deploying: true });
         assert.match(problem.message, /VAULT_TOKEN is not in the environment/);
         assert.match(problem.fix, /export VAULT_TOKEN/);
     });
 
     it("accepts VAULT_TOKEN from the environment for a real deployment, leaving it to the provider", () => {
-        const model = parseStackConfig(raw(BASE, { deploying: true, environmentVaultToken: "hvs.from-env" }));
+        const model = parseStackConfig(rawConfig(BASE, { deploying: true, environmentVaultToken: "hvs.from-env" }));
         // Not copied into the model: the provider reads VAULT_TOKEN itself, so it never reaches state.
         assert.equal(model.vault!.token, undefined);
         assert.ok(!JSON.stringify(model).includes("hvs.from-env"));
     });
 
     it("prefers the secret config token over the environment", () => {
-        const model = parseStackConfig(raw({ ...BASE, vaultToken: "hvs.config" }, { secretKeys: ["vaultToken"], deploying: true, environmentVaultToken: "hvs.env" }));
+        const model = parseStackConfig(rawConfig({ ...BASE, vaultToken: "hvs.config" }, { secretKeys: ["vaultToken"], deploying: true, environmentVaultToken: "hvs.env" }));
         assert.equal(model.vault!.token!.reveal(), "hvs.config");
     });
 
     for (const namespace of ["/platform", "platform/", "a b", "a//b"]) {
         it(`refuses vaultNamespace ${JSON.stringify(namespace)}`, () => {
-            assert.match(onlyProblem({ ...BASE, vaultNamespace: namespace }, "vaultNamespace").message, /not a Vault namespace path/);
+            assert.match(onlyConfigProblem({ ...BASE, vaultNamespace: namespace }, "vaultNamespace").message, /not a Vault namespace path/);
         });
     }
 
     for (const [key, path] of [["vaultRootMountPath", "/pki"], ["vaultIntermediateMountPath", "pki/"], ["vaultKubernetesAuthPath", "auth path"], ["vaultRootMountPath", 'pki"x']] as const) {
         it(`refuses ${key} ${JSON.stringify(path)}`, () => {
-            assert.match(onlyProblem({ ...BASE, [key]: path }, key).message, /not a Vault mount path/);
+            assert.match(onlyConfigProblem({ ...BASE, [key]: path }, key).message, /not a Vault mount path/);
         });
     }
 
     it("refuses mount paths Vault reserves", () => {
-        assert.match(onlyProblem({ ...BASE, vaultIntermediateMountPath: "sys/pki" }, "vaultIntermediateMountPath").message, /reserves/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultIntermediateMountPath: "sys/pki" }, "vaultIntermediateMountPath").message, /reserves/);
     });
 
     it("refuses one mount for both root and intermediate", () => {
-        assert.match(onlyProblem({ ...BASE, vaultRootMountPath: "pki", vaultIntermediateMountPath: "pki" }, "vaultIntermediateMountPath").message, /same mount/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultRootMountPath: "pki", vaultIntermediateMountPath: "pki" }, "vaultIntermediateMountPath").message, /same mount/);
     });
 
     it("refuses a Vault intermediate that outlives the root", () => {
-        assert.match(onlyProblem({ ...BASE, rootValidity: "40000h", vaultIntermediateValidity: "43800h" }, "vaultIntermediateValidity").message, /outlive its root/);
+        assert.match(onlyConfigProblem({ ...BASE, rootValidity: "40000h", vaultIntermediateValidity: "43800h" }, "vaultIntermediateValidity").message, /outlive its root/);
     });
 
     it("refuses a Vault intermediate not longer than istiod's CA (cacerts)", () => {
-        const problem = onlyProblem({ ...BASE, vaultIntermediateValidity: "8760h" }, "vaultIntermediateValidity");
+        const problem = onlyConfigProblem({ ...BASE, vaultIntermediateValidity: "8760h" }, "vaultIntermediateValidity");
         assert.match(problem.message, /istiod's CA certificate \(istio-ca:intermediateValidity = 8760h\)/);
     });
 
     it("compares the Vault intermediate with the longest workload certificate (istio-csr)", () => {
-        assert.equal(parseStackConfig(raw({ ...BASE, certManagerDelivery: "istio-csr", vaultIntermediateValidity: "8760h" })).vault!.intermediate.validityMs, 8760 * 3600000);
-        const problem = onlyProblem({ ...BASE, certManagerDelivery: "istio-csr", vaultIntermediateValidity: "48h" }, "vaultIntermediateValidity");
+        assert.equal(parseStackConfig(rawConfig({ ...BASE, certManagerDelivery: "istio-csr", vaultIntermediateValidity: "8760h" })).vault!.intermediate.validityMs, 8760 * 3600000);
+        const problem = onlyConfigProblem({ ...BASE, certManagerDelivery: "istio-csr", vaultIntermediateValidity: "48h" }, "vaultIntermediateValidity");
         assert.match(problem.message, /longest workload certificate/);
     });
 
     it("requires the Vault intermediate lifetime in whole hours", () => {
-        assert.match(onlyProblem({ ...BASE, vaultIntermediateValidity: "43800h30m" }, "vaultIntermediateValidity").message, /whole number of hours/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultIntermediateValidity: "43800h30m" }, "vaultIntermediateValidity").message, /whole number of hours/);
     });
 
     for (const ttl of ["30s", "2h"]) {
         it(`refuses vaultTokenTtl ${ttl}`, () => {
-            assert.match(onlyProblem({ ...BASE, vaultTokenTtl: ttl }, "vaultTokenTtl").message, /between 1m and 1h/);
+            assert.match(onlyConfigProblem({ ...BASE, vaultTokenTtl: ttl }, "vaultTokenTtl").message, /between 1m and 1h/);
         });
     }
 
     it("requires an API server audience when login tokens review themselves", () => {
         const { vaultKubernetesApiAudience: _, ...withoutAudience } = BASE;
-        const problem = onlyProblem(withoutAudience, "vaultKubernetesApiAudience");
+        const problem = onlyConfigProblem(withoutAudience, "vaultKubernetesApiAudience");
         assert.match(problem.message, /required with vaultTokenReviewer client/);
         assert.match(problem.fix, /kubectl create token default/);
-        assert.equal(parseStackConfig(raw({ ...withoutAudience, vaultTokenReviewer: "vault" })).vault!.kubernetesAuth.apiAudience, undefined);
+        assert.equal(parseStackConfig(rawConfig({ ...withoutAudience, vaultTokenReviewer: "vault" })).vault!.kubernetesAuth.apiAudience, undefined);
     });
 
     it("refuses an API server audience with the in-cluster reviewer, and a blank one", () => {
-        assert.match(onlyProblem({ ...BASE, vaultTokenReviewer: "vault" }, "vaultKubernetesApiAudience").message, /only used with vaultTokenReviewer client/);
-        assert.match(onlyProblem({ ...BASE, vaultKubernetesApiAudience: "two words" }, "vaultKubernetesApiAudience").message, /not an audience/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultTokenReviewer: "vault" }, "vaultKubernetesApiAudience").message, /only used with vaultTokenReviewer client/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultKubernetesApiAudience: "two words" }, "vaultKubernetesApiAudience").message, /not an audience/);
     });
 
     it("refuses an unknown token reviewer and key algorithm", () => {
-        onlyProblem({ ...BASE, vaultTokenReviewer: "both" }, "vaultTokenReviewer");
-        onlyProblem({ ...BASE, vaultIntermediateKeyAlgorithm: "ED25519" }, "vaultIntermediateKeyAlgorithm");
+        onlyConfigProblem({ ...BASE, vaultTokenReviewer: "both" }, "vaultTokenReviewer");
+        onlyConfigProblem({ ...BASE, vaultIntermediateKeyAlgorithm: "ED25519" }, "vaultIntermediateKeyAlgorithm");
     });
 
     it("refuses CA bundles that are not PEM certificates", () => {
-        assert.match(onlyProblem({ ...BASE, vaultCaBundle: "not a pem" }, "vaultCaBundle").message, /no PEM certificate/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultCaBundle: "not a pem" }, "vaultCaBundle").message, /no PEM certificate/);
         const broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-        assert.match(onlyProblem({ ...BASE, vaultKubernetesCaCert: broken }, "vaultKubernetesCaCert").message, /not a PEM certificate bundle/);
+        assert.match(onlyConfigProblem({ ...BASE, vaultKubernetesCaCert: broken }, "vaultKubernetesCaCert").message, /not a PEM certificate bundle/);
     });
 
     it("refuses Vault keys in another mode", () => {
-        const problem = onlyProblem({ caMode: "plugin", vaultAddress: "https://vault.example.com" }, "vaultAddress");
+        const problem = onlyConfigProblem({ caMode: "plugin", vaultAddress: "https://vault.example.com" }, "vaultAddress");
         assert.match(problem.message, /only used by caMode "vault", not "plugin"/);
     });
 
     it("refuses certManagerRoot and an existing root in vault mode: the root lives in Vault", async () => {
-        assert.match(onlyProblem({ ...BASE, certManagerRoot: "generated" }, "certManagerRoot").message, /root is generated inside Vault/);
+        assert.match(onlyConfigProblem({ ...BASE, certManagerRoot: "generated" }, "certManagerRoot").message, /root is generated inside Vault/);
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
         const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp" }, validityHours: 1000, isCa: true, setSubjectKeyId: true })).certPem;
-        const problem = onlyProblem({ ...BASE, existingRootCert: cert, existingRootKey: key.privateKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
+        const problem = onlyConfigProblem({ ...BASE, existingRootCert: cert, existingRootKey: key.privateKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
         assert.match(problem.message, /not "vault"/);
     });
 

@@ -3,16 +3,9 @@ import { X509Certificate } from "crypto";
 import { EMULATORS, EmulatorContext } from "../plan/emulators";
 import { resetVaultEmulators } from "../plan/emulators/vault";
 import { isIssuedBy, pathLength } from "./helpers";
+import { VAULT_TYPES } from "./vaultTypes";
 
-const T = {
-    mount: "vault:index/mount:Mount",
-    root: "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert",
-    csr: "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest",
-    sign: "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate",
-    setSigned: "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned",
-    issuer: "vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer",
-    defaults: "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers",
-};
+const T = VAULT_TYPES;
 
 function emulate(type: string, inputs: Record<string, any>, name = "test"): Promise<Record<string, any>> {
     const context: EmulatorContext = { name, previousOutputs: {} };

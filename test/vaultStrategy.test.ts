@@ -4,6 +4,7 @@ import { PlanResult, PlannedResource } from "../plan/engine";
 import { sha256Fingerprint } from "../src/pki";
 import { validateCustomResource } from "./crdFacts";
 import { byName, byType, isIssuedBy, pathLength, planConfig } from "./helpers";
+import { VAULT_TYPES } from "./vaultTypes";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const hcl: { parse(input: string): string } = require("js-hcl-parser");
@@ -17,20 +18,7 @@ const BASE = {
 };
 
 const T = {
-    provider: "pulumi:providers:vault",
-    mount: "vault:index/mount:Mount",
-    root: "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert",
-    csr: "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest",
-    sign: "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate",
-    setSigned: "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned",
-    issuer: "vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer",
-    defaults: "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers",
-    urls: "vault:pkiSecret/secretBackendConfigUrls:SecretBackendConfigUrls",
-    role: "vault:pkiSecret/secretBackendRole:SecretBackendRole",
-    policy: "vault:index/policy:Policy",
-    authBackend: "vault:index/authBackend:AuthBackend",
-    authConfig: "vault:kubernetes/authBackendConfig:AuthBackendConfig",
-    authRole: "vault:kubernetes/authBackendRole:AuthBackendRole",
+    ...VAULT_TYPES,
     clusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
     certificate: "kubernetes:cert-manager.io/v1:Certificate",
     release: "kubernetes:helm.sh/v3:Release",

@@ -1,0 +1,71 @@
+/**
+ * What the program may write into the istiod 1.30 chart's values, taken from the chart's
+ * `values.yaml` (istiod 1.30.3), istio/api's MeshConfig and ProxyConfig, and the environment
+ * variables istiod and istio-agent register. The chart has no values schema and the variables
+ * are free-form maps, so a misspelt key would be ignored silently: these allowlists catch it.
+ */
+
+/** Top-level chart keys this program may set (all present in the chart's values). */
+export const ISTIOD_CHART_KEYS: ReadonlySet<string> = new Set(["env", "meshConfig", "global"]);
+
+/** `global.*` keys this program may set (all present under the chart's `global`). */
+export const ISTIOD_GLOBAL_KEYS: ReadonlySet<string> = new Set(["caAddress", "pilotCertProvider", "certSigners"]);
+
+/** MeshConfig fields (istio/api 1.30) this program may set. */
+export const MESH_CONFIG_FIELDS: ReadonlySet<string> = new Set(["trustDomain", "trustDomainAliases", "defaultConfig", "caCertificates"]);
+
+/** MeshConfig.CertificateData fields (entries of `caCertificates`) this program may set. */
+export const CERTIFICATE_DATA_FIELDS: ReadonlySet<string> = new Set(["pem", "certSigners"]);
+
+/** ProxyConfig fields (istio/api 1.30; `meshConfig.defaultConfig`) this program may set. */
+export const PROXY_CONFIG_FIELDS: ReadonlySet<string> = new Set(["proxyMetadata"]);
+
+/** istiod environment variables of Istio 1.30 this program may set (chart `env`). */
+export const ISTIOD_ENV_VARS: ReadonlySet<string> = new Set([
+    "DEFAULT_WORKLOAD_CERT_TTL",
+    "MAX_WORKLOAD_CERT_TTL",
+    "ISTIO_MULTIROOT_MESH",
+    "EXTERNAL_CA",
+    "K8S_SIGNER",
+    "ENABLE_CA_SERVER",
+]);
+
+/** istio-agent environment variables of Istio 1.30 this program may set (`proxyMetadata`). */
+export const PROXY_METADATA_VARS: ReadonlySet<string> = new Set(["SECRET_TTL", "SECRET_GRACE_PERIOD_RATIO", "PROXY_CONFIG_XDS_AGENT", "OUTPUT_CERTS"]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function unknownKeys(value: unknown, allowed: ReadonlySet<string>, at: string, what: string): string[] {
+    if (!isRecord(value)) return [`${at}: expected an object, got ${JSON.stringify(value)}`];
+    return Object.keys(value).filter((key) => !allowed.has(key)).map((key) => `${at ? `${at}.` : ""}${key}: not ${what}`);
+}
+
+function stringMap(value: unknown, allowed: ReadonlySet<string>, at: string, what: string): string[] {
+    const problems = unknownKeys(value, allowed, at, what);
+    if (isRecord(value)) for (const [key, child] of Object.entries(value)) if (typeof child !== "string") problems.push(`${at}.${key}: environment values are strings, got ${JSON.stringify(child)}`);
+    return problems;
+}
+
+/** Problems of istiod chart values against the allowlists above. */
+export function checkIstiodValues(values: unknown): string[] {
+    const problems = unknownKeys(values, ISTIOD_CHART_KEYS, "", "an istiod chart key this program sets");
+    if (!isRecord(values)) return problems;
+    if (values.env !== undefined) problems.push(...stringMap(values.env, ISTIOD_ENV_VARS, "env", "an istiod 1.30 environment variable"));
+    if (values.global !== undefined) problems.push(...unknownKeys(values.global, ISTIOD_GLOBAL_KEYS, "global", "a chart global key this program sets"));
+    const mesh = values.meshConfig;
+    if (mesh === undefined) return problems;
+    problems.push(...unknownKeys(mesh, MESH_CONFIG_FIELDS, "meshConfig", "a MeshConfig field"));
+    if (!isRecord(mesh)) return problems;
+    if (mesh.caCertificates !== undefined) {
+        if (!Array.isArray(mesh.caCertificates)) problems.push("meshConfig.caCertificates: expected a list");
+        else mesh.caCertificates.forEach((entry, i) => problems.push(...unknownKeys(entry, CERTIFICATE_DATA_FIELDS, `meshConfig.caCertificates[${i}]`, "a CertificateData field")));
+    }
+    if (mesh.defaultConfig !== undefined) {
+        problems.push(...unknownKeys(mesh.defaultConfig, PROXY_CONFIG_FIELDS, "meshConfig.defaultConfig", "a ProxyConfig field"));
+        const proxyMetadata = isRecord(mesh.defaultConfig) ? mesh.defaultConfig.proxyMetadata : undefined;
+        if (proxyMetadata !== undefined) problems.push(...stringMap(proxyMetadata, PROXY_METADATA_VARS, "meshConfig.defaultConfig.proxyMetadata", "an istio-agent 1.30 environment variable"));
+    }
+    return problems;
+}
