@@ -222,10 +222,14 @@ class RecordingMonitor extends MockMonitor {
         return outputs;
     }
 
+    /** Resources whose emulation failed; a plan with any of them fails, even if no output depends on them. */
+    readonly failures: string[] = [];
+
     async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
         const record = this.record(req, { custom: req.getCustom(), protect: !!req.getProtect(), inputs: req.getObject() });
         return super.registerResource(req, (err: any, response: any) => {
             if (response) this.recordResponse(record, response.getUrn(), response.getObject());
+            if (err) this.failures.push(`${record.type} ${record.name}: ${err instanceof Error ? err.message : String(err)}`);
             callback(err, response);
         });
     }
@@ -234,6 +238,7 @@ class RecordingMonitor extends MockMonitor {
         const record = this.record(req, { custom: true, protect: false, inputs: req.getProperties() });
         return super.readResource(req, (err: any, response: any) => {
             if (response) this.recordResponse(record, response.getUrn(), response.getProperties());
+            if (err) this.failures.push(`${record.type} ${record.name}: ${err instanceof Error ? err.message : String(err)}`);
             callback(err, response);
         });
     }
@@ -371,6 +376,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
         const now = options.now;
         rawOutputs = await resolveExport(await program(now ? { clock: () => now } : {}));
         await settings.waitForRPCs();
+        if (monitor.failures.length > 0) throw new PlanError(`the plan failed to create ${monitor.failures.length} resource(s):\n  ${monitor.failures.join("\n  ")}`);
     } catch (err) {
         // Lets callers check that a refused config registered nothing.
         if (err && typeof err === "object") {

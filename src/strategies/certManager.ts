@@ -3,15 +3,13 @@ import * as tls from "@pulumi/tls";
 import { CaClusterIssuer } from "../../components/caClusterIssuer";
 import { CertManager } from "../../components/certManager";
 import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
-import { IstioCsr, istioCsrAddress } from "../../components/istioCsr";
-import { MeshTrustBundle } from "../../components/meshTrustBundle";
 import { SelfSignedRootIssuer } from "../../components/selfSignedRootIssuer";
-import { TrustManager } from "../../components/trustManager";
 import { CaCertSettings, CertManagerSettings, StackModel } from "../config";
-import { formatDuration, toHoursCeil } from "../duration";
+import { toHoursCeil } from "../duration";
 import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
 import { DEFAULT_ROOT_NAME, MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
 import { cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
+import { deliverThroughIstioCsr } from "./istioCsrDelivery";
 import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
@@ -142,29 +140,14 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
         issuerName: ISTIO_CSR_ISSUER_NAME,
         dependsOn: [certManager.release, ...roots.issuers],
     });
-    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor });
-    const bundle = new MeshTrustBundle("mesh-trust", {
-        trustNamespace: certManager.namespaceName,
-        // Exactly the phase's trusted roots: istio-csr verifies every issued chain against them and hands them to workloads.
-        rootsPem: trust.trustBundle!,
-        trustManager: trustManager.release,
-        // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
-        targetNamespaces: [settings.namespace],
-    });
-    const istioCsr = new IstioCsr("istio-csr", {
-        namespace: certManager.namespaceName,
-        version: settings.istioCsrVersion,
+    const delivery = deliverThroughIstioCsr({
+        model,
+        certManager,
+        settings,
         issuer: { name: ISTIO_CSR_ISSUER_NAME, kind: "Issuer" },
-        certificateRequestNamespace: model.istio.namespace,
-        istioNamespace: model.istio.namespace,
-        trustDomain: model.trustDomain,
-        maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
-        rootCaConfigMap: bundle.bundleName,
-        dependsOn: [certManager.release, intermediate.issuer!, bundle.bundle],
+        issuerResource: intermediate.issuer!,
+        trustBundle: trust.trustBundle!,
+        ca: multiRoot,
     });
-    return {
-        ca: { global: { caAddress: istioCsrAddress(settings.namespace) }, env: { ENABLE_CA_SERVER: "false", ...multiRoot.env }, proxyMetadata: multiRoot.proxyMetadata },
-        istiodDependsOn: [istioCsr.release],
-        trust,
-    };
+    return { ...delivery, trust };
 };

@@ -2,18 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { CertManager } from "../../components/certManager";
 import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
-import { IstioCsr, istioCsrAddress } from "../../components/istioCsr";
-import { MeshTrustBundle } from "../../components/meshTrustBundle";
-import { TrustManager } from "../../components/trustManager";
+import { istioCsrAddress } from "../../components/istioCsr";
 import { VaultClusterIssuer } from "../../components/vaultClusterIssuer";
 import { VaultKubernetesAuth } from "../../components/vaultKubernetesAuth";
 import { VaultPki } from "../../components/vaultPki";
-import { formatDuration } from "../duration";
 import { composeTrustBundle, sha256Fingerprint } from "../pki";
 import { VAULT_WORKLOAD_ROLE, clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "../vault";
 import { MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
 import { vaultCacertsCommonName, vaultTrustAnchorValues } from "../vaultRotation";
 import { CACERTS_SECRET_NAME } from "./certManager";
+import { deliverThroughIstioCsr } from "./istioCsrDelivery";
 import { CaStrategy, CaStrategyResult } from "./types";
 
 /** The Vault ClusterIssuer; its name is also the audience of the tokens it logs in with. */
@@ -141,27 +139,14 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust };
     }
 
-    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: cm.trustManagerVersion, serviceMonitor: cm.serviceMonitor });
-    const bundle = new MeshTrustBundle("mesh-trust", {
-        trustNamespace: certManager.namespaceName,
-        rootsPem: trust.trustBundle,
-        trustManager: trustManager.release,
-        targetNamespaces: [cm.namespace],
-    });
-    const istioCsr = new IstioCsr("istio-csr", {
-        namespace: certManager.namespaceName,
-        version: cm.istioCsrVersion,
+    const istioCsrDelivery = deliverThroughIstioCsr({
+        model,
+        certManager,
+        settings: cm,
         issuer: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
-        certificateRequestNamespace: model.istio.namespace,
-        istioNamespace: model.istio.namespace,
-        trustDomain: model.trustDomain,
-        maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
-        rootCaConfigMap: bundle.bundleName,
-        dependsOn: [certManager.release, issuer.issuer, bundle.bundle],
+        issuerResource: issuer.issuer,
+        trustBundle: trust.trustBundle,
+        ca: rotationValues,
     });
-    return {
-        ca: { ...rotationValues, global: { caAddress: istioCsrAddress(cm.namespace) }, env: { ...rotationValues.env, ENABLE_CA_SERVER: "false" } },
-        istiodDependsOn: [istioCsr.release],
-        trust,
-    };
+    return { ...istioCsrDelivery, trust };
 };

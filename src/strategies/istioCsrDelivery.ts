@@ -1,0 +1,54 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CertManager } from "../../components/certManager";
+import { IstioCsr, istioCsrAddress } from "../../components/istioCsr";
+import { MeshTrustBundle } from "../../components/meshTrustBundle";
+import { TrustManager } from "../../components/trustManager";
+import { CertManagerSettings, StackModel } from "../config";
+import { formatDuration } from "../duration";
+import { IstiodCaValues } from "../istioValues";
+
+export interface IstioCsrDeliveryArgs {
+    model: StackModel;
+    certManager: CertManager;
+    settings: CertManagerSettings;
+    /** The cert-manager issuer istio-csr signs every workload certificate through. */
+    issuer: { name: string; kind: "Issuer" | "ClusterIssuer" };
+    /** The issuer resource; istio-csr starts after it. */
+    issuerResource: pulumi.Resource;
+    /** Exactly the trusted roots (PEM): istio-csr verifies every issued chain against them and hands them to workloads. */
+    trustBundle: pulumi.Input<string>;
+    /** The strategy's own istiod values (multi-root settings, trust anchors). */
+    ca: IstiodCaValues;
+}
+
+/**
+ * The istio-csr delivery shared by the cert-manager and Vault strategies: trust-manager with a
+ * program-owned root bundle, istio-csr on the given issuer, and istiod with its CA server off,
+ * pointing proxies at istio-csr.
+ */
+export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: IstiodCaValues; istiodDependsOn: pulumi.Resource[] } {
+    const { model, certManager, settings } = args;
+    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor });
+    const bundle = new MeshTrustBundle("mesh-trust", {
+        trustNamespace: certManager.namespaceName,
+        rootsPem: args.trustBundle,
+        trustManager: trustManager.release,
+        // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
+        targetNamespaces: [settings.namespace],
+    });
+    const istioCsr = new IstioCsr("istio-csr", {
+        namespace: certManager.namespaceName,
+        version: settings.istioCsrVersion,
+        issuer: args.issuer,
+        certificateRequestNamespace: model.istio.namespace,
+        istioNamespace: model.istio.namespace,
+        trustDomain: model.trustDomain,
+        maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
+        rootCaConfigMap: bundle.bundleName,
+        dependsOn: [certManager.release, args.issuerResource, bundle.bundle],
+    });
+    return {
+        ca: { ...args.ca, global: { ...args.ca.global, caAddress: istioCsrAddress(settings.namespace) }, env: { ...args.ca.env, ENABLE_CA_SERVER: "false" } },
+        istiodDependsOn: [istioCsr.release],
+    };
+}
