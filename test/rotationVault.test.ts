@@ -7,7 +7,7 @@ import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { RotationState } from "../src/rotation";
 import { renderPlan } from "../plan/render";
 import { validateAnyCustomResource } from "./customResources";
-import { byName, byType, isIssuedBy, pathLength, planConfig, rejection } from "./helpers";
+import { byName, byType, isIssuedBy, only, pathLength, planConfig, rejection } from "./helpers";
 import { RotationStep, T0, assertNothingRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
 import { VAULT_BASE, VAULT_TYPES } from "./vaultTypes";
 
@@ -33,12 +33,6 @@ const rootResource = (plan: PlanResult, root: string) => byName(plan, `vault-pki
 const rootPem = (plan: PlanResult, root: string) => String(rootResource(plan, root).outputs.certificate);
 const istiodValues = (plan: PlanResult) => inputs(byType(plan, T.release).find((r) => inputs(r).chart === "istiod")!).values;
 const fingerprints = (pems: string[]) => pems.map(sha256Fingerprint);
-
-function only(plan: PlanResult, type: string): PlannedResource {
-    const found = byType(plan, type);
-    assert.equal(found.length, 1, `exactly one ${type}: ${found.map((r) => r.name).join(", ")}`);
-    return found[0];
-}
 
 function defaultIssuerOf(plan: PlanResult, mount: string): string {
     return String(byType(plan, T.defaults).find((r) => inputs(r).backend === mount)!.inputs.default);

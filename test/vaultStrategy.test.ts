@@ -3,7 +3,7 @@ import { X509Certificate } from "crypto";
 import { PlanResult, PlannedResource } from "../plan/engine";
 import { sha256Fingerprint } from "../src/pki";
 import { validateCustomResource } from "./crdFacts";
-import { byName, byType, isIssuedBy, pathLength, planConfig } from "./helpers";
+import { byName, byType, isIssuedBy, only, pathLength, planConfig } from "./helpers";
 import { VAULT_BASE, VAULT_TYPES } from "./vaultTypes";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -15,12 +15,6 @@ const T = {
     certificate: "kubernetes:cert-manager.io/v1:Certificate",
     release: "kubernetes:helm.sh/v3:Release",
 };
-
-function only(plan: PlanResult, type: string): PlannedResource {
-    const found = byType(plan, type);
-    assert.equal(found.length, 1, `exactly one ${type}: ${found.map((r) => r.name).join(", ")}`);
-    return found[0];
-}
 
 function inputs(resource: PlannedResource): Record<string, any> {
     return resource.inputs as Record<string, any>;
