@@ -1,13 +1,7 @@
 import { strict as assert } from "assert";
 import { istiodHoldsCa } from "../src/config";
 import { byType, planConfig } from "./helpers";
-
-const VAULT = {
-    caMode: "vault",
-    vaultAddress: "https://vault.example.com:8200",
-    vaultKubernetesHost: "https://kubernetes.example.com:6443",
-    vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
-};
+import { VAULT_BASE } from "./vaultTypes";
 
 /** Names of the rule groups in a plan's PrometheusRule. */
 async function ruleGroups(values: Record<string, string>): Promise<string[]> {
@@ -37,7 +31,7 @@ describe("certificate alerts follow who signs", () => {
 
     it("drops the citadel_server_* rules with istio-csr, where istiod's CA server is off", async () => {
         assert.deepEqual(await ruleGroups({ caMode: "cert-manager", certManagerDelivery: "istio-csr" }), ["istio-ca.cert-manager"]);
-        assert.deepEqual(await ruleGroups({ ...VAULT, certManagerDelivery: "istio-csr" }), ["istio-ca.cert-manager"]);
+        assert.deepEqual(await ruleGroups({ ...VAULT_BASE, certManagerDelivery: "istio-csr" }), ["istio-ca.cert-manager"]);
     });
 
     it("drops them when istiod is only a registration authority", async () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { ConfigError, ConfigProblem, parseStackConfig } from "../src/config";
+import { VAULT_BASE } from "./vaultTypes";
 
 async function root(spec: { maxPathLength?: number; allowedUses?: string[]; validityHours?: number }): Promise<{ certPem: string; keyPem: string }> {
     const key = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
@@ -15,15 +16,19 @@ async function root(spec: { maxPathLength?: number; allowedUses?: string[]; vali
     return { certPem: cert.certPem, keyPem: key };
 }
 
-function problemsFor(certPem: string, keyPem: string, extra: Record<string, string> = {}): ConfigProblem[] {
+/** The problems the parser finds in inline config (keys without the `istio-ca:` prefix), none when it accepts it. */
+function problemsOf(values: Record<string, string>, secretKeys: string[] = []): ConfigProblem[] {
     try {
-        parseStackConfig({ values: { caMode: "plugin", existingRootCert: certPem, existingRootKey: keyPem, ...extra }, secretKeys: new Set(["existingRootKey"]) });
+        parseStackConfig({ values, secretKeys: new Set(secretKeys) });
     } catch (err) {
         assert.ok(err instanceof ConfigError);
         return err.problems;
     }
     return [];
 }
+
+const problemsFor = (certPem: string, keyPem: string, extra: Record<string, string> = {}) =>
+    problemsOf({ caMode: "plugin", existingRootCert: certPem, existingRootKey: keyPem, ...extra }, ["existingRootKey"]);
 
 function onlyRootProblem(certPem: string, keyPem: string, extra: Record<string, string> = {}): ConfigProblem {
     const problems = problemsFor(certPem, keyPem, extra);
@@ -69,15 +74,7 @@ describe("existing root: what a root must allow", () => {
 });
 
 describe("workload certificate lifetime floor", () => {
-    function keysOf(values: Record<string, string>): string[] {
-        try {
-            parseStackConfig({ values, secretKeys: new Set() });
-        } catch (err) {
-            assert.ok(err instanceof ConfigError);
-            return err.problems.map((p) => `${p.key}: ${p.message}`);
-        }
-        return [];
-    }
+    const keysOf = (values: Record<string, string>) => problemsOf(values).map((p) => `${p.key}: ${p.message}`);
 
     it("refuses lifetimes under 10m, which the Kubernetes CSR API refuses", () => {
         const problems = keysOf({ caMode: "kubernetes", workloadCertTtl: "5m", maxWorkloadCertTtl: "5m" });
@@ -93,24 +90,9 @@ describe("workload certificate lifetime floor", () => {
 });
 
 describe("keys a mode does not use", () => {
-    const VAULT = {
-        caMode: "vault",
-        vaultAddress: "https://vault.example.com:8200",
-        vaultKubernetesHost: "https://kubernetes.example.com:6443",
-        vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
-    };
-    function problems(values: Record<string, string>): ConfigProblem[] {
-        try {
-            parseStackConfig({ values, secretKeys: new Set() });
-        } catch (err) {
-            assert.ok(err instanceof ConfigError);
-            return err.problems;
-        }
-        return [];
-    }
 
     it("refuses root and intermediate settings in istiod mode, which makes its own CA", () => {
-        const found = problems({ caMode: "istiod", rootKeyAlgorithm: "RSA-4096", intermediateValidity: "4380h", organization: "Example" });
+        const found = problemsOf({ caMode: "istiod", rootKeyAlgorithm: "RSA-4096", intermediateValidity: "4380h", organization: "Example" });
         assert.deepEqual(found.map((p) => p.key).sort(), ["istio-ca:intermediateValidity", "istio-ca:organization", "istio-ca:rootKeyAlgorithm"]);
         for (const problem of found) {
             assert.match(problem.message, /caMode "istiod" makes its own self-signed CA/);
@@ -119,19 +101,19 @@ describe("keys a mode does not use", () => {
     });
 
     it("does not check an intermediate istiod mode does not have", () => {
-        assert.deepEqual(problems({ caMode: "istiod", workloadCertTtl: "24h", maxWorkloadCertTtl: "2000h" }), []);
-        assert.equal(problems({ caMode: "plugin", maxWorkloadCertTtl: "2000h" })[0].key, "istio-ca:maxWorkloadCertTtl");
+        assert.deepEqual(problemsOf({ caMode: "istiod", workloadCertTtl: "24h", maxWorkloadCertTtl: "2000h" }), []);
+        assert.equal(problemsOf({ caMode: "plugin", maxWorkloadCertTtl: "2000h" })[0].key, "istio-ca:maxWorkloadCertTtl");
     });
 
     it("refuses intermediate settings with Vault and istio-csr, where Vault's intermediate signs leaves", () => {
-        const found = problems({ ...VAULT, certManagerDelivery: "istio-csr", intermediateRenewBefore: "360h" });
+        const found = problemsOf({ ...VAULT_BASE, certManagerDelivery: "istio-csr", intermediateRenewBefore: "360h" });
         assert.deepEqual(found.map((p) => p.key), ["istio-ca:intermediateRenewBefore"]);
         assert.match(found[0].message, /Vault's intermediate/);
-        assert.deepEqual(problems({ ...VAULT, certManagerDelivery: "cacerts", intermediateRenewBefore: "360h" }), []);
+        assert.deepEqual(problemsOf({ ...VAULT_BASE, certManagerDelivery: "cacerts", intermediateRenewBefore: "360h" }), []);
     });
 
     it("refuses istio-csr chart versions with Vault's cacerts delivery", () => {
-        const found = problems({ ...VAULT, istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
+        const found = problemsOf({ ...VAULT_BASE, istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
         assert.deepEqual(found.map((p) => p.key), ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"]);
         assert.match(found[0].message, /only used by the istio-csr delivery/);
     });

@@ -31,6 +31,13 @@ export function byType(plan: PlanResult, type: string): PlannedResource[] {
     return plan.resources.filter((resource) => resource.type === type);
 }
 
+/** The one resource of `type` in the plan; fails when there are none or several. */
+export function only(plan: PlanResult, type: string): PlannedResource {
+    const found = byType(plan, type);
+    assert.equal(found.length, 1, `exactly one ${type}: ${found.map((r) => r.name).join(", ")}`);
+    return found[0];
+}
+
 /** The path length constraint of a CA certificate, or undefined when it has none. */
 export function pathLength(certPem: string): number | undefined {
     const cert = new x509.X509Certificate(certPem);

@@ -20,6 +20,7 @@ import {
     rotationTiming,
 } from "../src/rotation";
 import { cacertsMeshCaCertificates, rootIssuerName } from "../src/certManagerRotation";
+import { settingsUniverse } from "./rotationSteps";
 
 const HOUR = 3600000;
 const T0 = new Date("2026-03-01T00:00:00.000Z");
@@ -117,18 +118,10 @@ describe("phase transitions", () => {
 });
 
 describe("trust bundle continuity", () => {
-    /** Every valid settings value over three root names. */
-    function universe(): RotationSettings[] {
-        const names = ["r1", "r2", "r3"];
-        const all: RotationSettings[] = names.map((root) => ({ phase: "steady", roots: [root] }));
-        for (const phase of ROTATION_PHASES.slice(1)) for (const a of names) for (const b of names) if (a !== b) all.push({ phase, roots: [a, b] });
-        return all;
-    }
-
     it("each legal step's bundle is a superset or a subset of the previous one", () => {
         let legal = 0;
-        for (const from of universe()) {
-            for (const to of universe()) {
+        for (const from of settingsUniverse()) {
+            for (const to of settingsUniverse()) {
                 if (!classifyTransition(from, to).legal) continue;
                 legal++;
                 const before = rotationPlan(from).trustedRoots;
@@ -140,8 +133,8 @@ describe("trust bundle continuity", () => {
     });
 
     it("in each legal step, the signing roots before and after are trusted before and after", () => {
-        for (const from of universe()) {
-            for (const to of universe()) {
+        for (const from of settingsUniverse()) {
+            for (const to of settingsUniverse()) {
                 if (!classifyTransition(from, to).legal) continue;
                 const [a, b] = [rotationPlan(from), rotationPlan(to)];
                 for (const signer of [a.signingRoot, b.signingRoot]) {

@@ -2,17 +2,14 @@ import { strict as assert } from "assert";
 import { X509Certificate, createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_DIR, PlanResult, PlannedResource, loadStackConfig, planStack } from "../plan/engine";
+import { PROJECT_DIR, PlanResult, PlannedResource } from "../plan/engine";
 import { renderPlan } from "../plan/render";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
-import { RotationRefusedError, RotationState } from "../src/rotation";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
+import { ConfigOverrides, T0, assertNothingRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
 
-const HOUR = 3600000;
-const T0 = new Date("2026-06-01T08:00:00.000Z");
-const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
 const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
 const SIGNER = "clusterissuers.cert-manager.io/istio-mesh-signer";
 
@@ -73,32 +70,11 @@ const VARIANTS: Variant[] = [
     },
 ];
 
-interface Step {
-    /** Stack name without the sequence prefix. */
-    stack: string;
-    hour: number;
-    trusted: string[];
-    signing: string;
-    roots: string[];
-}
+/** The example sequence, each update as late as the guard requires (max TTL 48h + delay 1h); stack names without the sequence prefix. */
+const STEPS = rotationSteps("", { retireAt: 25 + 49, steadyAt: 100 });
 
-const STEPS: Step[] = [
-    { stack: "1-steady", hour: 0, trusted: ["r2026"], signing: "r2026", roots: ["r2026"] },
-    { stack: "2-trust-both", hour: 24, trusted: ["r2026", "r2027"], signing: "r2026", roots: ["r2026", "r2027"] },
-    { stack: "3-sign-new", hour: 25, trusted: ["r2026", "r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
-    { stack: "4-retire-old", hour: 25 + 49, trusted: ["r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
-    { stack: "5-steady", hour: 100, trusted: ["r2027"], signing: "r2027", roots: ["r2027"] },
-];
-
-function planStep(variant: Variant, step: string, previous: PlanResult | undefined, now: Date, extra: Record<string, string | null> = {}): Promise<PlanResult> {
-    const stack = `${variant.sequence}-${step}`;
-    const config = loadStackConfig(path.join(PROJECT_DIR, "stacks", variant.sequence, `Pulumi.${stack}.yaml`));
-    for (const [key, value] of Object.entries({ ...variant.overrides, ...extra })) {
-        if (value === null) delete config.values[`istio-ca:${key}`];
-        else config.values[`istio-ca:${key}`] = value;
-    }
-    return planStack({ stack, config, previousOutputs: previous?.outputs, now });
-}
+const planStep = (variant: Variant, step: string, previous: PlanResult | undefined, now: Date, extra: ConfigOverrides = {}) =>
+    planExampleStack(variant.sequence, `${variant.sequence}-${step}`, previous, now, { overrides: { ...variant.overrides, ...extra } });
 
 /** The root PEM in a root's CA ClusterIssuer Secret, checked to be a self-signed CA named after the root. */
 function rootPemOf(plan: PlanResult, root: string): string {
@@ -115,22 +91,12 @@ function rootPemOf(plan: PlanResult, root: string): string {
 }
 
 const fingerprints = (pems: string[]) => pems.map(sha256Fingerprint);
-const stateOf = (plan: PlanResult) => plan.outputs.rotationState as RotationState;
-
-function assertNothingRegistered(err: Error & Record<string, any>): void {
-    assert.ok(err instanceof RotationRefusedError, `expected a rotation refusal, got ${err}`);
-    assert.deepEqual((err as Record<string, any>).registeredTypes, ["pulumi:pulumi:StackReference"]);
-}
 
 for (const variant of VARIANTS) {
     describe(`root rotation, ${variant.title} (offline plans, real root PEMs)`, () => {
         const plans: PlanResult[] = [];
         before(async () => {
-            let previous: PlanResult | undefined;
-            for (const step of STEPS) {
-                previous = await planStep(variant, step.stack, previous, at(step.hour));
-                plans.push(previous);
-            }
+            plans.push(...(await planSequence(STEPS, (step, previous, now) => planStep(variant, step.stack, previous, now))));
         });
 
         STEPS.forEach((step, index) => {

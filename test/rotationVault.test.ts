@@ -1,81 +1,41 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, loadStackConfig, planStack } from "../plan/engine";
+import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource } from "../plan/engine";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
-import { RotationRefusedError, RotationState } from "../src/rotation";
+import { RotationState } from "../src/rotation";
 import { renderPlan } from "../plan/render";
 import { validateAnyCustomResource } from "./customResources";
-import { byName, byType, isIssuedBy, pathLength, planConfig, rejection } from "./helpers";
-
-const HOUR = 3600000;
-const DIR = path.join(PROJECT_DIR, "stacks", "rotation-vault");
-const T0 = new Date("2026-06-01T08:00:00.000Z");
-const at = (hours: number) => new Date(T0.getTime() + hours * HOUR);
+import { byName, byType, isIssuedBy, only, pathLength, planConfig, rejection } from "./helpers";
+import { RotationStep, T0, assertNothingRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
+import { VAULT_BASE, VAULT_TYPES } from "./vaultTypes";
 
 const T = {
-    root: "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert",
-    csr: "vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest",
-    sign: "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate",
-    setSigned: "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned",
-    issuer: "vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer",
-    defaults: "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers",
-    policy: "vault:index/policy:Policy",
+    ...VAULT_TYPES,
     certificate: "kubernetes:cert-manager.io/v1:Certificate",
     release: "kubernetes:helm.sh/v3:Release",
 };
 
 type Delivery = "cacerts" | "istio-csr";
 
-interface Step {
-    stack: string;
-    /** Hours after T0 the update runs, as early as the guard allows. */
-    hour: number;
-    trusted: string[];
-    signing: string;
-    roots: string[];
-}
-
-/** The example sequence; retire-old waits maxWorkloadCertTtl (48h) + delay (1h), plus one delay more with cacerts. */
-function steps(delivery: Delivery): Step[] {
+/** The example sequence, each update as early as the guard allows; retire-old waits maxWorkloadCertTtl (48h) + delay (1h), plus one delay more with cacerts. */
+function steps(delivery: Delivery): RotationStep[] {
     const retireAt = 25 + 48 + 1 + (delivery === "cacerts" ? 1 : 0);
-    return [
-        { stack: "rotation-vault-1-steady", hour: 0, trusted: ["r2026"], signing: "r2026", roots: ["r2026"] },
-        { stack: "rotation-vault-2-trust-both", hour: 24, trusted: ["r2026", "r2027"], signing: "r2026", roots: ["r2026", "r2027"] },
-        { stack: "rotation-vault-3-sign-new", hour: 25, trusted: ["r2026", "r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
-        { stack: "rotation-vault-4-retire-old", hour: retireAt, trusted: ["r2027"], signing: "r2027", roots: ["r2026", "r2027"] },
-        { stack: "rotation-vault-5-steady", hour: retireAt + 30, trusted: ["r2027"], signing: "r2027", roots: ["r2027"] },
-    ];
+    return rotationSteps("rotation-vault-", { retireAt, steadyAt: retireAt + 30 });
 }
 
-function planStep(delivery: Delivery, stack: string, previous: PlanResult | undefined, now: Date, options: { extra?: Record<string, string>; emulatedState?: EmulatedState } = {}): Promise<PlanResult> {
-    const config = loadStackConfig(path.join(DIR, `Pulumi.${stack}.yaml`));
-    config.values["istio-ca:certManagerDelivery"] = delivery;
-    for (const [key, value] of Object.entries(options.extra ?? {})) config.values[`istio-ca:${key}`] = value;
-    return planStack({ stack, config, previousOutputs: previous?.outputs, now, emulatedState: options.emulatedState });
-}
+const planStep = (delivery: Delivery, stack: string, previous: PlanResult | undefined, now: Date, options: { extra?: Record<string, string>; emulatedState?: EmulatedState } = {}) =>
+    planExampleStack("rotation-vault", stack, previous, now, { overrides: { certManagerDelivery: delivery, ...options.extra }, emulatedState: options.emulatedState });
 
 const inputs = (resource: PlannedResource) => resource.inputs as Record<string, any>;
 const rootResource = (plan: PlanResult, root: string) => byName(plan, `vault-pki-root-${root}`);
 const rootPem = (plan: PlanResult, root: string) => String(rootResource(plan, root).outputs.certificate);
-const stateOf = (plan: PlanResult) => plan.outputs.rotationState as RotationState;
 const istiodValues = (plan: PlanResult) => inputs(byType(plan, T.release).find((r) => inputs(r).chart === "istiod")!).values;
 const fingerprints = (pems: string[]) => pems.map(sha256Fingerprint);
 
-function only(plan: PlanResult, type: string): PlannedResource {
-    const found = byType(plan, type);
-    assert.equal(found.length, 1, `exactly one ${type}: ${found.map((r) => r.name).join(", ")}`);
-    return found[0];
-}
-
 function defaultIssuerOf(plan: PlanResult, mount: string): string {
     return String(byType(plan, T.defaults).find((r) => inputs(r).backend === mount)!.inputs.default);
-}
-
-function assertNothingRegistered(err: Error & Record<string, any>): void {
-    assert.ok(err instanceof RotationRefusedError, `expected a rotation refusal, got ${err}`);
-    assert.deepEqual((err as Record<string, any>).registeredTypes, ["pulumi:pulumi:StackReference"]);
 }
 
 for (const delivery of ["cacerts", "istio-csr"] as const) {
@@ -84,12 +44,7 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
         const plans: PlanResult[] = [];
         before(async () => {
             // One emulated Vault for the whole sequence: kept roots keep their keys from update to update.
-            const emulatedState: EmulatedState = new Map();
-            let previous: PlanResult | undefined;
-            for (const step of STEPS) {
-                previous = await planStep(delivery, step.stack, previous, at(step.hour), { emulatedState });
-                plans.push(previous);
-            }
+            plans.push(...(await planSequence(STEPS, (step, previous, now, emulatedState) => planStep(delivery, step.stack, previous, now, { emulatedState }))));
         });
 
         STEPS.forEach((step, index) => {
@@ -283,13 +238,6 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
 }
 
 describe("root rotation on Vault PKI: stacks made before the mode rotated", () => {
-    const BASE = {
-        caMode: "vault",
-        trustDomain: "prod.example.com",
-        vaultAddress: "https://vault.example.com:8200",
-        vaultKubernetesHost: "https://kubernetes.example.com:6443",
-        vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
-    };
     /** What a Vault stack recorded when its roots did not rotate. */
     const before: RotationState = {
         caMode: "vault",
@@ -304,7 +252,7 @@ describe("root rotation on Vault PKI: stacks made before the mode rotated", () =
     };
 
     it("an update on [primary] keeps the root, intermediate and issuer names the stack has (no protected root replaced)", async () => {
-        const plan = await planConfig(BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });
+        const plan = await planConfig(VAULT_BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });
         assert.deepEqual(byType(plan, T.root).map((r) => [r.name, inputs(r).issuerName, inputs(r).commonName]), [["vault-pki-root", "istio-root", "istio-ca root vault"]]);
         assert.equal(only(plan, T.sign).name, "vault-pki-intermediate");
         assert.equal(only(plan, T.csr).name, "vault-pki-intermediate-csr");
@@ -315,11 +263,11 @@ describe("root rotation on Vault PKI: stacks made before the mode rotated", () =
     });
 
     it("refuses trust-both until one update has set the multi-root settings", async () => {
-        const config = { ...BASE, roots: '["primary","r2027"]', rotationPhase: "trust-both" };
+        const config = { ...VAULT_BASE, roots: '["primary","r2027"]', rotationPhase: "trust-both" };
         const err = await rejection(planConfig(config, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) }));
         assertNothingRegistered(err);
         assert.match(err.message, /needs ISTIO_MULTIROOT_MESH/);
-        const steady = await planConfig(BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });
+        const steady = await planConfig(VAULT_BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });
         const trustBoth = await planConfig(config, { previousOutputs: steady.outputs, now: at(2) });
         assert.deepEqual(byType(trustBoth, T.root).map((r) => r.name).sort(), ["vault-pki-root", "vault-pki-root-r2027"]);
         assert.ok(isIssuedBy(String(only(trustBoth, T.sign).outputs.certificate), String(byName(trustBoth, "vault-pki-root").outputs.certificate)));
@@ -327,7 +275,7 @@ describe("root rotation on Vault PKI: stacks made before the mode rotated", () =
 
     it("refuses root names that cannot name a Vault issuer, naming istio-ca:roots", () => {
         for (const name of ["default", "istio-root"]) {
-            const values = { ...BASE, roots: `["r2026","${name}"]`, rotationPhase: "trust-both" };
+            const values = { ...VAULT_BASE, roots: `["r2026","${name}"]`, rotationPhase: "trust-both" };
             assert.throws(
                 () => parseStackConfig({ values, secretKeys: new Set() }),
                 (err: Error) => err instanceof ConfigError && /istio-ca:roots/.test(err.message) && err.message.includes(`"${name}"`) && /use another name/.test(err.message),

@@ -1,17 +1,10 @@
 import { strict as assert } from "assert";
-import { ROTATION_PHASES, RotationSettings, RotationState, bundlesNested, classifyTransition, guardRotation, rotationPlan } from "../src/rotation";
+import { RotationSettings, RotationState, bundlesNested, classifyTransition, guardRotation, rotationPlan } from "../src/rotation";
 import { vaultCacertsCommonName, vaultChainTiming, vaultEffectiveBundle, vaultIntermediateNaming, vaultRootNaming, vaultTrustAnchorValues } from "../src/vaultRotation";
+import { settingsUniverse } from "./rotationSteps";
 
 const HOUR = 3600000;
 const MODEL = { workloadCerts: { ttlMs: 24 * HOUR, maxTtlMs: 48 * HOUR, gracePeriodRatio: 0.5 }, rotation: { phase: "steady" as const, roots: ["r1"], propagationDelayMs: HOUR } };
-
-/** Every valid settings value over three root names. */
-function universe(): RotationSettings[] {
-    const names = ["r1", "r2", "r3"];
-    const all: RotationSettings[] = names.map((root) => ({ phase: "steady", roots: [root] }));
-    for (const phase of ROTATION_PHASES.slice(1)) for (const a of names) for (const b of names) if (a !== b) all.push({ phase, roots: [a, b] });
-    return all;
-}
 
 describe("Vault rotation naming", () => {
     it("names a root's issuer and subject after the root, and keeps the default root's pre-rotation names", () => {
@@ -26,8 +19,8 @@ describe("Vault rotation naming", () => {
     });
 
     it("changes istiod's cacerts CN exactly when the signing root changes, so cert-manager re-issues then", () => {
-        for (const from of universe()) {
-            for (const to of universe()) {
+        for (const from of settingsUniverse()) {
+            for (const to of settingsUniverse()) {
                 if (!classifyTransition(from, to).legal) continue;
                 const [a, b] = [rotationPlan(from).signingRoot, rotationPlan(to).signingRoot];
                 assert.equal(vaultCacertsCommonName("istio-ca intermediate", a) !== vaultCacertsCommonName("istio-ca intermediate", b), a !== b, `${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
@@ -45,8 +38,8 @@ describe("Vault rotation trust anchors", () => {
 
     it("keeps the bundle rules in every legal step while cacerts' ca.crt still holds the previous signing root", () => {
         let checked = 0;
-        for (const from of universe()) {
-            for (const to of universe()) {
+        for (const from of settingsUniverse()) {
+            for (const to of settingsUniverse()) {
                 if (!classifyTransition(from, to).legal) continue;
                 const [a, b] = [rotationPlan(from), rotationPlan(to)];
                 const before = vaultEffectiveBundle(a.trustedRoots, a.signingRoot);

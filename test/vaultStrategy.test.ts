@@ -3,19 +3,11 @@ import { X509Certificate } from "crypto";
 import { PlanResult, PlannedResource } from "../plan/engine";
 import { sha256Fingerprint } from "../src/pki";
 import { validateCustomResource } from "./crdFacts";
-import { byName, byType, isIssuedBy, pathLength, planConfig } from "./helpers";
-import { VAULT_TYPES } from "./vaultTypes";
+import { byName, byType, isIssuedBy, only, pathLength, planConfig } from "./helpers";
+import { VAULT_BASE, VAULT_TYPES } from "./vaultTypes";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const hcl: { parse(input: string): string } = require("js-hcl-parser");
-
-const BASE = {
-    caMode: "vault",
-    trustDomain: "prod.example.com",
-    vaultAddress: "https://vault.example.com:8200",
-    vaultKubernetesHost: "https://kubernetes.example.com:6443",
-    vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
-};
 
 const T = {
     ...VAULT_TYPES,
@@ -23,12 +15,6 @@ const T = {
     certificate: "kubernetes:cert-manager.io/v1:Certificate",
     release: "kubernetes:helm.sh/v3:Release",
 };
-
-function only(plan: PlanResult, type: string): PlannedResource {
-    const found = byType(plan, type);
-    assert.equal(found.length, 1, `exactly one ${type}: ${found.map((r) => r.name).join(", ")}`);
-    return found[0];
-}
 
 function inputs(resource: PlannedResource): Record<string, any> {
     return resource.inputs as Record<string, any>;
@@ -52,7 +38,7 @@ function grants(policy: string): Record<string, string[]> {
 describe("mode vault, cacerts delivery", () => {
     let plan: PlanResult;
     before(async () => {
-        plan = await planConfig({ ...BASE, rootKeyAlgorithm: "ECDSA-P384", vaultIntermediateKeyAlgorithm: "ECDSA-P256" });
+        plan = await planConfig({ ...VAULT_BASE, rootKeyAlgorithm: "ECDSA-P384", vaultIntermediateKeyAlgorithm: "ECDSA-P256" });
     });
 
     it("creates every Vault resource with the one explicit Vault provider", () => {
@@ -228,7 +214,7 @@ describe("mode vault, cacerts delivery", () => {
 describe("mode vault, istio-csr delivery", () => {
     let plan: PlanResult;
     before(async () => {
-        plan = await planConfig({ ...BASE, certManagerDelivery: "istio-csr", workloadCertTtl: "12h", maxWorkloadCertTtl: "24h" });
+        plan = await planConfig({ ...VAULT_BASE, certManagerDelivery: "istio-csr", workloadCertTtl: "12h", maxWorkloadCertTtl: "24h" });
     });
 
     it("makes the Vault intermediate sign leaves only (pathlen 0), under the same root", () => {
@@ -286,7 +272,7 @@ describe("mode vault, istio-csr delivery", () => {
 describe("mode vault settings", () => {
     it("passes the token only as a secret to the provider, and the Enterprise namespace to provider and issuer", async () => {
         const token = "hvs.CAESIabcdefghijklmnopqrstuvwxyz0123456789";
-        const plan = await planConfig({ ...BASE, vaultToken: token, vaultNamespace: "platform/mesh" }, { secretKeys: ["vaultToken"] });
+        const plan = await planConfig({ ...VAULT_BASE, vaultToken: token, vaultNamespace: "platform/mesh" }, { secretKeys: ["vaultToken"] });
         const provider = inputs(only(plan, T.provider));
         assert.equal(provider.token, "[secret]");
         assert.equal(provider.namespace, "platform/mesh");
@@ -295,12 +281,12 @@ describe("mode vault settings", () => {
     });
 
     it("plans without a token (the offline plan never talks to Vault)", async () => {
-        const plan = await planConfig(BASE);
+        const plan = await planConfig(VAULT_BASE);
         assert.equal(inputs(only(plan, T.provider)).token, undefined);
     });
 
     it("uses custom mount and auth paths everywhere they appear", async () => {
-        const plan = await planConfig({ ...BASE, vaultRootMountPath: "mesh/root", vaultIntermediateMountPath: "mesh/int", vaultKubernetesAuthPath: "k8s-prod", vaultTokenTtl: "5m" });
+        const plan = await planConfig({ ...VAULT_BASE, vaultRootMountPath: "mesh/root", vaultIntermediateMountPath: "mesh/int", vaultKubernetesAuthPath: "k8s-prod", vaultTokenTtl: "5m" });
         assert.deepEqual(byType(plan, T.mount).map((m) => inputs(m).path).sort(), ["mesh/int", "mesh/root"]);
         assert.deepEqual(grants(inputs(only(plan, T.policy)).policy), { "mesh/int/root/sign-intermediate": ["create", "update"] });
         const issuer = inputs(only(plan, T.clusterIssuer)).spec.vault;
@@ -311,8 +297,8 @@ describe("mode vault settings", () => {
     });
 
     it("sets the Vault TLS CA bundle (base64) and the API server CA where given, and skips auth-delegator for an in-cluster reviewer", async () => {
-        const rootPem = only(await planConfig(BASE), T.root).outputs.certificate as string;
-        const { vaultKubernetesApiAudience: _, ...inCluster } = BASE;
+        const rootPem = only(await planConfig(VAULT_BASE), T.root).outputs.certificate as string;
+        const { vaultKubernetesApiAudience: _, ...inCluster } = VAULT_BASE;
         const plan = await planConfig({ ...inCluster, vaultCaBundle: rootPem, vaultKubernetesCaCert: rootPem, vaultTokenReviewer: "vault" });
         assert.equal(Buffer.from(inputs(only(plan, T.clusterIssuer)).spec.vault.caBundle, "base64").toString(), rootPem);
         assert.deepEqual(inputs(only(plan, T.clusterIssuer)).spec.vault.auth.kubernetes.serviceAccountRef, { name: "istio-ca-vault-signer" }, "only cert-manager's Vault audience");

@@ -15,3 +15,12 @@ export const VAULT_TYPES = {
     authConfig: "vault:kubernetes/authBackendConfig:AuthBackendConfig",
     authRole: "vault:kubernetes/authBackendRole:AuthBackendRole",
 } as const;
+
+/** The smallest Vault-mode stack config (keys without the `istio-ca:` prefix) that plans: a Vault server and the cluster its auth method trusts. */
+export const VAULT_BASE = Object.freeze({
+    caMode: "vault",
+    trustDomain: "prod.example.com",
+    vaultAddress: "https://vault.example.com:8200",
+    vaultKubernetesHost: "https://kubernetes.example.com:6443",
+    vaultKubernetesApiAudience: "https://kubernetes.default.svc.cluster.local",
+});
