@@ -115,31 +115,28 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
     // Set from steady on, so that a later rotation needs no restart to enable them.
     const multiRoot = { env: { ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } };
 
-    if (settings.delivery === "cacerts") {
-        // Moving issuerRef to another root's issuer makes cert-manager re-issue `cacerts` at once.
-        const cacerts = new IntermediateCaCertificate("istiod-cacerts", {
+    // An intermediate in istio-system issued by the signing root's ClusterIssuer. Moving issuerRef
+    // to another root's issuer (at sign-new) makes cert-manager re-issue it at once.
+    const intermediateFromSigningRoot = (name: string, secretName: string, issuerName?: string) =>
+        new IntermediateCaCertificate(name, {
             namespace: istioNamespace.metadata.name,
-            secretName: CACERTS_SECRET_NAME,
+            secretName,
             issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
             intermediate: model.intermediateCa,
             rotationPolicy: settings.keyRotationPolicy,
+            issuerName,
             dependsOn: [certManager.release, ...roots.issuers],
         });
+
+    if (settings.delivery === "cacerts") {
+        const cacerts = intermediateFromSigningRoot("istiod-cacerts", CACERTS_SECRET_NAME);
         // cacerts' ca.crt holds the signing root only; every trusted root also goes to meshConfig.caCertificates.
         const meshConfig = roots.trustedPems ? { caCertificates: cacertsMeshCaCertificates(roots.trustedPems) } : undefined;
         return { ca: { ...multiRoot, ...(meshConfig ? { meshConfig } : {}) }, istiodDependsOn: [cacerts.certificate], trust };
     }
 
     // istio-csr: the program knows the roots (config refuses an in-cluster root here).
-    const intermediate = new IntermediateCaCertificate("istio-csr-intermediate", {
-        namespace: istioNamespace.metadata.name,
-        secretName: ISTIO_CSR_INTERMEDIATE_SECRET_NAME,
-        issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
-        intermediate: model.intermediateCa,
-        rotationPolicy: settings.keyRotationPolicy,
-        issuerName: ISTIO_CSR_ISSUER_NAME,
-        dependsOn: [certManager.release, ...roots.issuers],
-    });
+    const intermediate = intermediateFromSigningRoot("istio-csr-intermediate", ISTIO_CSR_INTERMEDIATE_SECRET_NAME, ISTIO_CSR_ISSUER_NAME);
     const delivery = deliverThroughIstioCsr({
         model,
         certManager,
