@@ -324,15 +324,25 @@ export const ISTIO_CSR_CONTROL_PLANE_CERT_MS = 3600000;
  * In these three the newest certificate the old chain can have signed is a workload certificate of
  * at most `MAX_WORKLOAD_CERT_TTL`; the old intermediate's own lifetime does not matter, since it
  * signs nothing after the re-issue.
- * - cert-manager `istio-csr`: the same re-issue, but istio-csr also has cert-manager sign its own
- *   serving certificate and istiod's, for the chart's default 1h; the wait covers the longer of the two.
+ * - cert-manager or Vault with `istio-csr`: the same re-issue, but istio-csr also has the issuer sign
+ *   its own serving certificate and istiod's, for the chart's default 1h; the wait covers the longer.
+ * - Vault `cacerts`: istiod keeps signing from the old chain until cert-manager has re-issued
+ *   `cacerts` from the re-signed Vault intermediate (the Certificate's CN names the signing root, so
+ *   it re-issues at once) and istiod has reloaded it; that is given one more
+ *   `rotationPropagationDelay`, so the last old-chain leaf may be issued that long after `sign-new`.
+ * - Vault `istio-csr`: the role's `max_ttl` (`maxWorkloadCertTtl`) caps every leaf the old
+ *   intermediate signed, with the istio-csr floor above.
  */
 export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" | "workloadCerts" | "rotation">): RotationTiming {
     const timing = workloadChainTiming(model);
-    if (model.caMode === "cert-manager" && model.certManager?.delivery === "istio-csr") {
-        return { ...timing, oldChainLifetimeMs: Math.max(timing.oldChainLifetimeMs, ISTIO_CSR_CONTROL_PLANE_CERT_MS) };
-    }
-    return timing;
+    const istioCsr = model.certManager?.delivery === "istio-csr";
+    let oldChainLifetimeMs = timing.oldChainLifetimeMs;
+    // istio-csr (cert-manager or Vault behind it) also signs its own and istiod's 1h certificates.
+    if (istioCsr) oldChainLifetimeMs = Math.max(oldChainLifetimeMs, ISTIO_CSR_CONTROL_PLANE_CERT_MS);
+    // Vault cacerts: istiod signs from the old chain until cert-manager has re-issued cacerts from the
+    // re-signed Vault intermediate (a CN change, not an issuerRef change) and istiod has reloaded it.
+    if (model.caMode === "vault" && !istioCsr) oldChainLifetimeMs += timing.propagationDelayMs;
+    return { ...timing, oldChainLifetimeMs };
 }
 
 /** What the current config asks for. */

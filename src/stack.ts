@@ -10,7 +10,6 @@ import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
 import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
 import { STRATEGIES, TrustOutputs } from "./strategies";
-import { vaultChainTiming } from "./vaultRotation";
 
 /** What `pulumi stack output` shows after an update. */
 export interface StackOutputs extends TrustOutputs {
@@ -119,7 +118,7 @@ export async function runStack(options: RunOptions = {}): Promise<StackOutputs> 
             multiRootEnabled: ROTATING_CA_MODES.includes(model.caMode),
             override: model.rotation.override,
         },
-        timing: model.vault ? vaultChainTiming(model, model.vault.delivery) : rotationTiming(model),
+        timing: rotationTiming(model),
         now: (options.clock ?? (() => new Date()))(),
     });
     if (!verdict.allowed) throw new RotationRefusedError(verdict.problems);

@@ -6,8 +6,7 @@
  */
 import type { StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
-import { DEFAULT_ROOT_NAME, RotationTiming, workloadChainTiming } from "./rotation";
-import type { VaultDelivery } from "./vault";
+import { DEFAULT_ROOT_NAME } from "./rotation";
 
 /** Issuer names of the default root and its intermediate, as stacks made before rotation have them. */
 export const DEFAULT_ROOT_ISSUER_NAME = "istio-root";
@@ -73,21 +72,4 @@ export function vaultTrustAnchorValues<Pem>(trustedRootPems: Pem[]): Required<Pi
  */
 export function vaultEffectiveBundle(trustedRoots: readonly string[], cacertsRoot?: string): string[] {
     return cacertsRoot === undefined || trustedRoots.includes(cacertsRoot) ? [...trustedRoots] : [...trustedRoots, cacertsRoot];
-}
-
-/**
- * How long the guard waits before a root that stopped signing leaves the bundle.
- * - `istio-csr`: Vault signs every workload leaf through a role whose issuer is the mount's
- *   default; the default switches at `sign-new`, and the role's `max_ttl` (`maxWorkloadCertTtl`)
- *   caps every leaf the old intermediate signed. So as for the plug-in CA: `maxWorkloadCertTtl`.
- * - `cacerts`: istiod keeps signing from the old chain until cert-manager has re-issued `cacerts`
- *   from the new Vault intermediate and istiod has reloaded it. The Certificate's CN change makes
- *   cert-manager re-issue at once; re-issuance and reload are given one `rotationPropagationDelay`,
- *   so the last old-chain leaf may be issued that long after `sign-new`:
- *   `maxWorkloadCertTtl` + `rotationPropagationDelay`.
- * The guard adds `rotationPropagationDelay` once more for the bundle change to reach every proxy.
- */
-export function vaultChainTiming(model: Pick<StackModel, "workloadCerts" | "rotation">, delivery: VaultDelivery): RotationTiming {
-    const timing = workloadChainTiming(model);
-    return delivery === "cacerts" ? { ...timing, oldChainLifetimeMs: timing.oldChainLifetimeMs + timing.propagationDelayMs } : timing;
 }

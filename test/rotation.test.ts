@@ -382,6 +382,11 @@ describe("rotation timing per mode", () => {
         assert.equal(rotationTiming(model("cert-manager", "istio-csr", 30 * 60000)).oldChainLifetimeMs, HOUR);
         assert.equal(rotationTiming(model("cert-manager", "istio-csr", 48 * HOUR)).oldChainLifetimeMs, 48 * HOUR);
     });
+
+    it("applies the istio-csr floor with Vault behind istio-csr too, and re-issue time with Vault cacerts", () => {
+        assert.equal(rotationTiming(model("vault", "istio-csr", 10 * 60000)).oldChainLifetimeMs, HOUR);
+        assert.equal(rotationTiming(model("vault", "cacerts", 10 * 60000)).oldChainLifetimeMs, 10 * 60000 + 2 * HOUR);
+    });
 });
 
 describe("cert-manager root issuers and trust anchors", () => {

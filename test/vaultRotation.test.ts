@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { RotationSettings, RotationState, bundlesNested, classifyTransition, guardRotation, rotationPlan } from "../src/rotation";
-import { vaultCacertsCommonName, vaultChainTiming, vaultEffectiveBundle, vaultIntermediateNaming, vaultRootNaming, vaultTrustAnchorValues } from "../src/vaultRotation";
+import { RotationSettings, RotationState, bundlesNested, classifyTransition, guardRotation, rotationPlan, rotationTiming } from "../src/rotation";
+import { vaultCacertsCommonName, vaultEffectiveBundle, vaultIntermediateNaming, vaultRootNaming, vaultTrustAnchorValues } from "../src/vaultRotation";
 import { settingsUniverse } from "./rotationSteps";
 
 const HOUR = 3600000;
@@ -64,16 +64,18 @@ describe("Vault rotation trust anchors", () => {
 });
 
 describe("Vault rotation timing", () => {
+    const vaultModel = (delivery: "cacerts" | "istio-csr") => ({ ...MODEL, caMode: "vault" as const, certManager: { delivery } }) as unknown as Parameters<typeof rotationTiming>[0];
+
     it("istio-csr: the role's max TTL bounds the old chain; cacerts: plus one propagation delay for re-issue and reload", () => {
-        assert.deepEqual(vaultChainTiming(MODEL, "istio-csr"), { oldChainLifetimeMs: 48 * HOUR, propagationDelayMs: HOUR });
-        assert.deepEqual(vaultChainTiming(MODEL, "cacerts"), { oldChainLifetimeMs: 49 * HOUR, propagationDelayMs: HOUR });
+        assert.deepEqual(rotationTiming(vaultModel("istio-csr")), { oldChainLifetimeMs: 48 * HOUR, propagationDelayMs: HOUR });
+        assert.deepEqual(rotationTiming(vaultModel("cacerts")), { oldChainLifetimeMs: 49 * HOUR, propagationDelayMs: HOUR });
     });
 
     it("the guard reads a Vault stack that recorded no roots as steady on primary", () => {
         const before: RotationState = { caMode: "vault", phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: true, phaseStartedAt: {}, signedUntil: {}, rootSources: {} };
         const desired = (settings: RotationSettings) => ({ caMode: "vault" as const, rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true });
         const now = new Date("2026-06-01T00:00:00Z");
-        const timing = vaultChainTiming(MODEL, "cacerts");
+        const timing = rotationTiming(vaultModel("cacerts"));
         const same = guardRotation({ previous: { kind: "state", state: before }, desired: desired({ phase: "steady", roots: ["primary"] }), timing, now });
         assert.equal(same.allowed && same.kind, "unchanged");
         const start = guardRotation({ previous: { kind: "state", state: before }, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }), timing, now });
