@@ -234,12 +234,15 @@ function certManagerRules(t: AlertThresholds, namespaces: string[]): AlertRule[]
         },
         {
             alert: "CertManagerMeshCertificateExpiring",
-            expr: `(certmanager_certificate_expiration_timestamp_seconds{${ns}} > 0) - time() < ${t.chainCriticalSec}`,
+            // Relative to each Certificate's own renewal window (expiry - renewal time), so that short-lived
+            // certificates in these namespaces (istio-csr's 1h istiod certificate) page only when their
+            // own renewal is halfway overdue, as the mesh CA certificates do.
+            expr: `(certmanager_certificate_expiration_timestamp_seconds{${ns}} > 0) - time() < (certmanager_certificate_expiration_timestamp_seconds{${ns}} - certmanager_certificate_renewal_timestamp_seconds{${ns}}) / 2`,
             for: "10m",
             labels: { severity: "critical" },
             annotations: {
                 summary: "A mesh CA Certificate expires soon.",
-                description: `Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}, less than ${humanSeconds(t.chainCriticalSec)}.`,
+                description: "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}, less than half of its renewBefore window: renewal has failed.",
             },
         },
     ];
