@@ -919,7 +919,17 @@ function readHttpsUrl(reader: ConfigReader, key: string, example: string): strin
     } catch {
         url = undefined;
     }
-    if (!url || url.protocol !== "https:" || !url.hostname || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username) {
+    if (url && (url.username || url.password)) {
+        // The URL goes into the ClusterIssuer, the provider and every certificate's issuing URLs: never echo it.
+        reader.problems.push({
+            key: fullKey(key),
+            value: "(URL with credentials, not shown)",
+            message: "holds a user name or password; it would be copied into the ClusterIssuer, the Vault provider and the issuing and CRL URLs of every certificate",
+            fix: `set ${fullKey(key)} to a URL without credentials, such as ${example}; give the token as ${fullKey("vaultToken")} (--secret) or VAULT_TOKEN.`,
+        });
+        return undefined;
+    }
+    if (!url || url.protocol !== "https:" || !url.hostname || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
         reader.problem(key, "is not an https URL of the form https://host[:port] (tokens and certificates must not cross the network in clear text)", `set ${fullKey(key)} to a URL such as ${example}.`);
         return undefined;
     }

@@ -39,6 +39,15 @@ describe("vault mode config", () => {
         });
     }
 
+    for (const [key, url] of [["vaultAddress", "https://:s3cret@vault.example.com:8200"], ["vaultAddress", "https://admin:s3cret@vault.example.com"], ["vaultKubernetesHost", "https://user@kubernetes.example.com:6443"]]) {
+        it(`refuses credentials in ${key} without echoing them (${url.replace(/\/\/.*@/, "//…@")})`, () => {
+            const problem = onlyConfigProblem({ ...BASE, [key]: url }, key);
+            assert.match(problem.message, /holds a user name or password/);
+            assert.equal(problem.value, "(URL with credentials, not shown)");
+            assert.ok(!JSON.stringify(problem).includes("s3cret") && !problem.value.includes("user@"));
+        });
+    }
+
     it("accepts an address with a trailing slash and drops it", () => {
         assert.equal(parseStackConfig(rawConfig({ ...BASE, vaultAddress: "https://vault.example.com:8200/" })).vault!.address, "https://vault.example.com:8200");
     });
