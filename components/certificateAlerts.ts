@@ -1,12 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRuleGroup, AlertThresholds, certificateAlertGroups } from "../src/certificateAlerts";
-
-/** The caller's `dependsOn` as a list, so that child resources wait for it too (mocks and older engines do not pass a component's dependencies on to its children). */
-function dependencyList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
-    if (dependsOn === undefined) return [];
-    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
-}
+import { dependencyList } from "./dependencies";
 
 export interface CertificateAlertsArgs {
     /** Namespace of the PrometheusRule. Default: "istio-system". */

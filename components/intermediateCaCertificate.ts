@@ -21,7 +21,7 @@ export interface IntermediateCaCertificateArgs {
      * namespace, so `namespace` must be that namespace. Default: "Issuer" (namespaced).
      */
     issuerKind?: "Issuer" | "ClusterIssuer";
-    /** Resources the Certificate must wait for (the issuer, the cert-manager release). */
+    /** Resources the Certificate must wait for (the issuer, the cert-manager release). Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 

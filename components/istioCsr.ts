@@ -13,7 +13,7 @@ export interface IstioCsrArgs extends IstioCsrValuesSettings {
     namespace: pulumi.Input<string>;
     /** `jetstack/cert-manager-istio-csr` chart version. Default: "v0.17.0". */
     version?: string;
-    /** Resources to install after: the cert-manager release, the issuer, the trust bundle. */
+    /** Resources to install after: the cert-manager release, the issuer, the trust bundle. Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Helm chart repository. Default: "https://charts.jetstack.io". */
     chartRepo?: string;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { dependencyList } from "./dependencies";
 import {
     KubernetesObject,
     MtlsMode,
@@ -13,12 +14,6 @@ import {
     pinnedClientPodAnnotations,
     pinnedDestinationRule,
 } from "../src/meshPolicy";
-
-/** The caller's `dependsOn` as a list, so that child resources wait for it too (mocks and older engines do not pass a component's dependencies on to its children). */
-function dependencyList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
-    if (dependsOn === undefined) return [];
-    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
-}
 
 export interface MeshMtlsPolicyArgs {
     /** Istio root namespace, where the mesh-wide PeerAuthentication goes. Default: "istio-system". */

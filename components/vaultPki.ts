@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { CaCertSettings } from "../src/config";
-import { HOUR_MS } from "../src/duration";
+import { toHoursCeil } from "../src/duration";
 import { KeyAlgorithm } from "../src/pki";
 import { DEFAULT_ROOT_NAME } from "../src/rotation";
 import { VAULT_ROOT_MAX_PATH_LENGTH, WorkloadRoleSettings, pkiUrls, vaultKeyParams, workloadRoleArgs } from "../src/vault";
@@ -56,7 +56,7 @@ function seconds(ms: number): number {
 
 /** Vault TTL in whole hours, the unit lifetimes are configured in. */
 function hoursTtl(ms: number): string {
-    return `${Math.ceil(ms / HOUR_MS)}h`;
+    return `${toHoursCeil(ms)}h`;
 }
 
 /**
@@ -78,8 +78,6 @@ export class VaultPki extends pulumi.ComponentResource {
     readonly rootCertificatePem: pulumi.Output<string>;
     /** The intermediate certificate signed by the signing root (public PEM). */
     readonly intermediateCertificatePem: pulumi.Output<string>;
-    /** Intermediate then its root (public PEM). */
-    readonly intermediateChainPem: pulumi.Output<string>;
     /** Path of the intermediate mount (known once it exists). */
     readonly intermediateMountPath: pulumi.Output<string>;
     /** The default-issuer config of the intermediate mount; signing through it needs this done. */
@@ -210,7 +208,6 @@ export class VaultPki extends pulumi.ComponentResource {
 
         this.rootCertificatePem = this.rootCertificates[signingRoot];
         this.intermediateCertificatePem = signed.certificate.apply((pem) => joinPems([pem]));
-        this.intermediateChainPem = pulumi.all([signed.certificate, signed.issuingCa]).apply(joinPems);
         this.intermediateMountPath = this.intermediateMount.path;
         this.registerOutputs({
             rootCertificates: this.rootCertificates,

@@ -38,16 +38,17 @@ export const ISTIO_CSR_ROOT_CA_DIR = "/var/run/secrets/istio-csr";
 export const ISTIO_CSR_ROOT_CA_FILE_KEY = "ca.pem";
 
 export interface IstioCsrValuesSettings {
-    /** cert-manager issuer that signs workload certificates. */
+    /** cert-manager issuer that signs workload certificates; `group` defaults to "cert-manager.io". */
     issuer: { name: string; kind: "Issuer" | "ClusterIssuer"; group?: string };
     /** Namespace where istio-csr creates CertificateRequests (the namespaced issuer's namespace). */
     certificateRequestNamespace: string;
     /** Namespace of istiod. */
     istioNamespace: string;
+    /** SPIFFE trust domain of the workload identities istio-csr signs. */
     trustDomain: string;
     /** Longest workload certificate istio-csr requests, Go duration (e.g. "48h"). */
     maxCertificateDuration: string;
-    /** ConfigMap (in istio-csr's namespace) with the trust bundle under `ca.pem`; mounted as the root CA file. */
+    /** ConfigMap (in istio-csr's namespace) with the trust bundle under `ca.pem`; mounted as the root CA file. Default: none (istio-csr uses the issuer's CA). */
     rootCaConfigMap?: string;
 }
 

@@ -33,7 +33,6 @@ export type CertManagerDelivery = (typeof CERT_MANAGER_DELIVERIES)[number];
 export const CERT_MANAGER_ROOTS = ["generated", "in-cluster"] as const;
 export type CertManagerRootSource = (typeof CERT_MANAGER_ROOTS)[number];
 
-export { ROTATING_CA_MODES };
 
 /** Value types, as Pulumi's project `config:` block names them where it has one. */
 export type ConfigValueType = "string" | "integer" | "boolean" | "number" | "array" | "object";
@@ -80,7 +79,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "alertRenewalMargin", type: "string", default: "24h", description: "Slack after a renewal was due before \"renewal overdue\" warns. Less than half of `intermediateRenewBefore`; unset, at most a quarter of it. Go duration." },
     { key: "alertRootExpiryWindow", type: "string", default: "2160h", description: "Page when the root CA expires within this. Less than `intermediateValidity`; unset, at most half of it. Go duration." },
     { key: "alertRuleLabels", type: "object", description: "Labels on the `PrometheusRule`, e.g. `{\"release\": \"kube-prometheus-stack\"}` to match a Prometheus `ruleSelector`." },
-    { key: "roots", type: "array", default: `[${DEFAULT_ROOT_NAME}]`, description: "Root names, oldest first: one at `steady`, `[old, new]` in the other phases (`plugin`, `cert-manager`, `kubernetes` modes). Names their resources (and ClusterIssuers); `existingRootCert` supplies the first." },
+    { key: "roots", type: "array", default: `[${DEFAULT_ROOT_NAME}]`, description: "Root names, oldest first: one at `steady`, `[old, new]` in the other phases (`plugin`, `cert-manager`, `kubernetes`, `vault` modes). Names their resources (and ClusterIssuers); `existingRootCert` supplies the first." },
     { key: "rotationPhase", type: "string", default: "steady", description: `Root rotation phase: ${ROTATION_PHASES.join(" \\| ")}. Move one phase per \`pulumi up\`.` },
     { key: "rotationPropagationDelay", type: "string", default: "1h", description: "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new`, and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration." },
     { key: "rotationOverride", type: "string", description: `Waive one rotation check for one update: ${ROTATION_OVERRIDES.join(" \\| ")}. Needs \`rotationOverrideReason\`; refused when the update does not need it.` },
@@ -109,7 +108,9 @@ export interface CaCertSettings {
     keyAlgorithm: KeyAlgorithm;
     /** Lifetime, milliseconds. */
     validityMs: number;
+    /** Subject CN (`rootCommonName` for roots, default "istio-ca root"). */
     commonName: string;
+    /** Subject O (`organization`, default "istio-ca"). */
     organization: string;
 }
 

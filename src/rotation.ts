@@ -43,6 +43,11 @@ export const ROOT_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * `steady` on: a proxy reads `PROXY_CONFIG_XDS_AGENT` only at start, so enabling it just before a
  * rotation would need every workload restarted.
  */
+/** A fresh copy of the multi-root istiod and proxy settings, for a strategy's istiod values. */
+export function multiRootValues(): { env: Record<string, string>; proxyMetadata: Record<string, string> } {
+    return { env: { ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } };
+}
+
 export const MULTI_ROOT_CA_VALUES: Readonly<Required<Pick<IstiodCaValues, "env" | "proxyMetadata">>> = {
     env: { ISTIO_MULTIROOT_MESH: "true" },
     proxyMetadata: { PROXY_CONFIG_XDS_AGENT: "true" },

@@ -5,10 +5,10 @@ import { CertificateAlerts } from "../components/certificateAlerts";
 import { IstioControlPlane } from "../components/istioControlPlane";
 import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
 import { alertThresholds } from "./certificateAlerts";
-import { ROTATING_CA_MODES, StackModel, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
+import { StackModel, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
 import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
-import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
+import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
 import { STRATEGIES, TrustOutputs } from "./strategies";
 
 /** What `pulumi stack output` shows after an update. */

@@ -54,11 +54,13 @@ export function pkiUrls(address: string, mountPath: string): { issuingCertificat
 }
 
 export interface WorkloadRoleSettings {
+    /** SPIFFE trust domain: the role allows `spiffe://<trustDomain>/*` URI SANs only. */
     trustDomain: string;
     /** Key algorithm of the CSRs the role accepts. */
     keyAlgorithm: KeyAlgorithm;
-    /** Default and longest lifetime, milliseconds. */
+    /** Default lifetime of a leaf, milliseconds. */
     ttlMs: number;
+    /** Longest lifetime of a leaf (the role's `max_ttl`), milliseconds. */
     maxTtlMs: number;
     /** Exact DNS names the role may sign (istiod's and istio-csr's serving names). */
     dnsNames: string[];

@@ -6,6 +6,7 @@
  */
 import type { StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
+import { cacertsMeshCaCertificates } from "./certManagerRotation";
 import { DEFAULT_ROOT_NAME } from "./rotation";
 
 /** Issuer names of the default root and its intermediate, as stacks made before rotation have them. */
@@ -61,8 +62,7 @@ export function vaultCacertsCommonName(commonNameBase: string, signingRoot: stri
  * whatever `ca.crt` or the last renewal holds.
  */
 export function vaultTrustAnchorValues<Pem>(trustedRootPems: Pem[]): Required<Pick<IstiodCaValues, "meshConfig">> {
-    if (trustedRootPems.length === 0) throw new Error("at least one trusted root is needed");
-    return { meshConfig: { caCertificates: trustedRootPems.map((pem) => ({ pem })) } };
+    return { meshConfig: { caCertificates: cacertsMeshCaCertificates(trustedRootPems) } };
 }
 
 /**

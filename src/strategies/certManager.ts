@@ -7,7 +7,7 @@ import { SelfSignedRootIssuer } from "../../components/selfSignedRootIssuer";
 import { CaCertSettings, CertManagerSettings, StackModel } from "../config";
 import { toHoursCeil } from "../duration";
 import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
-import { DEFAULT_ROOT_NAME, MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
+import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
 import { deliverThroughIstioCsr } from "./istioCsrDelivery";
 import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
@@ -113,7 +113,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
     const roots = meshRootIssuers(model, certManager, settings);
     const trust = roots.trust;
     // Set from steady on, so that a later rotation needs no restart to enable them.
-    const multiRoot = { env: { ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } };
+    const multiRoot = multiRootValues();
 
     // An intermediate in istio-system issued by the signing root's ClusterIssuer. Moving issuerRef
     // to another root's issuer (at sign-new) makes cert-manager re-issue it at once.

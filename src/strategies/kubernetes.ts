@@ -1,7 +1,7 @@
 import { CertManager } from "../../components/certManager";
 import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
 import { clusterIssuerSignerName, kubernetesRaIstiodValues } from "../kubernetesSigner";
-import { MULTI_ROOT_CA_VALUES } from "../rotation";
+import { multiRootValues } from "../rotation";
 import { meshRootIssuers } from "./certManager";
 import { CaStrategy, CaStrategyResult } from "./types";
 
@@ -38,10 +38,11 @@ export const kubernetesCsr: CaStrategy = ({ model }): CaStrategyResult => {
 
     const signerName = clusterIssuerSignerName(MESH_SIGNER_ISSUER_NAME);
     // One anchor entry holding every trusted root: istiod keeps one PEM per signer (the last entry wins).
+    const multiRoot = multiRootValues();
     const ra = kubernetesRaIstiodValues({ signerName, rootCertPems: [roots.trust.trustBundle] });
     return {
         // The multi-root settings are set from steady on, so that a later rotation needs no restart.
-        ca: { ...ra, env: { ...ra.env, ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } },
+        ca: { ...ra, env: { ...ra.env, ...multiRoot.env }, proxyMetadata: multiRoot.proxyMetadata },
         istiodDependsOn: [signerCa.issuer!],
         trust: roots.trust,
     };

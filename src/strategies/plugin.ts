@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PluginCa, RootCaSpec } from "../../components/pluginCa";
-import { DEFAULT_ROOT_NAME, MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
+import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { CaStrategy } from "./types";
 
-export { DEFAULT_ROOT_NAME };
 
 /**
  * Plug-in CA: roots and an intermediate from `@pulumi/tls` (the first root may be an existing
@@ -26,7 +25,7 @@ export const pluginCa: CaStrategy = ({ model, istioNamespace }) => {
     });
     return {
         // Set from steady on, so that a later rotation needs no restart to enable them.
-        ca: { env: { ...MULTI_ROOT_CA_VALUES.env }, proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata } },
+        ca: multiRootValues(),
         istiodDependsOn: [ca.secret],
         trust: { trustedRootFingerprints: ca.trustedRootFingerprints, signingRootFingerprint: ca.signingRootFingerprint, trustBundle: ca.trustBundle },
     };

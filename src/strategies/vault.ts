@@ -8,7 +8,7 @@ import { VaultKubernetesAuth } from "../../components/vaultKubernetesAuth";
 import { VaultPki } from "../../components/vaultPki";
 import { composeTrustBundle, sha256Fingerprint } from "../pki";
 import { VAULT_WORKLOAD_ROLE, clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "../vault";
-import { MULTI_ROOT_CA_VALUES, rotationPlan } from "../rotation";
+import { multiRootValues, rotationPlan } from "../rotation";
 import { vaultCacertsCommonName, vaultTrustAnchorValues } from "../vaultRotation";
 import { CACERTS_SECRET_NAME } from "./certManager";
 import { deliverThroughIstioCsr } from "./istioCsrDelivery";
@@ -118,8 +118,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
     };
     // Set from steady on, so that a later rotation needs no restart; the trusted roots reach proxies over xDS.
     const rotationValues = {
-        env: { ...MULTI_ROOT_CA_VALUES.env },
-        proxyMetadata: { ...MULTI_ROOT_CA_VALUES.proxyMetadata },
+        ...multiRootValues(),
         ...vaultTrustAnchorValues(plan.trustedRoots.map((root) => pki.rootCertificates[root])),
     };
 
