@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
-import { EMULATORS, EMULATOR_RESETS, Emulator, EmulatorContext } from "./emulators";
+import { EMULATORS, Emulator, EmulatorContext } from "./emulators";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -357,7 +357,6 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const project = readProjectName(projectDir);
     const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
 
-    for (const reset of EMULATOR_RESETS) reset();
     const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.emulatedState);
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
     const store = state.getStore();

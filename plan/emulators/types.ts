@@ -11,5 +11,5 @@ export interface EmulatorContext {
      * as long as the emulated resources: one plan, or every plan that shares an `emulatedState`,
      * so a resource kept unchanged from an earlier plan still finds what it created.
      */
-    store?: Map<string, unknown>;
+    store: Map<string, unknown>;
 }
