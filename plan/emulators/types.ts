@@ -4,8 +4,6 @@ export type Emulator = (inputs: Record<string, any>, context: EmulatorContext) =
 export interface EmulatorContext {
     /** Logical name of the resource. */
     name: string;
-    /** Outputs of this stack's previous deployment, for StackReference reads; {} when none. */
-    previousOutputs: Record<string, unknown>;
     /**
      * State emulators keep between resources (e.g. keys inside an emulated Vault mount). It lives
      * as long as the emulated resources: one plan, or every plan that shares an `emulatedState`,
