@@ -141,7 +141,7 @@ export function findStackConfigFile(stack: string, projectDir = PROJECT_DIR): st
     return file;
 }
 
-export function readProjectName(projectDir = PROJECT_DIR): string {
+function readProjectName(projectDir = PROJECT_DIR): string {
     const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
     return String(project.name);
 }
@@ -276,7 +276,7 @@ function unwrapSecrets(value: any): any {
 }
 
 /** Certificates are public even inside a secret (e.g. `ca-cert.pem` in the cacerts Secret). */
-export function isPublicCertificatePem(value: string): boolean {
+function isPublicCertificatePem(value: string): boolean {
     const stripped = value.replace(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g, "");
     return stripped !== value && stripped.trim() === "";
 }

@@ -64,7 +64,7 @@ function pemSubjects(value: unknown): string {
 }
 
 /** The few settings worth seeing for a resource, by type. */
-export function keySettings(resource: PlannedResource): string[] {
+function keySettings(resource: PlannedResource): string[] {
     const inputs = resource.inputs as Record<string, any>;
     const outputs = resource.outputs as Record<string, any>;
     const settings: string[] = [];
