@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import { EMULATORS, EmulatorContext } from "../plan/emulators";
-import { isIssuedBy, pathLength } from "./helpers";
+import { isIssuedBy, pathLength, rejection } from "./helpers";
 import { VAULT_TYPES } from "./vaultTypes";
 
 const T = VAULT_TYPES;
@@ -12,15 +12,6 @@ let store = new Map<string, unknown>();
 function emulate(type: string, inputs: Record<string, any>, name = "test"): Promise<Record<string, any>> {
     const context: EmulatorContext = { name, store };
     return EMULATORS[type](inputs, context);
-}
-
-async function rejected(promise: Promise<unknown>): Promise<Error> {
-    try {
-        await promise;
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected a rejection");
 }
 
 describe("Vault PKI emulators", () => {
@@ -76,7 +67,7 @@ describe("Vault PKI emulators", () => {
         const { signed } = await rootAndIntermediate(1, 0);
         await emulate(T.setSigned, { backend: "pki-int", certificate: signed.certificate + signed.issuingCa });
         const csr = await emulate(T.csr, { backend: "pki-leafca", type: "internal", commonName: "too deep", keyType: "ec", keyBits: 256 });
-        const err = await rejected(emulate(T.sign, { backend: "pki-int", csr: csr.csr, commonName: "too deep", ttl: "24h" }, "deep"));
+        const err = await rejection(emulate(T.sign, { backend: "pki-int", csr: csr.csr, commonName: "too deep", ttl: "24h" }, "deep"));
         assert.match(err.message, /max path length of zero/);
     });
 
@@ -94,7 +85,7 @@ describe("Vault PKI emulators", () => {
         await emulate(T.mount, { path: "r", type: "pki", maxLeaseTtlSeconds: 1000 * 3600 });
         const root = await emulate(T.root, { backend: "r", type: "internal", commonName: "short root", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2 });
         const csr = await emulate(T.csr, { backend: "i", type: "internal", commonName: "long", keyType: "ec", keyBits: 256 });
-        const err = await rejected(emulate(T.sign, { backend: "r", issuerRef: root.issuerId, csr: csr.csr, commonName: "long", ttl: "200h" }));
+        const err = await rejection(emulate(T.sign, { backend: "r", issuerRef: root.issuerId, csr: csr.csr, commonName: "long", ttl: "200h" }));
         assert.match(err.message, /outlive its issuer/);
     });
 
@@ -116,14 +107,14 @@ describe("Vault PKI emulators", () => {
 
     it("refuses a set-signed certificate that belongs to no key of the mount", async () => {
         const { signed } = await rootAndIntermediate(2, 1);
-        const err = await rejected(emulate(T.setSigned, { backend: "another-mount", certificate: signed.certificate }));
+        const err = await rejection(emulate(T.setSigned, { backend: "another-mount", certificate: signed.certificate }));
         assert.match(err.message, /does not belong to any key generated on another-mount/);
     });
 
     it("refuses an unknown issuer reference and a duplicate issuer name", async () => {
         await rootAndIntermediate(2, 1);
-        assert.match((await rejected(emulate(T.defaults, { backend: "pki-root", default: "nope" }))).message, /no issuer "nope"/);
-        const dup = await rejected(emulate(T.root, { backend: "pki-root", type: "internal", commonName: "again", ttl: "10h", issuerName: "root" }));
+        assert.match((await rejection(emulate(T.defaults, { backend: "pki-root", default: "nope" }))).message, /no issuer "nope"/);
+        const dup = await rejection(emulate(T.root, { backend: "pki-root", type: "internal", commonName: "again", ttl: "10h", issuerName: "root" }));
         assert.match(dup.message, /already in use/);
     });
 
@@ -157,6 +148,6 @@ describe("Vault PKI emulators", () => {
         assert.ok(isIssuedBy(signed.certificate, root.certificate));
         // Another store (another plan) knows nothing of it.
         const other: EmulatorContext = { name: "d", store: new Map() };
-        assert.match((await rejected(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
+        assert.match((await rejection(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
     });
 });
