@@ -9,7 +9,7 @@ import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, findStackConfi
 import { CONFIG_NAMESPACE, parseStackConfig } from "../src/config";
 import { parseDuration } from "../src/duration";
 import { ROTATION_PHASES, workloadChainTiming } from "../src/rotation";
-import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
+import { commonName, sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { PhaseTrust } from "./schedule";
 
 /** CA material in force during one rotation phase. */
@@ -79,9 +79,7 @@ export function issuingRoot(certPem: string, rootPems: string[]): string | undef
 
 /** A root as the report names it: its subject CN and the start of its SHA-256 fingerprint. */
 export function rootLabel(rootPem: string): string {
-    const cert = new X509Certificate(rootPem);
-    const commonName = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? "root";
-    return `"${commonName}" (sha256 ${sha256Fingerprint(rootPem).slice(0, 11)})`;
+    return `"${commonName(rootPem) || "root"}" (sha256 ${sha256Fingerprint(rootPem).slice(0, 11)})`;
 }
 
 /** Each phase's trust by root, for `checkRotationOverlap`. */

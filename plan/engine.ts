@@ -9,7 +9,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
-import { EMULATORS, EMULATOR_RESETS, Emulator, EmulatorContext } from "./emulators";
+import { EMULATORS, Emulator, EmulatorContext } from "./emulators";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -141,7 +141,7 @@ export function findStackConfigFile(stack: string, projectDir = PROJECT_DIR): st
     return file;
 }
 
-export function readProjectName(projectDir = PROJECT_DIR): string {
+function readProjectName(projectDir = PROJECT_DIR): string {
     const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
     return String(project.name);
 }
@@ -198,7 +198,7 @@ class RecordingMonitor extends MockMonitor {
         super({
             newResource: async (args) => {
                 const emulator = EMULATORS[args.type];
-                const context: EmulatorContext = { name: args.name, previousOutputs: this.previousOutputs, store: this.store };
+                const context: EmulatorContext = { name: args.name, store: this.store };
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } };
                 }
@@ -276,7 +276,7 @@ function unwrapSecrets(value: any): any {
 }
 
 /** Certificates are public even inside a secret (e.g. `ca-cert.pem` in the cacerts Secret). */
-export function isPublicCertificatePem(value: string): boolean {
+function isPublicCertificatePem(value: string): boolean {
     const stripped = value.replace(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g, "");
     return stripped !== value && stripped.trim() === "";
 }
@@ -357,7 +357,6 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const project = readProjectName(projectDir);
     const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
 
-    for (const reset of EMULATOR_RESETS) reset();
     const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.emulatedState);
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
     const store = state.getStore();

@@ -1,6 +1,6 @@
 /** Human-readable rendering of a plan: a tree of resources with their key settings. */
 import { X509Certificate } from "crypto";
-import { splitPemCertificates } from "../src/pki";
+import { commonName, splitPemCertificates } from "../src/pki";
 import { PlanResult, PlannedResource } from "./engine";
 
 function str(value: unknown): string {
@@ -10,8 +10,7 @@ function str(value: unknown): string {
 /** The subject CN of a PEM certificate, or "?" when it is not one (e.g. unknown in a preview). */
 function commonNameOf(pem: unknown): string {
     if (typeof pem !== "string" || !pem.includes("BEGIN CERTIFICATE")) return "?";
-    const subject = new X509Certificate(pem).subject;
-    return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? subject;
+    return commonName(pem) ?? new X509Certificate(pem).subject;
 }
 
 /** Key settings of the Vault resources (mounts, PKI certificates, roles, policies, auth). */
@@ -28,7 +27,7 @@ function vaultSettings(type: string, inputs: Record<string, any>, outputs: Recor
         case "SecretBackendRootSignIntermediate":
             return [`signer=${inputs.backend}`, `signedBy="${commonNameOf(outputs.issuingCa)}"`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
         case "SecretBackendIntermediateSetSigned":
-            return [`mount=${inputs.backend}`, `chain=${String(inputs.certificate ?? "").split("BEGIN CERTIFICATE").length - 1} certificate(s)`];
+            return [`mount=${inputs.backend}`, `chain=${splitPemCertificates(String(inputs.certificate ?? "")).length} certificate(s)`];
         case "SecretBackendIssuer":
             return [`mount=${inputs.backend}`, `name=${inputs.issuerName}`, `leafNotAfterBehavior=${inputs.leafNotAfterBehavior}`];
         case "SecretBackendConfigIssuers":
@@ -55,7 +54,7 @@ function pemSubjects(value: unknown): string {
     if (typeof value !== "string" || !value.includes("BEGIN CERTIFICATE")) return "";
     const names = splitPemCertificates(value).map((pem) => {
         try {
-            return /CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1] ?? "?";
+            return commonName(pem) || "?";
         } catch {
             return "?";
         }
@@ -64,7 +63,7 @@ function pemSubjects(value: unknown): string {
 }
 
 /** The few settings worth seeing for a resource, by type. */
-export function keySettings(resource: PlannedResource): string[] {
+function keySettings(resource: PlannedResource): string[] {
     const inputs = resource.inputs as Record<string, any>;
     const outputs = resource.outputs as Record<string, any>;
     const settings: string[] = [];
@@ -135,7 +134,7 @@ export function renderPlan(plan: PlanResult): string {
     walk(null, "");
     lines.push("", `Resources: ${plan.resources.length}`, "Outputs:");
     for (const [key, value] of Object.entries(plan.outputs)) {
-        const text = typeof value === "string" && value.includes("\n") ? `(${value.split("BEGIN CERTIFICATE").length - 1} PEM certificate(s))` : str(value);
+        const text = typeof value === "string" && value.includes("\n") ? `(${splitPemCertificates(value).length} PEM certificate(s))` : str(value);
         lines.push(`  ${key}: ${text}`);
     }
     return lines.join("\n");

@@ -200,13 +200,18 @@ async function extensionsFor(spec: CertificateSpec, subjectPublicKey: CryptoKey,
     } else if (spec.setAuthorityKeyId && issuerPublicKey) {
         extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerPublicKey));
     }
-    const names: x509.JsonGeneralName[] = [
+    const names = subjectAltNames(spec);
+    if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
+    return extensions;
+}
+
+/** The subject alternative names of a certificate or request: DNS names, IP addresses, URIs. */
+function subjectAltNames(spec: Pick<CertificateSpec, "dnsNames" | "uris" | "ipAddresses">): x509.JsonGeneralName[] {
+    return [
         ...(spec.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
         ...(spec.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
         ...(spec.uris ?? []).map((value) => ({ type: "url" as const, value })),
     ];
-    if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
-    return extensions;
 }
 
 function toIssued(cert: x509.X509Certificate): IssuedCertificate {
@@ -238,11 +243,7 @@ export async function selfSignedCertificate(privateKeyPem: string, spec: Certifi
 /** A PKCS#10 request (`tls.CertRequest`). */
 export async function certificateRequest(privateKeyPem: string, spec: Pick<CertificateSpec, "subject" | "dnsNames" | "uris" | "ipAddresses">): Promise<string> {
     const keys = await importKeys(privateKeyPem);
-    const names: x509.JsonGeneralName[] = [
-        ...(spec.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
-        ...(spec.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
-        ...(spec.uris ?? []).map((value) => ({ type: "url" as const, value })),
-    ];
+    const names = subjectAltNames(spec);
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({
         name: toName(spec.subject),
         keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },

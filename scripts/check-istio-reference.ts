@@ -10,8 +10,8 @@
  * scripts/check-reference.ts checks) are reported as skipped.
  */
 import * as path from "path";
-import { listStacks, planStack } from "../plan/engine";
 import { checkSchema, loadCrdSchemas, referenceDir as defaultReferenceDir } from "./jsonSchema";
+import { customResources, planEveryStack } from "./stackPlans";
 
 const referenceDir = defaultReferenceDir();
 
@@ -22,23 +22,23 @@ async function main(): Promise<void> {
         return;
     }
     let failures = 0;
-    for (const { stack, file } of listStacks()) {
-        const plan = await planStack({ stack, configFile: file });
-        for (const resource of plan.resources) {
-            const inputs = resource.inputs as Record<string, any>;
-            if (typeof inputs.apiVersion !== "string" || !inputs.apiVersion.includes(".") || !inputs.spec) continue;
-            const key = `${inputs.apiVersion}/${inputs.kind}`;
-            const schema = schemas.get(key);
-            if (!schema) {
-                console.log(`SKIP ${stack} ${key} ${resource.name}: no CRD in ${referenceDir}`);
-                continue;
-            }
-            const { problems, celRules } = checkSchema(inputs, schema, { kubernetesObject: true });
-            failures += problems.length ? 1 : 0;
-            console.log(`${problems.length ? "FAIL" : "OK  "} ${stack} ${key} ${resource.name}${problems.map((p) => `\n       ${p}`).join("")}`);
-            for (const rule of new Set(celRules)) console.log(`       (CEL rule not evaluated) ${rule}`);
+    let checked = 0;
+    let skipped = 0;
+    for (const { stack, resource, inputs, key } of customResources(await planEveryStack())) {
+        if (!inputs.spec) continue;
+        const schema = schemas.get(key);
+        if (!schema) {
+            skipped++;
+            console.log(`SKIP ${stack} ${key} ${resource.name}: no CRD in ${referenceDir}`);
+            continue;
         }
+        const { problems, celRules } = checkSchema(inputs, schema, { kubernetesObject: true });
+        checked++;
+        failures += problems.length ? 1 : 0;
+        console.log(`${problems.length ? "FAIL" : "OK  "} ${stack} ${key} ${resource.name}${problems.map((p) => `\n       ${p}`).join("")}`);
+        for (const rule of new Set(celRules)) console.log(`       (CEL rule not evaluated) ${rule}`);
     }
+    console.log(`\n${checked} custom resource(s) checked against an Istio CRD, ${skipped} skipped (no CRD), ${failures} resource(s) failing`);
     if (failures > 0) {
         console.error(`${failures} resource(s) do not match their CRD.`);
         process.exit(1);

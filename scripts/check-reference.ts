@@ -12,8 +12,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { listStacks, planStack } from "../plan/engine";
 import { JsonSchema, checkSchema, loadCrdSchemas, referenceDir as defaultReferenceDir } from "./jsonSchema";
+import { customResources, planEveryStack } from "./stackPlans";
 
 const referenceDir = defaultReferenceDir(process.argv[2]);
 
@@ -59,12 +59,7 @@ async function main(): Promise<void> {
     let failures = 0;
     let checked = 0;
     // Every stack: any of them may install a jetstack chart or create cert-manager resources.
-    const stacks = listStacks();
-    const extra = [{ name: "cert-manager-in-cluster-root", values: { "istio-ca:caMode": "cert-manager", "istio-ca:certManagerRoot": "in-cluster", "istio-ca:certManagerServiceMonitor": "true" } }];
-    const plans = [
-        ...(await Promise.all(stacks.map(({ stack, file }) => planStack({ stack, configFile: file })))),
-        ...(await Promise.all(extra.map((e) => planStack({ stack: e.name, config: { values: e.values, secretKeys: [] } })))),
-    ];
+    const plans = await planEveryStack([{ name: "cert-manager-in-cluster-root", values: { "istio-ca:caMode": "cert-manager", "istio-ca:certManagerRoot": "in-cluster", "istio-ca:certManagerServiceMonitor": "true" } }]);
     // The CSR signer gate is only set when another strategy asks for it; check that rendering too.
     const { certManagerValues } = await import("../src/certManagerValues");
     const releases: { label: string; chart: string; values: unknown }[] = [{ label: "certManagerValues(enableCsrSigner)", chart: "cert-manager", values: certManagerValues({ serviceMonitor: true, enableCsrSigner: true }) }];
@@ -72,14 +67,15 @@ async function main(): Promise<void> {
         for (const resource of plan.resources) {
             const inputs = resource.inputs as any;
             if (resource.type === "kubernetes:helm.sh/v3:Release" && CHART_SCHEMAS[inputs.chart]) releases.push({ label: `${plan.stack}/${resource.name}`, chart: inputs.chart, values: inputs.values });
-            if (resource.type.startsWith("kubernetes:") && crdGroups.has(String(inputs.apiVersion).split("/")[0])) {
-                const schema = crdSchemas.get(`${inputs.apiVersion}/${inputs.kind}`);
-                const problems = schema ? validateResource({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec }, schema) : [`${inputs.apiVersion} ${inputs.kind} is not a served version of a CRD in ${referenceDir}`];
-                checked++;
-                failures += problems.length;
-                console.log(`${problems.length ? "FAIL" : "ok  "} ${plan.stack}/${inputs.kind} ${resource.name}${problems.map((p) => `\n     ${p}`).join("")}`);
-            }
         }
+    }
+    for (const { stack, resource, inputs, key } of customResources(plans)) {
+        if (!crdGroups.has(String(inputs.apiVersion).split("/")[0])) continue;
+        const schema = crdSchemas.get(key);
+        const problems = schema ? validateResource({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec }, schema) : [`${inputs.apiVersion} ${inputs.kind} is not a served version of a CRD in ${referenceDir}`];
+        checked++;
+        failures += problems.length;
+        console.log(`${problems.length ? "FAIL" : "ok  "} ${stack}/${inputs.kind} ${resource.name}${problems.map((p) => `\n     ${p}`).join("")}`);
     }
     for (const release of releases) {
         const schema = JSON.parse(fs.readFileSync(path.join(referenceDir, CHART_SCHEMAS[release.chart]), "utf8"));
@@ -88,7 +84,7 @@ async function main(): Promise<void> {
         failures += problems.length;
         console.log(`${problems.length ? "FAIL" : "ok  "} ${release.label} values (${release.chart})${problems.map((p) => `\n     ${p}`).join("")}`);
     }
-    console.log(`\n${checked} documents checked, ${failures} problem(s)`);
+    console.log(`\n${checked} documents checked (cert-manager and trust-manager custom resources, jetstack chart values), ${failures} problem(s) in all`);
     process.exitCode = failures ? 1 : 0;
 }
 

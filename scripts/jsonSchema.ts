@@ -32,9 +32,13 @@ export function referenceDir(override?: string): string {
     return override ?? process.env.ISTIO_CA_REFERENCE ?? path.join(PROJECT_DIR, "..", "shared", "reference");
 }
 
+/** Follows `$ref`s until a schema without one; throws on a `$ref` cycle (e.g. a definition that refers to itself), which no value could satisfy. */
 function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
     let current = schema;
+    const seen = new Set<string>();
     while (current.$ref) {
+        if (seen.has(String(current.$ref))) throw new Error(`$ref cycle: ${[...seen, current.$ref].join(" -> ")}`);
+        seen.add(String(current.$ref));
         const ref = String(current.$ref).replace(/^#\//, "").split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
         current = ref.reduce<any>((node, key) => node[key], root);
     }

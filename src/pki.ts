@@ -18,6 +18,11 @@ export function splitPemCertificates(bundle: string): string[] {
     return matches.map((pem) => pem.trim() + "\n");
 }
 
+/** The subject CN of a PEM certificate, or undefined when its subject has none. Throws when `certPem` is not a certificate. */
+export function commonName(certPem: string): string | undefined {
+    return /(?:^|\n)CN=([^\n]*)/.exec(new X509Certificate(certPem).subject)?.[1];
+}
+
 /** SHA-256 fingerprint of a PEM certificate, as colon-separated upper-case hex (the openssl form). */
 export function sha256Fingerprint(certPem: string): string {
     return new X509Certificate(certPem).fingerprint256;

@@ -175,7 +175,9 @@ describe("cert-manager components", () => {
         assert.equal((root.inputs as any).spec.privateKey.size, 4096);
         assert.ok(root.protect);
 
-        for (const resource of plan.resources.filter((r) => r.type.startsWith("kubernetes:cert-manager.io/"))) {
+        const certManagerResources = plan.resources.filter((r) => r.type.startsWith("kubernetes:cert-manager.io/"));
+        assert.equal(certManagerResources.length, 4, certManagerResources.map((r) => r.name).join(", "));
+        for (const resource of certManagerResources) {
             assert.ok(resource.dependsOn.includes("cm-release"), `${resource.name} waits for the cert-manager release`);
             assert.equal((resource.inputs as any).metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
             assert.deepEqual(validateCustomResource(resource.inputs as any), [], resource.name);

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { formatDuration, parseDuration } from "../src/duration";
-import { configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
+import { configError, configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
 
 describe("durations", () => {
     it("parses Go durations", () => {
@@ -140,14 +140,7 @@ describe("stack config model", () => {
     });
 
     it("reports every problem at once, naming key, value and fix", () => {
-        const err = (() => {
-            try {
-                parseStackConfig(rawConfig({ caMode: "spire", gracePeriodRatio: "2", trustDomain: "Bad" }));
-            } catch (e) {
-                return e as ConfigError;
-            }
-            throw new Error("accepted");
-        })();
+        const err = configError({ caMode: "spire", gracePeriodRatio: "2", trustDomain: "Bad" });
         assert.equal(err.problems.length, 3);
         assert.match(err.message, /3 problems/);
         assert.match(err.message, /istio-ca:caMode = "spire"/);

@@ -76,15 +76,20 @@ export function rawConfig(values: Record<string, unknown>, options: RawConfigOpt
     return { values: encoded, secretKeys: new Set(options.secretKeys ?? []), deploying: options.deploying, environmentVaultToken: options.environmentVaultToken };
 }
 
-/** The problems of a config the parser must refuse; fails if it is accepted or throws anything but a ConfigError. */
-export function configProblems(values: Record<string, unknown>, options: RawConfigOptions = {}): ConfigProblem[] {
+/** The error of a config the parser must refuse; fails if it is accepted or throws anything but a ConfigError. */
+export function configError(values: Record<string, unknown>, options: RawConfigOptions = {}): ConfigError {
     try {
         parseStackConfig(rawConfig(values, options));
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return err.problems;
+        return err;
     }
     return assert.fail(`config was accepted: ${JSON.stringify(values)}`);
+}
+
+/** The problems of a config the parser must refuse; fails if it is accepted or throws anything but a ConfigError. */
+export function configProblems(values: Record<string, unknown>, options: RawConfigOptions = {}): ConfigProblem[] {
+    return configError(values, options).problems;
 }
 
 /** The single problem of a refused config: checks its key (without prefix), the value it quotes when `value` is given, and that a fix is given. */

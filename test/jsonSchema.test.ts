@@ -49,4 +49,14 @@ describe("reference scripts' JSON-schema walker", () => {
         assert.deepEqual(checkSchema({ crd: { enabled: true } }, VALUES).problems, ["crd: not allowed (additionalProperties: false)"]);
         assert.deepEqual(checkSchema({ crds: { enabled: "yes" } }, VALUES).problems, ['crds.enabled: expected "boolean", got "yes"']);
     });
+
+    it("refuses a $ref cycle instead of following it forever", () => {
+        const selfRef = { $ref: "#/definitions/loop", definitions: { loop: { $ref: "#/definitions/loop" } } };
+        assert.throws(() => checkSchema({}, selfRef), /\$ref cycle: #\/definitions\/loop -> #\/definitions\/loop/);
+        const twoStep = { $ref: "#/definitions/a", definitions: { a: { $ref: "#/definitions/b" }, b: { $ref: "#/definitions/a" } } };
+        assert.throws(() => checkSchema({}, twoStep), /\$ref cycle/);
+        // A recursive schema whose $ref reaches a real node is fine: each level resolves on its own.
+        const tree = { $ref: "#/definitions/node", definitions: { node: { type: "object", properties: { child: { $ref: "#/definitions/node" } } } } };
+        assert.deepEqual(checkSchema({ child: { child: {} } }, tree).problems, []);
+    });
 });

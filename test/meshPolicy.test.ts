@@ -247,7 +247,9 @@ describe("mesh policy in a plan", () => {
         assert.equal(inputsOf(configMap).data["root-cert.pem"], plan.outputs.trustBundle, "the ConfigMap holds the strategy's trust bundle");
         assert.match(inputsOf(configMap).data["root-cert.pem"], /BEGIN CERTIFICATE/);
         assert.ok(rule.dependsOn.includes(configMap.name), "the rule waits for its CA file");
-        const policyComponent = plan.resources.find((r) => r.type === "istio-ca:mesh:MeshMtlsPolicy")!;
+        const policyComponent = plan.resources.find((r) => r.type === "istio-ca:mesh:MeshMtlsPolicy");
+        assert.ok(policyComponent, "the policy component is registered");
+        for (const resource of [...policies, rule, configMap]) assert.equal(resource.parent, policyComponent.name, `${resource.name} belongs to the policy component`);
         for (const resource of [...policies, rule]) assert.ok(resource.dependsOn.includes("istio-base") && resource.dependsOn.includes("istio-istiod"), `${resource.name} comes after the control plane (CRDs)`);
         for (const resource of [...policies, rule]) assert.deepEqual(validateCustomResource(resource.inputs), [], resource.name);
     });

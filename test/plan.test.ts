@@ -44,6 +44,7 @@ describe("offline plan", () => {
             assert.equal(istiodReleases.length, 1);
             for (const release of istiodReleases) assert.deepEqual(checkIstiodValues(release.inputs.values), [], `${release.name} values use only keys istiod 1.30 reads`);
             const customResources = plan.resources.filter((r) => isCustomResourceType(r.type));
+            assert.ok(customResources.length >= 2, "at least the mesh policy and the alert rules");
             for (const resource of customResources) assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name} matches its CRD`);
         });
     }

@@ -85,8 +85,8 @@ function rootPemOf(plan: PlanResult, root: string): string {
     assert.ok(isIssuedBy(data["tls.crt"], data["tls.crt"]), `${root} is self-signed`);
     assert.match(new X509Certificate(data["tls.crt"]).subject, new RegExp(`CN=istio-ca root ${root}`));
     assert.deepEqual((secret.inputs.metadata as any).name, `istio-ca-root-${root}-ca`, "the name the ClusterIssuer's spec.ca.secretName reads");
-    const generated = plan.resources.find((r) => r.name === `cert-manager-root-${root}`);
-    if (generated) assert.equal(data["tls.crt"], generated.outputs.certPem, `the Secret holds the generated root ${root}`);
+    const generated = byName(plan, `cert-manager-root-${root}`);
+    assert.equal(data["tls.crt"], generated.outputs.certPem, `the Secret holds the generated root ${root}`);
     return data["tls.crt"];
 }
 

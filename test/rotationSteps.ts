@@ -1,16 +1,24 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, loadStackConfig, planStack } from "../plan/engine";
-import { ROTATION_PHASES, RotationRefusedError, RotationSettings, RotationState } from "../src/rotation";
+import { ROTATION_PHASES, RotationRefusedError, RotationSettings, RotationState, classifyTransition } from "../src/rotation";
 
 /** Shared root-rotation test helpers: settings to enumerate, and the clock and planning of the example sequences (`stacks/rotation*`). */
 
 /** Every valid rotation settings value over three root names. */
-export function settingsUniverse(): RotationSettings[] {
+function settingsUniverse(): RotationSettings[] {
     const names = ["r1", "r2", "r3"];
     const all: RotationSettings[] = names.map((root) => ({ phase: "steady", roots: [root] }));
     for (const phase of ROTATION_PHASES.slice(1)) for (const a of names) for (const b of names) if (a !== b) all.push({ phase, roots: [a, b] });
     return all;
+}
+
+/** Every legal transition within `settingsUniverse()` (staying put included); fails unless there are many (more than 20), so a check over them cannot pass by checking none. */
+export function legalSteps(): { from: RotationSettings; to: RotationSettings }[] {
+    const universe = settingsUniverse();
+    const steps = universe.flatMap((from) => universe.filter((to) => classifyTransition(from, to).legal).map((to) => ({ from, to })));
+    assert.ok(steps.length > 20, `only ${steps.length} legal steps`);
+    return steps;
 }
 
 export const HOUR = 3600000;

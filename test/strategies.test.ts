@@ -112,7 +112,9 @@ describe("mode plugin", () => {
     it("never shows a private key", () => {
         const text = JSON.stringify(plan);
         assert.ok(!text.includes("PRIVATE KEY"));
-        for (const key of byType(plan, "tls:index/privateKey:PrivateKey")) {
+        const keys = byType(plan, "tls:index/privateKey:PrivateKey");
+        assert.equal(keys.length, 2, "the root's and the intermediate's keys");
+        for (const key of keys) {
             assert.equal(key.outputs.privateKeyPem, "[secret]");
             assert.match(String(key.outputs.publicKeyPem), /BEGIN PUBLIC KEY/);
         }

@@ -1,28 +1,23 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import { EMULATORS, EmulatorContext } from "../plan/emulators";
-import { resetVaultEmulators } from "../plan/emulators/vault";
-import { isIssuedBy, pathLength } from "./helpers";
+import { isIssuedBy, pathLength, rejection } from "./helpers";
 import { VAULT_TYPES } from "./vaultTypes";
 
 const T = VAULT_TYPES;
 
+/** The emulator store of the current test: one plan's worth of Vault state. */
+let store = new Map<string, unknown>();
+
 function emulate(type: string, inputs: Record<string, any>, name = "test"): Promise<Record<string, any>> {
-    const context: EmulatorContext = { name, previousOutputs: {} };
+    const context: EmulatorContext = { name, store };
     return EMULATORS[type](inputs, context);
 }
 
-async function rejected(promise: Promise<unknown>): Promise<Error> {
-    try {
-        await promise;
-    } catch (err) {
-        return err as Error;
-    }
-    throw new Error("expected a rejection");
-}
-
 describe("Vault PKI emulators", () => {
-    beforeEach(resetVaultEmulators);
+    beforeEach(() => {
+        store = new Map();
+    });
 
     async function rootAndIntermediate(rootPathLength: number, intermediatePathLength?: number) {
         await emulate(T.mount, { path: "pki-root", type: "pki", maxLeaseTtlSeconds: 87600 * 3600 });
@@ -72,7 +67,7 @@ describe("Vault PKI emulators", () => {
         const { signed } = await rootAndIntermediate(1, 0);
         await emulate(T.setSigned, { backend: "pki-int", certificate: signed.certificate + signed.issuingCa });
         const csr = await emulate(T.csr, { backend: "pki-leafca", type: "internal", commonName: "too deep", keyType: "ec", keyBits: 256 });
-        const err = await rejected(emulate(T.sign, { backend: "pki-int", csr: csr.csr, commonName: "too deep", ttl: "24h" }, "deep"));
+        const err = await rejection(emulate(T.sign, { backend: "pki-int", csr: csr.csr, commonName: "too deep", ttl: "24h" }, "deep"));
         assert.match(err.message, /max path length of zero/);
     });
 
@@ -90,7 +85,7 @@ describe("Vault PKI emulators", () => {
         await emulate(T.mount, { path: "r", type: "pki", maxLeaseTtlSeconds: 1000 * 3600 });
         const root = await emulate(T.root, { backend: "r", type: "internal", commonName: "short root", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2 });
         const csr = await emulate(T.csr, { backend: "i", type: "internal", commonName: "long", keyType: "ec", keyBits: 256 });
-        const err = await rejected(emulate(T.sign, { backend: "r", issuerRef: root.issuerId, csr: csr.csr, commonName: "long", ttl: "200h" }));
+        const err = await rejection(emulate(T.sign, { backend: "r", issuerRef: root.issuerId, csr: csr.csr, commonName: "long", ttl: "200h" }));
         assert.match(err.message, /outlive its issuer/);
     });
 
@@ -112,14 +107,14 @@ describe("Vault PKI emulators", () => {
 
     it("refuses a set-signed certificate that belongs to no key of the mount", async () => {
         const { signed } = await rootAndIntermediate(2, 1);
-        const err = await rejected(emulate(T.setSigned, { backend: "another-mount", certificate: signed.certificate }));
+        const err = await rejection(emulate(T.setSigned, { backend: "another-mount", certificate: signed.certificate }));
         assert.match(err.message, /does not belong to any key generated on another-mount/);
     });
 
     it("refuses an unknown issuer reference and a duplicate issuer name", async () => {
         await rootAndIntermediate(2, 1);
-        assert.match((await rejected(emulate(T.defaults, { backend: "pki-root", default: "nope" }))).message, /no issuer "nope"/);
-        const dup = await rejected(emulate(T.root, { backend: "pki-root", type: "internal", commonName: "again", ttl: "10h", issuerName: "root" }));
+        assert.match((await rejection(emulate(T.defaults, { backend: "pki-root", default: "nope" }))).message, /no issuer "nope"/);
+        const dup = await rejection(emulate(T.root, { backend: "pki-root", type: "internal", commonName: "again", ttl: "10h", issuerName: "root" }));
         assert.match(dup.message, /already in use/);
     });
 
@@ -142,26 +137,17 @@ describe("Vault PKI emulators", () => {
         assert.ok(isIssuedBy(await sign("default"), r2027.certificate), "after the default switch");
     });
 
-    it("keeps mounts in the plan's store when one is given: shared by calls with the same store, isolated from others", async () => {
-        const store = new Map<string, unknown>();
+    it("keeps mounts in the plan's store: shared by calls with the same store, isolated from others", async () => {
+        const shared = new Map<string, unknown>();
         const withStore = (type: string, inputs: Record<string, any>, context: EmulatorContext) => EMULATORS[type](inputs, context);
-        const one: EmulatorContext = { name: "a", previousOutputs: {}, store };
+        const one: EmulatorContext = { name: "a", store: shared };
         const root = await withStore(T.root, { backend: "pki-root", type: "internal", commonName: "kept", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2, issuerName: "kept" }, one);
-        resetVaultEmulators();
         // A later plan sharing the store still finds the root and its key.
         const csr = await withStore(T.csr, { backend: "pki-int", type: "internal", commonName: "later", keyType: "ec", keyBits: 256 }, { ...one, name: "b" });
         const signed = await withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "later", ttl: "10h" }, { ...one, name: "c" });
         assert.ok(isIssuedBy(signed.certificate, root.certificate));
-        // Another store (another plan) and the module-wide state know nothing of it.
-        const other: EmulatorContext = { name: "d", previousOutputs: {}, store: new Map() };
-        assert.match((await rejected(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
-        assert.match((await rejected(emulate(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }))).message, /no issuer/);
-    });
-
-    it("forgets every mount on reset", async () => {
-        const { signed } = await rootAndIntermediate(2, 1);
-        resetVaultEmulators();
-        const err = await rejected(emulate(T.setSigned, { backend: "pki-int", certificate: signed.certificate }));
-        assert.match(err.message, /does not belong/);
+        // Another store (another plan) knows nothing of it.
+        const other: EmulatorContext = { name: "d", store: new Map() };
+        assert.match((await rejection(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
     });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { RotationSettings, RotationState, bundlesNested, classifyTransition, guardRotation, rotationPlan, rotationTiming } from "../src/rotation";
+import { RotationSettings, RotationState, bundlesNested, guardRotation, rotationPlan, rotationTiming } from "../src/rotation";
 import { vaultCacertsCommonName, vaultEffectiveBundle, vaultIntermediateNaming, vaultRootNaming, vaultTrustAnchorValues } from "../src/vaultRotation";
-import { settingsUniverse } from "./rotationSteps";
+import { legalSteps } from "./rotationSteps";
 
 const HOUR = 3600000;
 const MODEL = { workloadCerts: { ttlMs: 24 * HOUR, maxTtlMs: 48 * HOUR, gracePeriodRatio: 0.5 }, rotation: { phase: "steady" as const, roots: ["r1"], propagationDelayMs: HOUR } };
@@ -19,12 +19,9 @@ describe("Vault rotation naming", () => {
     });
 
     it("changes istiod's cacerts CN exactly when the signing root changes, so cert-manager re-issues then", () => {
-        for (const from of settingsUniverse()) {
-            for (const to of settingsUniverse()) {
-                if (!classifyTransition(from, to).legal) continue;
-                const [a, b] = [rotationPlan(from).signingRoot, rotationPlan(to).signingRoot];
-                assert.equal(vaultCacertsCommonName("istio-ca intermediate", a) !== vaultCacertsCommonName("istio-ca intermediate", b), a !== b, `${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
-            }
+        for (const { from, to } of legalSteps()) {
+            const [a, b] = [rotationPlan(from).signingRoot, rotationPlan(to).signingRoot];
+            assert.equal(vaultCacertsCommonName("istio-ca intermediate", a) !== vaultCacertsCommonName("istio-ca intermediate", b), a !== b, `${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
         }
         assert.equal(vaultCacertsCommonName("istio-ca intermediate", "primary"), "istio-ca intermediate");
     });
@@ -38,17 +35,14 @@ describe("Vault rotation trust anchors", () => {
 
     it("keeps the bundle rules in every legal step while cacerts' ca.crt still holds the previous signing root", () => {
         let checked = 0;
-        for (const from of settingsUniverse()) {
-            for (const to of settingsUniverse()) {
-                if (!classifyTransition(from, to).legal) continue;
-                const [a, b] = [rotationPlan(from), rotationPlan(to)];
-                const before = vaultEffectiveBundle(a.trustedRoots, a.signingRoot);
-                // Just after the update (ca.crt not yet re-issued), then once cert-manager has re-issued.
-                for (const after of [vaultEffectiveBundle(b.trustedRoots, a.signingRoot), vaultEffectiveBundle(b.trustedRoots, b.signingRoot)]) {
-                    assert.ok(bundlesNested(before, after), `${JSON.stringify(from)} -> ${JSON.stringify(to)}: [${before}] vs [${after}]`);
-                    for (const signer of [a.signingRoot, b.signingRoot]) assert.ok(after.includes(signer), `${signer} trusted after ${JSON.stringify(to)}`);
-                    checked++;
-                }
+        for (const { from, to } of legalSteps()) {
+            const [a, b] = [rotationPlan(from), rotationPlan(to)];
+            const before = vaultEffectiveBundle(a.trustedRoots, a.signingRoot);
+            // Just after the update (ca.crt not yet re-issued), then once cert-manager has re-issued.
+            for (const after of [vaultEffectiveBundle(b.trustedRoots, a.signingRoot), vaultEffectiveBundle(b.trustedRoots, b.signingRoot)]) {
+                assert.ok(bundlesNested(before, after), `${JSON.stringify(from)} -> ${JSON.stringify(to)}: [${before}] vs [${after}]`);
+                for (const signer of [a.signingRoot, b.signingRoot]) assert.ok(after.includes(signer), `${signer} trusted after ${JSON.stringify(to)}`);
+                checked++;
             }
         }
         assert.ok(checked > 40, `${checked} cases`);

@@ -1,6 +1,6 @@
 import { tlsEmulators } from "./tls";
 import { Emulator } from "./types";
-import { resetVaultEmulators, vaultEmulators } from "./vault";
+import { vaultEmulators } from "./vault";
 
 export * from "./types";
 
@@ -9,6 +9,3 @@ export const EMULATORS: Record<string, Emulator> = {
     ...tlsEmulators,
     ...vaultEmulators,
 };
-
-/** Clears emulator state kept between resources of one plan; run at the start of every plan. */
-export const EMULATOR_RESETS: (() => void)[] = [resetVaultEmulators];

@@ -4,12 +4,10 @@ export type Emulator = (inputs: Record<string, any>, context: EmulatorContext) =
 export interface EmulatorContext {
     /** Logical name of the resource. */
     name: string;
-    /** Outputs of this stack's previous deployment, for StackReference reads; {} when none. */
-    previousOutputs: Record<string, unknown>;
     /**
      * State emulators keep between resources (e.g. keys inside an emulated Vault mount). It lives
      * as long as the emulated resources: one plan, or every plan that shares an `emulatedState`,
      * so a resource kept unchanged from an earlier plan still finds what it created.
      */
-    store?: Map<string, unknown>;
+    store: Map<string, unknown>;
 }

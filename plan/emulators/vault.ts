@@ -5,8 +5,7 @@
  * signs with the root's own key and set-signed pairs the certificate with the CSR's key,
  * as Vault does. The state lives in the plan's emulator store (`EmulatorContext.store`): for one
  * plan, or across plans that keep emulated resources, so a root kept from an earlier plan still
- * signs with its own key. Called without a store (unit tests), a module-wide state is used
- * (`resetVaultEmulators`).
+ * signs with its own key.
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -35,18 +34,10 @@ interface MountState {
     pendingKeys: Map<string, string>;
 }
 
-const moduleMounts = new Map<string, MountState>();
-
-/** Forgets the module-wide mounts (those used by calls without an emulator store). */
-export function resetVaultEmulators(): void {
-    moduleMounts.clear();
-}
-
 const STORE_KEY = "vault:mounts";
 
 function mountsOf(context: EmulatorContext): Map<string, MountState> {
     const store = context.store;
-    if (!store) return moduleMounts;
     let mounts = store.get(STORE_KEY) as Map<string, MountState> | undefined;
     if (!mounts) {
         mounts = new Map();
