@@ -31,6 +31,16 @@ export interface DrillOptions {
     /** Called about every `progressMs` (default 1000) while a scenario runs. */
     onProgress?: (progress: DrillProgress) => void;
     progressMs?: number;
+    /** Called for every renewal counted, with the drill time it started. */
+    onRenewal?: (renewal: DrillRenewal) => void;
+}
+
+export interface DrillRenewal {
+    scenario: string;
+    workload: string;
+    /** The phase it is counted in: the one in force when it started. */
+    phase: string;
+    startedMs: number;
 }
 
 export interface DrillProgress {
@@ -168,6 +178,8 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
         const renew = (workload: Workload, issuedAtMs: number) =>
             at(renewalTime(issuedAtMs, compressedTtlMs, certs.gracePeriodRatio), () => {
                 const startedMs = now();
+                // The load loop may not have seen the end yet; a renewal after it belongs to no phase.
+                if (startedMs >= totalMs) return;
                 const index = Math.max(0, phaseIndexAt(schedule, startedMs));
                 const signer = steps[index].certificates;
                 track(
@@ -176,6 +188,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
                         workload.update({ certificate });
                         tallies[index].renewals++;
                         total.renewals++;
+                        options.onRenewal?.({ scenario, workload: workload.spiffeId, phase: steps[index].name, startedMs });
                         renew(workload, startedMs);
                     }),
                 );
@@ -196,7 +209,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
         let lastTick = 0;
         let lastProgress = 0;
         const progressMs = options.progressMs ?? 1000;
-        while (running) {
+        for (;;) {
             await sleep(TICK_MS);
             const tMs = now();
             if (tMs >= totalMs) break;
@@ -233,9 +246,9 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
                 options.onProgress({ scenario, phase: steps[index].name, elapsedMs: tMs, totalMs, handshakes: total.figures().handshakes, failures: total.failures });
             }
         }
-        // Requests already started finish (each is bounded by its timeout); nothing new starts.
-        while (pending.size > 0) await Promise.allSettled([...pending]);
     } finally {
+        // Nothing starts from here on: timers are cleared and renewals in progress are dropped.
+        // Requests already started finish (each is bounded by its timeout) and are still counted.
         running = false;
         for (const timer of timers) clearTimeout(timer);
         timers.clear();

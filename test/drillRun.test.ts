@@ -7,7 +7,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { PROJECT_DIR } from "../plan/engine";
 import { RotationPlanSource } from "../drill/certSource";
-import { runDrill } from "../drill/run";
+import { DrillRenewal, runDrill } from "../drill/run";
 
 /** A short drill on real sockets: the phased rotation loses nothing, the naive swap breaks. */
 describe("drill: short run on 127.0.0.1", function () {
@@ -16,6 +16,7 @@ describe("drill: short run on 127.0.0.1", function () {
     it("keeps every handshake through the phased rotation and fails handshakes in the naive swap", async () => {
         const certs = await new RotationPlanSource().load();
         const progress: string[] = [];
+        const renewals: DrillRenewal[] = [];
         const result = await runDrill(certs, {
             workloads: 3,
             rate: 60,
@@ -26,6 +27,7 @@ describe("drill: short run on 127.0.0.1", function () {
             maxInFlight: 8,
             progressMs: 500,
             onProgress: (p) => progress.push(`${p.scenario}:${p.phase}`),
+            onRenewal: (r) => renewals.push(r),
         });
 
         assert.deepEqual(result.phased.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
@@ -45,6 +47,15 @@ describe("drill: short run on 127.0.0.1", function () {
         assert.equal(result.naive.overlapProblems.length, 2);
 
         assert.ok(progress.some((p) => p.startsWith("phased:")) && progress.some((p) => p.startsWith("naive:")));
+        // Renewals stop with the run: none starts after its last phase, and each is counted once, in its phase.
+        for (const scenario of [result.phased, result.naive]) {
+            const own = renewals.filter((r) => r.scenario === scenario.scenario);
+            const endMs = scenario.phases.reduce((sum, p) => sum + p.durationMs, 0);
+            assert.equal(endMs, 4 * result.settings.phaseSeconds * 1000);
+            assert.ok(own.every((r) => r.startedMs < endMs), `${scenario.scenario}: renewal after the end at ${Math.max(...own.map((r) => r.startedMs))} ms`);
+            assert.equal(own.length, scenario.total.renewals);
+            assert.deepEqual(scenario.phases.map((p) => p.renewals), scenario.phases.map((p) => own.filter((r) => r.phase === p.phase).length));
+        }
         assert.equal(result.settings.trustDomain, "prod.example.com");
     });
 
