@@ -8,6 +8,8 @@ import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertific
 import { checkPeerSpiffeId, formatSpiffeId, parseSpiffeId, uriSans } from "../drill/spiffe";
 import { PhaseTally, failureReason, percentile } from "../drill/stats";
 import { issueWorkloadCertificate } from "../drill/workload";
+import { parseStackConfig } from "../src/config";
+import { rawConfigFromValues } from "../src/rawConfig";
 import { planConfig } from "./helpers";
 
 describe("drill: SPIFFE IDs", () => {
@@ -170,6 +172,17 @@ describe("drill: command line flags", () => {
         assert.throws(() => parseDrillArgs(["--rate"]), /--rate needs a value/);
         assert.throws(() => parseDrillArgs(["--rate", "fast"]), /--rate must be a number, got "fast"/);
         assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, got "vault"/);
+    });
+});
+
+describe("drill: stack config of the rotation sequence", () => {
+    it("keeps only the istio-ca: keys, without the prefix, with their secret flags", () => {
+        const values = { "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "istio-ca:vaultToken": "t", "kubernetes:context": "kind-drill", "istio-ca-other:x": "y" };
+        const raw = rawConfigFromValues(values, (key) => key === "istio-ca:vaultToken" || key === "kubernetes:context");
+        assert.deepEqual(raw.values, { caMode: "plugin", trustDomain: "drill.example", vaultToken: "t" });
+        assert.deepEqual([...raw.secretKeys], ["vaultToken"]);
+        const model = parseStackConfig(rawConfigFromValues({ "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "kubernetes:context": "kind-drill" }, () => false));
+        assert.equal(model.trustDomain, "drill.example");
     });
 });
 
