@@ -258,13 +258,18 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
     return { scenario, phases: tallies.map((t) => t.figures()), total: total.figures(), overlapProblems };
 }
 
-/** Checks the options and the phase length the rotation needs; returns the settings in force. */
-export function drillSettings(certs: DrillCertificates, options: DrillOptions): DrillSettings {
+/** Checks the load and phase options on their own (no certificates needed); throws every problem at once. */
+export function checkLoadOptions(options: Pick<DrillOptions, "workloads" | "rate" | "phaseSeconds">): void {
     const problems: string[] = [];
     if (!Number.isInteger(options.workloads) || options.workloads < 2 || options.workloads > 64) problems.push(`--workloads must be an integer from 2 to 64, got ${options.workloads}`);
     if (!(options.rate > 0 && options.rate <= 5000)) problems.push(`--rate must be between 1 and 5000 requests per second, got ${options.rate}`);
     if (!(options.phaseSeconds > 0 && options.phaseSeconds <= 600)) problems.push(`--phase-seconds must be between 0 and 600, got ${options.phaseSeconds}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));
+}
+
+/** Checks the options and the phase length the rotation needs; returns the settings in force. */
+export function drillSettings(certs: DrillCertificates, options: DrillOptions): DrillSettings {
+    checkLoadOptions(options);
     const { phaseMs, compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
     const slackMs = 250;
     const minimumMs = minimumSafePhaseMs(renewAfterMs, maxPropagationMs, slackMs);

@@ -173,6 +173,12 @@ describe("drill: command line flags", () => {
         assert.throws(() => parseDrillArgs(["--rate", "fast"]), /--rate must be a number, got "fast"/);
         assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, got "vault"/);
     });
+
+    it("refuses out-of-range load options before planning anything", () => {
+        assert.throws(() => parseDrillArgs(["--workloads", "1", "--rate", "0"]), /--workloads must be an integer from 2 to 64, got 1\n--rate must be between 1 and 5000/);
+        assert.throws(() => parseDrillArgs(["--workloads", "2.5"]), /--workloads must be an integer/);
+        assert.throws(() => parseDrillArgs(["--phase-seconds", "0"]), /--phase-seconds must be between 0 and 600, got 0/);
+    });
 });
 
 describe("drill: stack config of the rotation sequence", () => {
