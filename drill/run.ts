@@ -54,8 +54,8 @@ export interface DrillProgress {
 
 /** The CA state from one point of the drill on: what is pushed to workloads, what istiod signs with. */
 export interface CaStep {
-    name: string;
     durationMs: number;
+    /** Named by its `phase`. */
     certificates: PhaseCertificates;
 }
 
@@ -99,7 +99,7 @@ const TICK_MS = 10;
 
 /** The rotation as planned: one step per phase. */
 export function phasedSteps(certs: DrillCertificates, phaseMs: number): CaStep[] {
-    return certs.phases.map((certificates) => ({ name: certificates.phase, durationMs: phaseMs, certificates }));
+    return certs.phases.map((certificates) => ({ durationMs: phaseMs, certificates }));
 }
 
 /**
@@ -111,10 +111,10 @@ export function naiveSteps(certs: DrillCertificates, phaseMs: number): CaStep[] 
     const last = certs.phases[certs.phases.length - 1];
     const rest = certs.phases.length - 2;
     const steps: CaStep[] = [
-        { name: first.phase, durationMs: phaseMs, certificates: first },
-        { name: "swap", durationMs: phaseMs, certificates: { ...last, phase: "swap" } },
+        { durationMs: phaseMs, certificates: first },
+        { durationMs: phaseMs, certificates: { ...last, phase: "swap" } },
     ];
-    if (rest > 0) steps.push({ name: "after-swap", durationMs: phaseMs * rest, certificates: { ...last, phase: "after-swap" } });
+    if (rest > 0) steps.push({ durationMs: phaseMs * rest, certificates: { ...last, phase: "after-swap" } });
     return steps;
 }
 
@@ -133,11 +133,11 @@ function resolvedTimings(certs: DrillCertificates, options: DrillOptions) {
 /** Runs one scenario; all servers and sockets are closed when it resolves. */
 export async function runScenario(scenario: "phased" | "naive", steps: CaStep[], certs: DrillCertificates, options: DrillOptions): Promise<ScenarioResult> {
     const { compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
-    const schedule = buildSchedule(steps);
+    const schedule = buildSchedule(steps.map((step) => ({ name: step.certificates.phase, durationMs: step.durationMs })));
     const totalMs = schedule[schedule.length - 1].endMs;
     const roots = allRootPems(certs.phases);
-    const overlapProblems = checkRotationOverlap(steps.map((step) => phaseTrust({ ...step.certificates, phase: step.name }, roots)));
-    const tallies = steps.map((step) => new PhaseTally(step.name, step.durationMs));
+    const overlapProblems = checkRotationOverlap(steps.map((step) => phaseTrust(step.certificates, roots)));
+    const tallies = steps.map((step) => new PhaseTally(step.certificates.phase, step.durationMs));
     const total = new PhaseTally("total", totalMs);
     const timeoutMs = options.timeoutMs ?? 5000;
     const maxInFlight = options.maxInFlight ?? 16;
@@ -188,7 +188,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
                         workload.update({ certificate });
                         tallies[index].renewals++;
                         total.renewals++;
-                        options.onRenewal?.({ scenario, workload: workload.spiffeId, phase: steps[index].name, startedMs });
+                        options.onRenewal?.({ scenario, workload: workload.spiffeId, phase: steps[index].certificates.phase, startedMs });
                         renew(workload, startedMs);
                     }),
                 );
@@ -243,7 +243,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
             }
             if (options.onProgress && tMs - lastProgress >= progressMs) {
                 lastProgress = tMs;
-                options.onProgress({ scenario, phase: steps[index].name, elapsedMs: tMs, totalMs, handshakes: total.figures().handshakes, failures: total.failures });
+                options.onProgress({ scenario, phase: steps[index].certificates.phase, elapsedMs: tMs, totalMs, handshakes: total.figures().handshakes, failures: total.failures });
             }
         }
     } finally {

@@ -3,7 +3,7 @@ import { X509Certificate } from "crypto";
 import { PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, phaseTrust, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
 import { naiveSteps, phasedSteps, drillSettings } from "../drill/run";
 import { drillVerdict, parseDrillArgs } from "../drill/cli";
-import { DrillResult, ScenarioResult } from "../drill/run";
+import { CaStep, DrillResult, ScenarioResult } from "../drill/run";
 import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertificateAges, minimumSafePhaseMs, phaseIndexAt, propagationDelays, renewalTime } from "../drill/schedule";
 import { checkPeerSpiffeId, formatSpiffeId, parseSpiffeId, uriSans } from "../drill/spiffe";
 import { PhaseTally, failureReason, percentile } from "../drill/stats";
@@ -214,10 +214,10 @@ describe("drill: certificates from the offline plan", function () {
         assert.deepEqual(certs.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
         const roots = allRootPems(certs.phases);
         assert.equal(roots.length, 2);
-        const trust = (steps: { name: string; certificates: any }[]) => steps.map((s) => phaseTrust({ ...s.certificates, phase: s.name }, roots));
+        const trust = (steps: CaStep[]) => steps.map((s) => phaseTrust(s.certificates, roots));
         assert.deepEqual(checkRotationOverlap(trust(phasedSteps(certs, 1000))), []);
         assert.equal(checkRotationOverlap(trust(naiveSteps(certs, 1000))).length, 2);
-        assert.deepEqual(naiveSteps(certs, 1000).map((s) => [s.name, s.durationMs]), [["steady", 1000], ["swap", 1000], ["after-swap", 2000]]);
+        assert.deepEqual(naiveSteps(certs, 1000).map((s) => [s.certificates.phase, s.durationMs]), [["steady", 1000], ["swap", 1000], ["after-swap", 2000]]);
     });
 
     it("takes the rotation's phases from the stacks/rotation plans, each root the same certificate from phase to phase", async () => {
