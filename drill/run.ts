@@ -102,6 +102,12 @@ export function phasedSteps(certs: DrillCertificates, phaseMs: number): CaStep[]
     return certs.phases.map((certificates) => ({ durationMs: phaseMs, certificates }));
 }
 
+/** Violations of the overlap rule by a sequence of steps (none for a safe rotation). */
+export function overlapProblems(steps: CaStep[], certs: DrillCertificates): string[] {
+    const roots = allRootPems(certs.phases);
+    return checkRotationOverlap(steps.map((step) => phaseTrust(step.certificates, roots)));
+}
+
 /**
  * The naive swap on the same timeline: the first phase, then in one step the last phase's
  * bundle (new root only) and intermediate, kept for the rest of the run.
@@ -130,13 +136,16 @@ function resolvedTimings(certs: DrillCertificates, options: DrillOptions) {
     return { phaseMs, compressedTtlMs, maxPropagationMs, renewAfterMs };
 }
 
-/** Runs one scenario; all servers and sockets are closed when it resolves. */
+/**
+ * Runs one scenario; all servers and sockets are closed when it resolves. A phased scenario
+ * whose steps break the overlap rule is refused before anything starts.
+ */
 export async function runScenario(scenario: "phased" | "naive", steps: CaStep[], certs: DrillCertificates, options: DrillOptions): Promise<ScenarioResult> {
+    const problems = overlapProblems(steps, certs);
+    if (scenario === "phased" && problems.length > 0) throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${problems.join("; ")}`);
     const { compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
     const schedule = buildSchedule(steps.map((step) => ({ name: step.certificates.phase, durationMs: step.durationMs })));
     const totalMs = schedule[schedule.length - 1].endMs;
-    const roots = allRootPems(certs.phases);
-    const overlapProblems = checkRotationOverlap(steps.map((step) => phaseTrust(step.certificates, roots)));
     const tallies = steps.map((step) => new PhaseTally(step.certificates.phase, step.durationMs));
     const total = new PhaseTally("total", totalMs);
     const timeoutMs = options.timeoutMs ?? 5000;
@@ -255,7 +264,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
         await Promise.allSettled([...pending]);
         await Promise.all(workloads.map((workload) => workload.close()));
     }
-    return { scenario, phases: tallies.map((t) => t.figures()), total: total.figures(), overlapProblems };
+    return { scenario, phases: tallies.map((t) => t.figures()), total: total.figures(), overlapProblems: problems };
 }
 
 /** Checks the load and phase options on their own (no certificates needed); throws every problem at once. */
@@ -300,9 +309,6 @@ export function drillSettings(certs: DrillCertificates, options: DrillOptions): 
 export async function runDrill(certs: DrillCertificates, options: DrillOptions): Promise<DrillResult> {
     const settings = drillSettings(certs, options);
     const phaseMs = options.phaseSeconds * 1000;
-    const roots = allRootPems(certs.phases);
-    const broken = checkRotationOverlap(phasedSteps(certs, phaseMs).map((step) => phaseTrust(step.certificates, roots)));
-    if (broken.length > 0) throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${broken.join("; ")}`);
     const phased = await runScenario("phased", phasedSteps(certs, phaseMs), certs, options);
     const naive = await runScenario("naive", naiveSteps(certs, phaseMs), certs, options);
     return { settings, phased, naive };
