@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
-import { PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
+import { DrillCertificates, PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
 import { naiveSteps, overlapProblems, phasedSteps, drillSettings, runScenario } from "../drill/run";
 import { drillVerdict, parseDrillArgs } from "../drill/cli";
 import { DrillResult, ScenarioResult } from "../drill/run";
@@ -194,6 +194,10 @@ describe("drill: stack config of the rotation sequence", () => {
 
 describe("drill: certificates from the offline plan", function () {
     this.timeout(60000);
+    let plugin: DrillCertificates;
+    before(async () => {
+        plugin = await new PluginPlanSource("plugin").load();
+    });
 
     it("reads the plug-in CA material from an unredacted plan, and refuses a redacted one", async () => {
         const values = { caMode: "plugin", trustDomain: "drill.example" };
@@ -210,7 +214,7 @@ describe("drill: certificates from the offline plan", function () {
     });
 
     it("sequences the plug-in plans into a rotation that keeps the overlap rule; the naive swap breaks it", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = plugin;
         assert.deepEqual(certs.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
         assert.equal(allRootPems(certs.phases).length, 2);
         assert.deepEqual(overlapProblems(phasedSteps(certs, 1000), certs), []);
@@ -240,7 +244,7 @@ describe("drill: certificates from the offline plan", function () {
     });
 
     it("issues workload certificates with the SPIFFE ID, chained to the intermediate", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = plugin;
         const phase = certs.phases[0];
         const issued = await issueWorkloadCertificate("spiffe://prod.example.com/ns/a/sa/b", phase.intermediateCertPem, phase.intermediateKeyPem, 24);
         const leaf = new X509Certificate(issued.chainPem);
@@ -251,7 +255,7 @@ describe("drill: certificates from the offline plan", function () {
     });
 
     it("refuses phases too short for a renewal and a config push, and bad flags", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = plugin;
         assert.throws(() => drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 1, ttlSeconds: 2, propagationMs: 100 }), /--phase-seconds 1 is shorter than the 1.25 s a phase needs/);
         assert.throws(() => drillSettings(certs, { workloads: 1, rate: 0, phaseSeconds: 3 }), /--workloads must be an integer from 2 to 64, got 1\n--rate must be between/);
         const settings = drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 3 });

@@ -6,15 +6,18 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { PROJECT_DIR } from "../plan/engine";
-import { RotationPlanSource } from "../drill/certSource";
+import { DrillCertificates, RotationPlanSource } from "../drill/certSource";
 import { DrillRenewal, runDrill } from "../drill/run";
 
 /** A short drill on real sockets: the phased rotation loses nothing, the naive swap breaks. */
 describe("drill: short run on 127.0.0.1", function () {
     this.timeout(120000);
+    let certs: DrillCertificates;
+    before(async () => {
+        certs = await new RotationPlanSource().load();
+    });
 
     it("keeps every handshake through the phased rotation and fails handshakes in the naive swap", async () => {
-        const certs = await new RotationPlanSource().load();
         const progress: string[] = [];
         const renewals: DrillRenewal[] = [];
         const result = await runDrill(certs, {
@@ -60,7 +63,6 @@ describe("drill: short run on 127.0.0.1", function () {
     });
 
     it("closes every server when it ends", async () => {
-        const certs = await new RotationPlanSource().load();
         const servers: net.Server[] = [];
         const listen = net.Server.prototype.listen;
         net.Server.prototype.listen = function (this: net.Server, ...args: any[]) {
