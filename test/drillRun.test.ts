@@ -37,7 +37,8 @@ describe("drill: short run on 127.0.0.1", function () {
         for (const phase of result.phased.phases) {
             assert.ok(phase.handshakes > 0, `handshakes in phased ${phase.phase}`);
             assert.equal(phase.failures, 0, `phased ${phase.phase} failed: ${JSON.stringify(phase.failureReasons)}`);
-            assert.ok(phase.p50Ms !== undefined && phase.p99Ms! >= phase.p50Ms!);
+            // The premise of the phase length: a handshake ends well within the phase that started it.
+            assert.ok(phase.maxMs! <= result.settings.phaseMarginMs, `phased ${phase.phase}: a handshake took ${phase.maxMs} ms, more than the ${result.settings.phaseMarginMs} ms phase margin`);
         }
         assert.ok(result.phased.total.renewals >= 3 * 4, "every workload renewed in every phase");
         assert.deepEqual(result.phased.overlapProblems, []);
