@@ -34,7 +34,7 @@ export function renderScenario(result: ScenarioResult): string {
     return lines.join("\n");
 }
 
-export function renderSideBySide(result: DrillResult): string {
+function renderSideBySide(result: DrillResult): string {
     const { phased, naive } = result;
     const lines: [string, string, string][] = [
         ["", "phased", "naive"],
@@ -48,7 +48,7 @@ export function renderSideBySide(result: DrillResult): string {
     return lines.map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")).join("\n");
 }
 
-export function renderSettings(result: Pick<DrillResult, "settings">): string {
+function renderSettings(result: Pick<DrillResult, "settings">): string {
     const s = result.settings;
     return [
         `certificates: ${s.certificateSource}`,

@@ -7,7 +7,8 @@ import * as path from "path";
 import { promisify } from "util";
 import { PROJECT_DIR } from "../plan/engine";
 import { DrillCertificates, RotationPlanSource } from "../drill/certSource";
-import { DrillRenewal, runDrill } from "../drill/run";
+import { DrillRenewal, DrillResult, runDrill } from "../drill/run";
+import { Workload } from "../drill/workload";
 
 /** A short drill on real sockets: the phased rotation loses nothing, the naive swap breaks. */
 describe("drill: short run on 127.0.0.1", function () {
@@ -65,20 +66,31 @@ describe("drill: short run on 127.0.0.1", function () {
         assert.equal(result.settings.trustDomain, "prod.example.com");
     });
 
-    it("closes every server when it ends", async () => {
+    it("closes every server and socket when it ends", async () => {
         const servers: net.Server[] = [];
+        const workloads: Workload[] = [];
         const listen = net.Server.prototype.listen;
+        const workloadListen = Workload.prototype.listen;
         net.Server.prototype.listen = function (this: net.Server, ...args: any[]) {
             servers.push(this);
             return (listen as any).apply(this, args);
         } as any;
+        Workload.prototype.listen = function (this: Workload) {
+            workloads.push(this);
+            return workloadListen.apply(this);
+        };
+        let result: DrillResult;
         try {
-            await runDrill(certs, { workloads: 2, rate: 20, phaseSeconds: 0.6, ttlSeconds: 0.4, propagationMs: 50 });
+            result = await runDrill(certs, { workloads: 2, rate: 20, phaseSeconds: 0.6, ttlSeconds: 0.4, propagationMs: 50 });
         } finally {
             net.Server.prototype.listen = listen;
+            Workload.prototype.listen = workloadListen;
         }
         assert.equal(servers.length, 4, "two workloads in each scenario");
         assert.ok(servers.every((server) => !server.listening));
+        assert.equal(workloads.length, 4);
+        assert.ok(result.phased.total.attempts > 0 && result.naive.total.attempts > 0, "clients opened connections");
+        assert.deepEqual(workloads.map((workload) => workload.openSockets), [0, 0, 0, 0], "client and accepted sockets closed");
     });
 
     it("npm run drill: progress, the side-by-side summary, --json and exit code 0", async () => {
