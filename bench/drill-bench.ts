@@ -5,8 +5,8 @@
  * Settings: BENCH_DRILL_WORKLOADS (6), BENCH_DRILL_RATE (200), BENCH_DRILL_PHASE_SECONDS (3).
  */
 import { RotationPlanSource } from "../drill/certSource";
+import { renderScenario } from "../drill/report";
 import { runDrill } from "../drill/run";
-import { PhaseFigures } from "../drill/stats";
 
 function setting(name: string, fallback: number): number {
     const value = Number(process.env[name] ?? fallback);
@@ -14,21 +14,12 @@ function setting(name: string, fallback: number): number {
     return value;
 }
 
-function line(scenario: string, figures: PhaseFigures): string {
-    const latency = [figures.p50Ms, figures.p95Ms, figures.p99Ms].map((v) => (v === undefined ? "-" : v.toFixed(1))).join(" / ");
-    return `${scenario.padEnd(8)} ${figures.phase.padEnd(11)} ${String(figures.handshakes).padStart(10)} ${figures.handshakesPerSecond.toFixed(1).padStart(8)} ${String(figures.failures).padStart(7)} ${String(figures.skipped).padStart(8)}  ${latency}`;
-}
-
 async function main(): Promise<void> {
     const options = { workloads: setting("BENCH_DRILL_WORKLOADS", 6), rate: setting("BENCH_DRILL_RATE", 200), phaseSeconds: setting("BENCH_DRILL_PHASE_SECONDS", 3) };
     const certs = await new RotationPlanSource().load();
     const result = await runDrill(certs, options);
     console.log(`\nRotation drill, ${options.workloads} workloads, ${options.rate} requests/s offered, ${options.phaseSeconds} s per phase (node ${process.version})\n`);
-    console.log(`${"scenario".padEnd(8)} ${"phase".padEnd(11)} ${"handshakes".padStart(10)} ${"hs/s".padStart(8)} ${"failed".padStart(7)} ${"skipped".padStart(8)}  p50 / p95 / p99 ms`);
-    for (const scenario of [result.phased, result.naive]) {
-        for (const figures of scenario.phases) console.log(line(scenario.scenario, figures));
-        console.log(line(scenario.scenario, scenario.total));
-    }
+    console.log(`${renderScenario(result.phased)}\n\n${renderScenario(result.naive)}`);
 }
 
 main().catch((err) => {

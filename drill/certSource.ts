@@ -7,6 +7,7 @@ import { X509Certificate } from "crypto";
 import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, findStackConfigFile, listStacks, loadStackConfig, planStack } from "../plan/engine";
 import { CONFIG_NAMESPACE, parseStackConfig } from "../src/config";
+import { rawConfigFromValues } from "../src/rawConfig";
 import { parseDuration } from "../src/duration";
 import { ROTATION_PHASES, workloadChainTiming } from "../src/rotation";
 import { commonName, sha256Fingerprint, splitPemCertificates } from "../src/pki";
@@ -164,10 +165,7 @@ export class RotationPlanSource implements CertificateSource {
             }
             // The next update runs once the guard allows any step: after the old chain's
             // longest certificate and the propagation delay.
-            const model = parseStackConfig({
-                values: Object.fromEntries(Object.entries(config.values).map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value])),
-                secretKeys: new Set(),
-            });
+            const model = parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
             const timing = workloadChainTiming(model);
             now += timing.oldChainLifetimeMs + timing.propagationDelayMs + 60000;
             previous = plan;

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import { CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
 import { renderProgress, renderReport } from "./report";
-import { DrillOptions, DrillResult, runDrill } from "./run";
+import { DrillOptions, DrillResult, checkLoadOptions, runDrill } from "./run";
 
 const USAGE =
     "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>]";
@@ -53,6 +53,8 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
         else if (flag === "--help" || flag === "-h") throw Object.assign(new Error(USAGE), { help: true });
         else throw new Error(`unknown argument "${flag}".\n${USAGE}`);
     }
+    // Before any planning; the phase length against the renewal interval needs the certificates.
+    checkLoadOptions(args);
     return args;
 }
 

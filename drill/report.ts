@@ -15,16 +15,17 @@ function row(cells: string[], widths: number[]): string {
     return cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd();
 }
 
-const COLUMNS = ["phase", "handshakes", "failed", "hs/s", "p50 ms", "p95 ms", "p99 ms", "renewals", "failure reasons"];
-const WIDTHS = [12, 10, 7, 7, 7, 7, 7, 8, 0];
+const COLUMNS = ["phase", "handshakes", "failed", "skipped", "hs/s", "p50 ms", "p95 ms", "p99 ms", "renewals", "failure reasons"];
+const WIDTHS = [12, 10, 7, 7, 7, 7, 7, 7, 8, 0];
 
 function phaseRow(figures: PhaseFigures, name = figures.phase): string {
     return row(
-        [name, String(figures.handshakes), String(figures.failures), figures.handshakesPerSecond.toFixed(1), ms(figures.p50Ms), ms(figures.p95Ms), ms(figures.p99Ms), String(figures.renewals), reasons(figures)],
+        [name, String(figures.handshakes), String(figures.failures), String(figures.skipped), figures.handshakesPerSecond.toFixed(1), ms(figures.p50Ms), ms(figures.p95Ms), ms(figures.p99Ms), String(figures.renewals), reasons(figures)],
         WIDTHS,
     );
 }
 
+/** One scenario's table: a row per phase and the total, then the overlap rule's verdict. */
 export function renderScenario(result: ScenarioResult): string {
     const title = result.scenario === "phased" ? "Phased rotation (steady -> trust-both -> sign-new -> retire-old)" : "Naive swap (new root and intermediate in one step)";
     const lines = [title, row(COLUMNS, WIDTHS), ...result.phases.map((figures) => phaseRow(figures)), phaseRow(result.total, "total")];
@@ -33,7 +34,7 @@ export function renderScenario(result: ScenarioResult): string {
     return lines.join("\n");
 }
 
-export function renderSideBySide(result: DrillResult): string {
+function renderSideBySide(result: DrillResult): string {
     const { phased, naive } = result;
     const lines: [string, string, string][] = [
         ["", "phased", "naive"],
@@ -47,7 +48,7 @@ export function renderSideBySide(result: DrillResult): string {
     return lines.map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")).join("\n");
 }
 
-export function renderSettings(result: Pick<DrillResult, "settings">): string {
+function renderSettings(result: Pick<DrillResult, "settings">): string {
     const s = result.settings;
     return [
         `certificates: ${s.certificateSource}`,

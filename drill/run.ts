@@ -31,6 +31,16 @@ export interface DrillOptions {
     /** Called about every `progressMs` (default 1000) while a scenario runs. */
     onProgress?: (progress: DrillProgress) => void;
     progressMs?: number;
+    /** Called for every renewal counted, with the drill time it started. */
+    onRenewal?: (renewal: DrillRenewal) => void;
+}
+
+export interface DrillRenewal {
+    scenario: string;
+    workload: string;
+    /** The phase it is counted in: the one in force when it started. */
+    phase: string;
+    startedMs: number;
 }
 
 export interface DrillProgress {
@@ -44,8 +54,8 @@ export interface DrillProgress {
 
 /** The CA state from one point of the drill on: what is pushed to workloads, what istiod signs with. */
 export interface CaStep {
-    name: string;
     durationMs: number;
+    /** Named by its `phase`. */
     certificates: PhaseCertificates;
 }
 
@@ -89,7 +99,13 @@ const TICK_MS = 10;
 
 /** The rotation as planned: one step per phase. */
 export function phasedSteps(certs: DrillCertificates, phaseMs: number): CaStep[] {
-    return certs.phases.map((certificates) => ({ name: certificates.phase, durationMs: phaseMs, certificates }));
+    return certs.phases.map((certificates) => ({ durationMs: phaseMs, certificates }));
+}
+
+/** Violations of the overlap rule by a sequence of steps (none for a safe rotation). */
+export function overlapProblems(steps: CaStep[], certs: DrillCertificates): string[] {
+    const roots = allRootPems(certs.phases);
+    return checkRotationOverlap(steps.map((step) => phaseTrust(step.certificates, roots)));
 }
 
 /**
@@ -101,10 +117,10 @@ export function naiveSteps(certs: DrillCertificates, phaseMs: number): CaStep[] 
     const last = certs.phases[certs.phases.length - 1];
     const rest = certs.phases.length - 2;
     const steps: CaStep[] = [
-        { name: first.phase, durationMs: phaseMs, certificates: first },
-        { name: "swap", durationMs: phaseMs, certificates: { ...last, phase: "swap" } },
+        { durationMs: phaseMs, certificates: first },
+        { durationMs: phaseMs, certificates: { ...last, phase: "swap" } },
     ];
-    if (rest > 0) steps.push({ name: "after-swap", durationMs: phaseMs * rest, certificates: { ...last, phase: "after-swap" } });
+    if (rest > 0) steps.push({ durationMs: phaseMs * rest, certificates: { ...last, phase: "after-swap" } });
     return steps;
 }
 
@@ -120,14 +136,17 @@ function resolvedTimings(certs: DrillCertificates, options: DrillOptions) {
     return { phaseMs, compressedTtlMs, maxPropagationMs, renewAfterMs };
 }
 
-/** Runs one scenario; all servers and sockets are closed when it resolves. */
+/**
+ * Runs one scenario; all servers and sockets are closed when it resolves. A phased scenario
+ * whose steps break the overlap rule is refused before anything starts.
+ */
 export async function runScenario(scenario: "phased" | "naive", steps: CaStep[], certs: DrillCertificates, options: DrillOptions): Promise<ScenarioResult> {
+    const problems = overlapProblems(steps, certs);
+    if (scenario === "phased" && problems.length > 0) throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${problems.join("; ")}`);
     const { compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
-    const schedule = buildSchedule(steps);
+    const schedule = buildSchedule(steps.map((step) => ({ name: step.certificates.phase, durationMs: step.durationMs })));
     const totalMs = schedule[schedule.length - 1].endMs;
-    const roots = allRootPems(certs.phases);
-    const overlapProblems = checkRotationOverlap(steps.map((step) => phaseTrust({ ...step.certificates, phase: step.name }, roots)));
-    const tallies = steps.map((step) => new PhaseTally(step.name, step.durationMs));
+    const tallies = steps.map((step) => new PhaseTally(step.certificates.phase, step.durationMs));
     const total = new PhaseTally("total", totalMs);
     const timeoutMs = options.timeoutMs ?? 5000;
     const maxInFlight = options.maxInFlight ?? 16;
@@ -168,6 +187,8 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
         const renew = (workload: Workload, issuedAtMs: number) =>
             at(renewalTime(issuedAtMs, compressedTtlMs, certs.gracePeriodRatio), () => {
                 const startedMs = now();
+                // The load loop may not have seen the end yet; a renewal after it belongs to no phase.
+                if (startedMs >= totalMs) return;
                 const index = Math.max(0, phaseIndexAt(schedule, startedMs));
                 const signer = steps[index].certificates;
                 track(
@@ -176,6 +197,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
                         workload.update({ certificate });
                         tallies[index].renewals++;
                         total.renewals++;
+                        options.onRenewal?.({ scenario, workload: workload.spiffeId, phase: steps[index].certificates.phase, startedMs });
                         renew(workload, startedMs);
                     }),
                 );
@@ -196,7 +218,7 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
         let lastTick = 0;
         let lastProgress = 0;
         const progressMs = options.progressMs ?? 1000;
-        while (running) {
+        for (;;) {
             await sleep(TICK_MS);
             const tMs = now();
             if (tMs >= totalMs) break;
@@ -230,28 +252,33 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
             }
             if (options.onProgress && tMs - lastProgress >= progressMs) {
                 lastProgress = tMs;
-                options.onProgress({ scenario, phase: steps[index].name, elapsedMs: tMs, totalMs, handshakes: total.figures().handshakes, failures: total.failures });
+                options.onProgress({ scenario, phase: steps[index].certificates.phase, elapsedMs: tMs, totalMs, handshakes: total.figures().handshakes, failures: total.failures });
             }
         }
-        // Requests already started finish (each is bounded by its timeout); nothing new starts.
-        while (pending.size > 0) await Promise.allSettled([...pending]);
     } finally {
+        // Nothing starts from here on: timers are cleared and renewals in progress are dropped.
+        // Requests already started finish (each is bounded by its timeout) and are still counted.
         running = false;
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
         await Promise.allSettled([...pending]);
         await Promise.all(workloads.map((workload) => workload.close()));
     }
-    return { scenario, phases: tallies.map((t) => t.figures()), total: total.figures(), overlapProblems };
+    return { scenario, phases: tallies.map((t) => t.figures()), total: total.figures(), overlapProblems: problems };
 }
 
-/** Checks the options and the phase length the rotation needs; returns the settings in force. */
-export function drillSettings(certs: DrillCertificates, options: DrillOptions): DrillSettings {
+/** Checks the load and phase options on their own (no certificates needed); throws every problem at once. */
+export function checkLoadOptions(options: Pick<DrillOptions, "workloads" | "rate" | "phaseSeconds">): void {
     const problems: string[] = [];
     if (!Number.isInteger(options.workloads) || options.workloads < 2 || options.workloads > 64) problems.push(`--workloads must be an integer from 2 to 64, got ${options.workloads}`);
     if (!(options.rate > 0 && options.rate <= 5000)) problems.push(`--rate must be between 1 and 5000 requests per second, got ${options.rate}`);
     if (!(options.phaseSeconds > 0 && options.phaseSeconds <= 600)) problems.push(`--phase-seconds must be between 0 and 600, got ${options.phaseSeconds}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));
+}
+
+/** Checks the options and the phase length the rotation needs; returns the settings in force. */
+export function drillSettings(certs: DrillCertificates, options: DrillOptions): DrillSettings {
+    checkLoadOptions(options);
     const { phaseMs, compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
     const slackMs = 250;
     const minimumMs = minimumSafePhaseMs(renewAfterMs, maxPropagationMs, slackMs);
@@ -282,9 +309,6 @@ export function drillSettings(certs: DrillCertificates, options: DrillOptions): 
 export async function runDrill(certs: DrillCertificates, options: DrillOptions): Promise<DrillResult> {
     const settings = drillSettings(certs, options);
     const phaseMs = options.phaseSeconds * 1000;
-    const roots = allRootPems(certs.phases);
-    const broken = checkRotationOverlap(phasedSteps(certs, phaseMs).map((step) => phaseTrust(step.certificates, roots)));
-    if (broken.length > 0) throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${broken.join("; ")}`);
     const phased = await runScenario("phased", phasedSteps(certs, phaseMs), certs, options);
     const naive = await runScenario("naive", naiveSteps(certs, phaseMs), certs, options);
     return { settings, phased, naive };

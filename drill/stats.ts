@@ -42,7 +42,10 @@ export function failureReason(clientError: TlsError | undefined, serverError?: T
 
 export interface PhaseFigures {
     phase: string;
-    /** Attempted mTLS exchanges that started in this phase. */
+    /**
+     * Attempted mTLS exchanges that ended (completed or failed) in this phase, the moment trust
+     * was decided; those still in flight when the run ends count in its last phase.
+     */
     attempts: number;
     /** Completed: handshake verified on both sides and a request answered. */
     handshakes: number;

@@ -40,7 +40,7 @@ export interface ExchangeOutcome {
  * What servers rejected, by the client's source port: in TLS 1.3 the client often sees only a
  * reset (its request crossed the server's alert), so the server's own verdict names the cause.
  */
-export class RejectionLog {
+class RejectionLog {
     private readonly byClientPort = new Map<number, Error & { code?: string }>();
 
     record(clientPort: number | undefined, err: Error & { code?: string }): void {
@@ -78,10 +78,6 @@ export class Workload {
         const options = { key: this.certificate.keyPem, cert: this.certificate.chainPem, ca: this.bundle };
         this.clientContext = tls.createSecureContext({ ...options, minVersion: "TLSv1.3" });
         this.server?.setSecureContext(options);
-    }
-
-    get trustBundle(): readonly string[] {
-        return this.bundle;
     }
 
     async listen(): Promise<void> {
@@ -176,14 +172,17 @@ export class Workload {
         socket.once("close", () => this.sockets.delete(socket));
     }
 
-    /** Stops listening and closes every socket this workload opened or accepted. */
+    /** Stops listening and closes every socket this workload opened or accepted; resolves once all are closed. */
     async close(): Promise<void> {
+        const closed = [...this.sockets].map((socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())));
         for (const socket of this.sockets) socket.destroy();
         const server = this.server;
         this.server = undefined;
-        if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (server) closed.push(new Promise<void>((resolve) => server.close(() => resolve())));
+        await Promise.all(closed);
     }
 
+    /** Sockets this workload opened or accepted that are not closed yet. */
     get openSockets(): number {
         return this.sockets.size;
     }

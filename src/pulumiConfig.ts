@@ -1,6 +1,7 @@
 /** Reads this project's raw config from the Pulumi runtime; the only place that touches it. */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, RawConfig } from "./config";
+import { RawConfig } from "./config";
+import { rawConfigFromValues } from "./rawConfig";
 
 // `isConfigSecret` is not re-exported at the top level; the runtime module has it.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -10,14 +11,6 @@ const runtimeConfig: { isConfigSecret(key: string): boolean } = require("@pulumi
 const runtimeSettings: { getEngine(): unknown } = require("@pulumi/pulumi/runtime/settings");
 
 export function readRawConfig(): RawConfig {
-    const prefix = `${CONFIG_NAMESPACE}:`;
-    const values: Record<string, string> = {};
-    const secretKeys = new Set<string>();
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (!key.startsWith(prefix)) continue;
-        const shortKey = key.slice(prefix.length);
-        values[shortKey] = value;
-        if (runtimeConfig.isConfigSecret(key)) secretKeys.add(shortKey);
-    }
+    const { values, secretKeys } = rawConfigFromValues(pulumi.runtime.allConfig(), (key) => runtimeConfig.isConfigSecret(key));
     return { values, secretKeys, deploying: runtimeSettings.getEngine() !== undefined, environmentVaultToken: process.env.VAULT_TOKEN || undefined };
 }

@@ -1,13 +1,15 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
-import { PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, phaseTrust, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
-import { naiveSteps, phasedSteps, drillSettings } from "../drill/run";
+import { DrillCertificates, PluginPlanSource, RotationPlanSource, allRootPems, issuingRoot, phaseFromPlan, rootLabel, workloadSettingsFromPlan } from "../drill/certSource";
+import { naiveSteps, overlapProblems, phasedSteps, drillSettings, runScenario } from "../drill/run";
 import { drillVerdict, parseDrillArgs } from "../drill/cli";
 import { DrillResult, ScenarioResult } from "../drill/run";
 import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertificateAges, minimumSafePhaseMs, phaseIndexAt, propagationDelays, renewalTime } from "../drill/schedule";
 import { checkPeerSpiffeId, formatSpiffeId, parseSpiffeId, uriSans } from "../drill/spiffe";
 import { PhaseTally, failureReason, percentile } from "../drill/stats";
 import { issueWorkloadCertificate } from "../drill/workload";
+import { parseStackConfig } from "../src/config";
+import { rawConfigFromValues } from "../src/rawConfig";
 import { planConfig } from "./helpers";
 
 describe("drill: SPIFFE IDs", () => {
@@ -171,10 +173,31 @@ describe("drill: command line flags", () => {
         assert.throws(() => parseDrillArgs(["--rate", "fast"]), /--rate must be a number, got "fast"/);
         assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, got "vault"/);
     });
+
+    it("refuses out-of-range load options before planning anything", () => {
+        assert.throws(() => parseDrillArgs(["--workloads", "1", "--rate", "0"]), /--workloads must be an integer from 2 to 64, got 1\n--rate must be between 1 and 5000/);
+        assert.throws(() => parseDrillArgs(["--workloads", "2.5"]), /--workloads must be an integer/);
+        assert.throws(() => parseDrillArgs(["--phase-seconds", "0"]), /--phase-seconds must be between 0 and 600, got 0/);
+    });
+});
+
+describe("drill: stack config of the rotation sequence", () => {
+    it("keeps only the istio-ca: keys, without the prefix, with their secret flags", () => {
+        const values = { "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "istio-ca:vaultToken": "t", "kubernetes:context": "kind-drill", "istio-ca-other:x": "y" };
+        const raw = rawConfigFromValues(values, (key) => key === "istio-ca:vaultToken" || key === "kubernetes:context");
+        assert.deepEqual(raw.values, { caMode: "plugin", trustDomain: "drill.example", vaultToken: "t" });
+        assert.deepEqual([...raw.secretKeys], ["vaultToken"]);
+        const model = parseStackConfig(rawConfigFromValues({ "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "kubernetes:context": "kind-drill" }, () => false));
+        assert.equal(model.trustDomain, "drill.example");
+    });
 });
 
 describe("drill: certificates from the offline plan", function () {
     this.timeout(60000);
+    let plugin: DrillCertificates;
+    before(async () => {
+        plugin = await new PluginPlanSource("plugin").load();
+    });
 
     it("reads the plug-in CA material from an unredacted plan, and refuses a redacted one", async () => {
         const values = { caMode: "plugin", trustDomain: "drill.example" };
@@ -191,14 +214,13 @@ describe("drill: certificates from the offline plan", function () {
     });
 
     it("sequences the plug-in plans into a rotation that keeps the overlap rule; the naive swap breaks it", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = plugin;
         assert.deepEqual(certs.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
-        const roots = allRootPems(certs.phases);
-        assert.equal(roots.length, 2);
-        const trust = (steps: { name: string; certificates: any }[]) => steps.map((s) => phaseTrust({ ...s.certificates, phase: s.name }, roots));
-        assert.deepEqual(checkRotationOverlap(trust(phasedSteps(certs, 1000))), []);
-        assert.equal(checkRotationOverlap(trust(naiveSteps(certs, 1000))).length, 2);
-        assert.deepEqual(naiveSteps(certs, 1000).map((s) => [s.name, s.durationMs]), [["steady", 1000], ["swap", 1000], ["after-swap", 2000]]);
+        assert.equal(allRootPems(certs.phases).length, 2);
+        assert.deepEqual(overlapProblems(phasedSteps(certs, 1000), certs), []);
+        assert.equal(overlapProblems(naiveSteps(certs, 1000), certs).length, 2);
+        await assert.rejects(runScenario("phased", naiveSteps(certs, 1000), certs, { workloads: 2, rate: 10, phaseSeconds: 1 }), /phases break the overlap rule, so the phased rotation would cut traffic: steady -> swap/);
+        assert.deepEqual(naiveSteps(certs, 1000).map((s) => [s.certificates.phase, s.durationMs]), [["steady", 1000], ["swap", 1000], ["after-swap", 2000]]);
     });
 
     it("takes the rotation's phases from the stacks/rotation plans, each root the same certificate from phase to phase", async () => {
@@ -216,13 +238,13 @@ describe("drill: certificates from the offline plan", function () {
         assert.equal(trustBoth.intermediateCertPem, steady.intermediateCertPem, "the intermediate is kept while its root signs");
         assert.equal(issuingRoot(signNew.intermediateCertPem, roots), r2027);
         assert.equal(retireOld.intermediateCertPem, signNew.intermediateCertPem);
-        assert.deepEqual(checkRotationOverlap(certs.phases.map((p) => phaseTrust(p, roots))), []);
+        assert.deepEqual(overlapProblems(phasedSteps(certs, 1000), certs), []);
         assert.equal(certs.workloadCertTtlMs, 24 * 3600000);
         assert.match(certs.description, /rotation-1-steady -> rotation-2-trust-both/);
     });
 
     it("issues workload certificates with the SPIFFE ID, chained to the intermediate", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = plugin;
         const phase = certs.phases[0];
         const issued = await issueWorkloadCertificate("spiffe://prod.example.com/ns/a/sa/b", phase.intermediateCertPem, phase.intermediateKeyPem, 24);
         const leaf = new X509Certificate(issued.chainPem);
@@ -233,7 +255,7 @@ describe("drill: certificates from the offline plan", function () {
     });
 
     it("refuses phases too short for a renewal and a config push, and bad flags", async () => {
-        const certs = await new PluginPlanSource("plugin").load();
+        const certs = plugin;
         assert.throws(() => drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 1, ttlSeconds: 2, propagationMs: 100 }), /--phase-seconds 1 is shorter than the 1.25 s a phase needs/);
         assert.throws(() => drillSettings(certs, { workloads: 1, rate: 0, phaseSeconds: 3 }), /--workloads must be an integer from 2 to 64, got 1\n--rate must be between/);
         const settings = drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 3 });
