@@ -17,9 +17,12 @@
  */
 import { DEFAULT_ROOT_NAME } from "./rotation";
 
+/** Name of the CA ClusterIssuer on the mesh root (the root `primary`, or an in-cluster root). */
+export const ROOT_ISSUER_NAME = "istio-ca-root";
+
 /** The ClusterIssuer (and component) name of a root. `primary` keeps the name stacks had before roots were named. */
 export function rootIssuerName(root: string): string {
-    return root === DEFAULT_ROOT_NAME ? "istio-ca-root" : `istio-ca-root-${root}`;
+    return root === DEFAULT_ROOT_NAME ? ROOT_ISSUER_NAME : `${ROOT_ISSUER_NAME}-${root}`;
 }
 
 /** `meshConfig.caCertificates` for the `cacerts` delivery: one entry per trusted root, for all workloads (no signer). */

@@ -1049,6 +1049,11 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
     };
 }
 
+/** The existing root from config, if the root at this position of `roots` is it: an existing root is always the first. */
+export function existingRootAt(model: Pick<StackModel, "existingRoot">, rootIndex: number): ExistingRoot | undefined {
+    return rootIndex === 0 ? model.existingRoot : undefined;
+}
+
 /**
  * Whether istiod holds a signing CA in this model: false when istio-csr signs workloads (istiod's
  * CA server is off) and when istiod is only a registration authority for the Kubernetes CSR API.
@@ -1059,6 +1064,9 @@ export function istiodHoldsCa(model: Pick<StackModel, "caMode" | "certManager" |
     if (model.caMode === "vault") return model.vault?.delivery !== "istio-csr";
     return true;
 }
+
+/** istiod's namespace; `cacerts` and the mesh-wide policy live there. */
+const ISTIO_NAMESPACE = "istio-system";
 
 /** Turns raw stack config into the validated model, or throws a ConfigError listing every problem. */
 export function parseStackConfig(raw: RawConfig): StackModel {
@@ -1071,7 +1079,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const { rootCa, intermediateCa } = readCaSettings(reader, workloadCerts, caMode);
     const existingRoot = readExistingRoot(reader, caMode, intermediateCa);
     const certManager = readCertManager(reader, caMode, reader.has("existingRootCert") || reader.has("existingRootKey"));
-    const meshPolicy = readMeshPolicy(reader, caMode, "istio-system", programKnowsRoots(caMode, certManager));
+    const meshPolicy = readMeshPolicy(reader, caMode, ISTIO_NAMESPACE, programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode, certManager);
     const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots);
@@ -1079,7 +1087,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     return {
         caMode,
         trustDomain,
-        istio: { version, namespace: "istio-system" },
+        istio: { version, namespace: ISTIO_NAMESPACE },
         workloadCerts,
         rootCa,
         intermediateCa,

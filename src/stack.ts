@@ -5,7 +5,7 @@ import { CertificateAlerts } from "../components/certificateAlerts";
 import { IstioControlPlane } from "../components/istioControlPlane";
 import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
 import { alertThresholds } from "./certificateAlerts";
-import { StackModel, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
+import { StackModel, existingRootAt, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
 import { certificateSha256Hex } from "./pki";
 import { readRawConfig } from "./pulumiConfig";
 import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
@@ -76,7 +76,10 @@ export function rootSourcesOf(model: StackModel): Record<string, string> {
     // Recorded so that a later switch to a root the program makes is seen as the root change it is.
     if (model.certManager?.root === "in-cluster" && !model.existingRoot) return { [DEFAULT_ROOT_NAME]: IN_CLUSTER_ROOT_SOURCE };
     return Object.fromEntries(
-        model.rotation.roots.map((name, index) => [name, index === 0 && model.existingRoot ? `existing sha256:${certificateSha256Hex(model.existingRoot.certPem)}` : "generated"]),
+        model.rotation.roots.map((name, index) => {
+            const existing = existingRootAt(model, index);
+            return [name, existing ? `existing sha256:${certificateSha256Hex(existing.certPem)}` : "generated"];
+        }),
     );
 }
 

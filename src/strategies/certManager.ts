@@ -4,16 +4,15 @@ import { CaClusterIssuer } from "../../components/caClusterIssuer";
 import { CertManager } from "../../components/certManager";
 import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
 import { SelfSignedRootIssuer } from "../../components/selfSignedRootIssuer";
-import { CaCertSettings, CertManagerSettings, StackModel } from "../config";
+import { CaCertSettings, CertManagerSettings, StackModel, existingRootAt } from "../config";
 import { toHoursCeil } from "../duration";
 import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
-import { cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
+import { ROOT_ISSUER_NAME, cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
 import { deliverThroughIstioCsr } from "./istioCsrDelivery";
 import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
-export const ROOT_ISSUER_NAME = "istio-ca-root";
 /** Namespaced CA Issuer (in istio-system) that istio-csr signs workload certificates with. */
 export const ISTIO_CSR_ISSUER_NAME = "istio-ca";
 /** The Secret istiod reads its signing CA from. */
@@ -71,10 +70,10 @@ export function meshRootIssuers(model: StackModel, certManager: CertManager, set
     const certs: Record<string, pulumi.Output<string>> = {};
     const issuers: pulumi.Resource[] = [];
     plan.roots.forEach((name, index) => {
-        const root: KnownRoot =
-            index === 0 && model.existingRoot
-                ? { certPem: pulumi.output(model.existingRoot.certPem), keyPem: pulumi.secret(model.existingRoot.keyPem.reveal()) }
-                : generateRoot(`cert-manager-root-${name}`, name, model.rootCa);
+        const existing = existingRootAt(model, index);
+        const root: KnownRoot = existing
+            ? { certPem: pulumi.output(existing.certPem), keyPem: pulumi.secret(existing.keyPem.reveal()) }
+            : generateRoot(`cert-manager-root-${name}`, name, model.rootCa);
         const issuerName = rootIssuerName(name);
         const issuer = new CaClusterIssuer(issuerName, { certManager, certPem: root.certPem, keyPem: root.keyPem });
         certs[name] = root.certPem;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PluginCa, RootCaSpec } from "../../components/pluginCa";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
+import { existingRootAt } from "../config";
 import { CaStrategy } from "./types";
 
 
@@ -11,11 +12,10 @@ import { CaStrategy } from "./types";
  */
 export const pluginCa: CaStrategy = ({ model, istioNamespace }) => {
     const plan = rotationPlan(model.rotation);
-    const roots: RootCaSpec[] = plan.roots.map((name, index) =>
-        index === 0 && model.existingRoot
-            ? { name, existing: { certPem: model.existingRoot.certPem, keyPem: pulumi.secret(model.existingRoot.keyPem.reveal()) } }
-            : { name, generate: model.rootCa },
-    );
+    const roots: RootCaSpec[] = plan.roots.map((name, index) => {
+        const existing = existingRootAt(model, index);
+        return existing ? { name, existing: { certPem: existing.certPem, keyPem: pulumi.secret(existing.keyPem.reveal()) } } : { name, generate: model.rootCa };
+    });
     const ca = new PluginCa("plugin-ca", {
         namespace: istioNamespace.metadata.name,
         roots,
