@@ -815,26 +815,23 @@ function readRotation(reader: ConfigReader, caMode: CaMode, certManager?: CertMa
     const phase = reader.oneOf("rotationPhase", ROTATION_PHASES, "steady");
     const propagationDelayMs = reader.duration("rotationPropagationDelay", "1h");
     const rotating = rotatesRoots({ caMode, certManager });
-    let roots = readRoots(reader) ?? [];
-    if (ROTATING_CA_MODES.includes(caMode) && !rotating) {
+    const readRootList = readRoots(reader);
+    let roots = readRootList ?? [];
+    if (!rotating) {
+        const inClusterRoot = ROTATING_CA_MODES.includes(caMode);
+        const [message, fix] = inClusterRoot
+            ? [
+                  `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
+                  `To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
+              ]
+            : [`root rotation is done by this program only for caMode ${ROTATING_CA_MODES.join(", ")}, not "${caMode}"`, `Or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`];
         for (const key of ["roots", "rotationPhase"]) {
             if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
-                reader.problem(
-                    key,
-                    `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
-                    `remove it (pulumi config rm ${fullKey(key)}). To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
-                );
+                reader.problem(key, message, `remove it (pulumi config rm ${fullKey(key)}). ${fix}`);
             }
         }
         roots = [];
-    } else if (!rotating) {
-        for (const key of ["roots", "rotationPhase"]) {
-            if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
-                reader.problem(key, `root rotation is done by this program only for caMode ${ROTATING_CA_MODES.join(", ")}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`);
-            }
-        }
-        roots = [];
-    } else if (reader.has("roots") && reader.problems.every((p) => p.key !== fullKey("roots")) && roots.length !== rootCountFor(phase)) {
+    } else if (readRootList !== undefined && reader.has("roots") && roots.length !== rootCountFor(phase)) {
         const example = phase === "steady" ? `[${roots[roots.length - 1] ?? DEFAULT_ROOT_NAME}]` : `[${roots[0] ?? DEFAULT_ROOT_NAME}, ${roots[1] ?? "<new root>"}]`;
         reader.problem(
             "roots",
