@@ -891,7 +891,6 @@ export interface VaultSettings {
         /** Vault token lifetime of a signer login, milliseconds. */
         tokenTtlMs: number;
     };
-    delivery: VaultDelivery;
 }
 
 export const VAULT_TOKEN_REVIEWERS = ["client", "vault"] as const;
@@ -1042,7 +1041,6 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
             apiAudience,
             tokenTtlMs,
         },
-        delivery,
     };
 }
 
@@ -1055,11 +1053,10 @@ export function existingRootAt(model: Pick<StackModel, "existingRoot">, rootInde
  * Whether istiod holds a signing CA in this model: false when istio-csr signs workloads (istiod's
  * CA server is off) and when istiod is only a registration authority for the Kubernetes CSR API.
  */
-export function istiodHoldsCa(model: Pick<StackModel, "caMode" | "certManager" | "vault">): boolean {
+export function istiodHoldsCa(model: Pick<StackModel, "caMode" | "certManager">): boolean {
     if (model.caMode === "kubernetes") return false;
-    if (model.caMode === "cert-manager") return model.certManager?.delivery !== "istio-csr";
-    if (model.caMode === "vault") return model.vault?.delivery !== "istio-csr";
-    return true;
+    // cert-manager and vault share the delivery setting (`certManagerDelivery`).
+    return model.certManager?.delivery !== "istio-csr";
 }
 
 /** istiod's namespace; `cacerts` and the mesh-wide policy live there. */

@@ -16,8 +16,8 @@ describe("certificate alerts follow who signs", () => {
         assert.equal(istiodHoldsCa({ caMode: "plugin" }), true);
         assert.equal(istiodHoldsCa({ caMode: "cert-manager", certManager: { delivery: "cacerts" } as any }), true);
         assert.equal(istiodHoldsCa({ caMode: "cert-manager", certManager: { delivery: "istio-csr" } as any }), false);
-        assert.equal(istiodHoldsCa({ caMode: "vault", vault: { delivery: "cacerts" } as any }), true);
-        assert.equal(istiodHoldsCa({ caMode: "vault", vault: { delivery: "istio-csr" } as any }), false);
+        assert.equal(istiodHoldsCa({ caMode: "vault", certManager: { delivery: "cacerts" } as any }), true);
+        assert.equal(istiodHoldsCa({ caMode: "vault", certManager: { delivery: "istio-csr" } as any }), false);
         assert.equal(istiodHoldsCa({ caMode: "kubernetes" }), false);
     });
 

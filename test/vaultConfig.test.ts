@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
-import { ConfigError, parseStackConfig } from "../src/config";
+import { ConfigError, istiodHoldsCa, parseStackConfig } from "../src/config";
 import { clusterIssuerTokenAudience, pkiUrls, tokenRequestRule, vaultIntermediatePathLength, vaultIssuerSpec, vaultKeyParams, workloadRoleArgs } from "../src/vault";
 import { validateCustomResource } from "./crdFacts";
 import { configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
@@ -19,12 +19,14 @@ describe("vault mode config", () => {
         assert.equal(vault.intermediateMountPath, "pki-istio");
         assert.deepEqual(vault.intermediate, { keyAlgorithm: "ECDSA-P256", validityMs: 43800 * 3600000 });
         assert.deepEqual(vault.kubernetesAuth, { path: "kubernetes-istio", host: "https://10.0.0.1:6443", caCertPem: undefined, tokenReviewer: "client", apiAudience: AUDIENCE, tokenTtlMs: 600000 });
-        assert.equal(vault.delivery, "cacerts");
+        assert.equal(model.certManager?.delivery, "cacerts", "the Vault delivery is certManagerDelivery");
         assert.equal(model.certManager?.namespace, "cert-manager", "cert-manager is installed for the Vault issuer");
     });
 
     it("takes the delivery from certManagerDelivery", () => {
-        assert.equal(parseStackConfig(rawConfig({ ...BASE, certManagerDelivery: "istio-csr" })).vault!.delivery, "istio-csr");
+        const model = parseStackConfig(rawConfig({ ...BASE, certManagerDelivery: "istio-csr" }));
+        assert.equal(model.certManager!.delivery, "istio-csr");
+        assert.equal(istiodHoldsCa(model), false, "Vault signs workloads through istio-csr; istiod holds no CA");
     });
 
     it("requires the Vault address and the API server URL", () => {

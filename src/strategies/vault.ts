@@ -37,7 +37,7 @@ export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = "cert-manager";
 export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
     const settings = model.vault!;
     const cm = model.certManager!;
-    const delivery = settings.delivery;
+    const delivery = cm.delivery;
 
     // Every Vault resource uses this provider. Without a token in config none is set here: the
     // provider reads VAULT_TOKEN itself (the config model refused a deployment without either).
