@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
 import { EMULATORS, Emulator, EmulatorContext } from "./emulators";
+import { MissingConfigError, ProjectConfigDeclaration, applyProjectConfig } from "./projectConfig";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -141,9 +142,10 @@ export function findStackConfigFile(stack: string, projectDir = PROJECT_DIR): st
     return file;
 }
 
-function readProjectName(projectDir = PROJECT_DIR): string {
+/** Pulumi.yaml's name and `config:` declarations. */
+export function readProject(projectDir = PROJECT_DIR): { name: string; config?: Record<string, ProjectConfigDeclaration> } {
     const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
-    return String(project.name);
+    return { name: String(project.name), config: project.config ?? undefined };
 }
 
 /** Reads a stack config file into the form the Pulumi CLI hands to programs. */
@@ -354,8 +356,17 @@ export function planStack(options: PlanOptions): Promise<PlanResult> {
 
 async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
-    const project = readProjectName(projectDir);
-    const config = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
+    const { name: project, config: declarations } = readProject(projectDir);
+    const stackConfig = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));
+    // What the CLI would hand the program, or its refusal of a stack that lacks a required key.
+    let values: Record<string, string>;
+    try {
+        values = applyProjectConfig(project, declarations, options.stack, stackConfig.values);
+    } catch (err) {
+        if (err instanceof MissingConfigError) throw new PlanError(err.message);
+        throw err;
+    }
+    const config: StackConfig = { values, secretKeys: stackConfig.secretKeys };
 
     const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.emulatedState);
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
