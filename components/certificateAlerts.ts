@@ -16,7 +16,16 @@ export interface CertificateAlertsArgs {
     certManagerNamespaces?: string[];
     /** Labels on the PrometheusRule (to match a Prometheus `ruleSelector`). Default: none beyond `app.kubernetes.io/managed-by`. */
     labels?: Record<string, string>;
+    /**
+     * Read the Prometheus Operator's PrometheusRule CRD before creating the rule, so that a cluster
+     * without it fails the preview (on a resource named for what is missing) instead of the update
+     * failing after the provider's retries. Default: true.
+     */
+    requireCrd?: boolean;
 }
+
+/** The CRD a PrometheusRule needs (Prometheus Operator, e.g. from kube-prometheus-stack). */
+export const PROMETHEUS_RULE_CRD = "prometheusrules.monitoring.coreos.com";
 
 /** Certificate health alerts for istiod's CA (and cert-manager when used) as a prometheus-operator `PrometheusRule`. */
 export class CertificateAlerts extends pulumi.ComponentResource {
@@ -33,6 +42,7 @@ export class CertificateAlerts extends pulumi.ComponentResource {
             certManager: args.certManager ?? false,
             certManagerNamespaces: args.certManagerNamespaces ?? ["istio-system", "cert-manager"],
         });
+        const crd = (args.requireCrd ?? true) ? k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-needs-prometheus-operator-crd`, PROMETHEUS_RULE_CRD, { parent: this }) : undefined;
         this.rule = new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             {
@@ -41,7 +51,7 @@ export class CertificateAlerts extends pulumi.ComponentResource {
                 metadata: { name: "istio-ca-certificates", namespace: args.namespace ?? "istio-system", labels: { "app.kubernetes.io/managed-by": "istio-ca", ...(args.labels ?? {}) } },
                 spec: { groups: this.groups },
             },
-            { parent: this, dependsOn: dependencyList(opts?.dependsOn) },
+            { parent: this, dependsOn: [...dependencyList(opts?.dependsOn), ...(crd ? [crd] : [])] },
         );
         this.registerOutputs({ rule: this.rule });
     }

@@ -2,9 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { VaultPolicyRule, renderVaultPolicy } from "../src/vaultPolicy";
 
+/** Args of VaultKubernetesAuth; pass the Vault provider as the `providers` resource option. */
 export interface VaultKubernetesAuthArgs {
-    /** The Vault provider every resource is created with. */
-    provider: vault.Provider;
     /** Path of the `kubernetes` auth mount, e.g. "kubernetes-istio" (login at `auth/<path>/login`). */
     path: string;
     /** URL of the cluster's API server, which Vault calls for TokenReviews. */
@@ -48,7 +47,7 @@ export class VaultKubernetesAuth extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultKubernetesAuthArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:vault:VaultKubernetesAuth", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        const child = { parent: this };
         this.policyHcl = renderVaultPolicy(args.policyRules);
         this.mountPath = `/v1/auth/${args.path}`;
 

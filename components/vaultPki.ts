@@ -19,11 +19,15 @@ export interface VaultIntermediateSettings {
     organization: string;
     /** Path length constraint: 1 when it signs istiod's CA, 0 when it signs leaves. */
     maxPathLength: number;
+    /**
+     * Generation (1, 2, ...). A new generation renews the intermediate: new key, new issuer, made the
+     * mount's default; the previous generation's issuer is left in Vault. Default: 1.
+     */
+    generation?: number;
 }
 
+/** Args of VaultPki; pass the Vault provider (address, namespace, token) as the `providers` resource option. */
 export interface VaultPkiArgs {
-    /** The Vault provider every resource is created with (address, namespace, token). */
-    provider: vault.Provider;
     /** Vault address clients use, for the issuing-certificate and CRL URLs, e.g. "https://vault.example.com:8200". */
     address: string;
     /** Path of the root PKI mount, e.g. "pki-istio-root". */
@@ -87,7 +91,7 @@ export class VaultPki extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:vault:VaultPki", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        const child = { parent: this };
         const roots = args.roots ?? [DEFAULT_ROOT_NAME];
         const signingRoot = args.signingRoot ?? roots[0];
         if (roots.length === 0 || new Set(roots).size !== roots.length) throw new Error(`VaultPki ${name}: roots must be distinct names, got ${JSON.stringify(roots)}`);
@@ -135,7 +139,7 @@ export class VaultPki extends pulumi.ComponentResource {
             },
             child,
         );
-        const intermediateNaming = vaultIntermediateNaming(signingRoot, args.intermediate.commonName);
+        const intermediateNaming = vaultIntermediateNaming(signingRoot, args.intermediate.commonName, args.intermediate.generation ?? 1);
         const intermediateName = `${name}-intermediate${intermediateNaming.resourceSuffix}`;
         const intermediateKey = vaultKeyParams(args.intermediate.keyAlgorithm);
         const csr = new vault.pkisecret.SecretBackendIntermediateCertRequest(
@@ -182,7 +186,16 @@ export class VaultPki extends pulumi.ComponentResource {
                 // Refuse (rather than silently shorten) a certificate that would outlive this CA.
                 leafNotAfterBehavior: "err",
             },
-            child,
+            {
+                ...child,
+                // issuer_ref is not ForceNew upstream: an in-place change would keep patching the old issuer.
+                replaceOnChanges: ["issuerRef"],
+                // Deleting this resource deletes the issuer in Vault (resource_pki_secret_backend_issuer.go,
+                // Delete). A renewed or re-rooted intermediate leaves the old issuer in Vault instead, so that
+                // the chains it signed keep their issuer and CRL until they expire (Vault's tidy with
+                // tidy_expired_issuers removes it after expiry).
+                retainOnDelete: true,
+            },
         );
         const intermediateUrls = new vault.pkisecret.SecretBackendConfigUrls(
             `${name}-intermediate-urls`,

@@ -33,6 +33,12 @@ export interface PlannedResource {
     urn: string;
     custom: boolean;
     protect: boolean;
+    /** `retainOnDelete`: deleting it only drops it from the state. */
+    retainOnDelete: boolean;
+    /** `replaceOnChanges`: input paths whose change replaces it, besides the provider's own. */
+    replaceOnChanges: string[];
+    /** `deleteBeforeReplace` as the program set it. */
+    deleteBeforeReplace: boolean;
     /** Names of the resources this one waits for (explicit and implied by inputs). */
     dependsOn: string[];
     /** Name of the explicit provider resource it uses, or null for the default provider. */
@@ -180,6 +186,9 @@ interface Recorded {
     parentUrn: string;
     custom: boolean;
     protect: boolean;
+    retainOnDelete: boolean;
+    replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
     dependencies: string[];
     rawInputs: unknown;
     outputs: Record<string, unknown>;
@@ -229,6 +238,9 @@ class RecordingMonitor extends MockMonitor {
 
     async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
         const record = this.record(req, { custom: req.getCustom(), protect: !!req.getProtect(), inputs: req.getObject() });
+        record.retainOnDelete = !!req.getRetainondelete();
+        record.replaceOnChanges = req.getReplaceonchangesList();
+        record.deleteBeforeReplace = !!req.getDeletebeforereplace();
         return super.registerResource(req, (err: any, response: any) => {
             if (response) this.recordResponse(record, response.getUrn(), response.getObject());
             if (err) this.failures.push(`${record.type} ${record.name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -253,6 +265,9 @@ class RecordingMonitor extends MockMonitor {
             parentUrn: req.getParent(),
             custom: own.custom,
             protect: own.protect,
+            retainOnDelete: false,
+            replaceOnChanges: [],
+            deleteBeforeReplace: false,
             dependencies: req.getDependenciesList(),
             rawInputs: own.inputs?.toJavaScript() ?? {},
             outputs: {},
@@ -414,6 +429,9 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
             urn: record.urn ?? "",
             custom: record.custom,
             protect: record.protect,
+            retainOnDelete: record.retainOnDelete,
+            replaceOnChanges: record.replaceOnChanges,
+            deleteBeforeReplace: record.deleteBeforeReplace,
             dependsOn: [...new Set(record.dependencies.map((urn) => nameByUrn.get(urn) ?? urnName(urn)))],
             // Provider references are "<urn>::<id>".
             provider: record.provider ? (nameByUrn.get(record.provider.split("::").slice(0, -1).join("::")) ?? urnName(record.provider.split("::").slice(0, -1).join("::"))) : null,

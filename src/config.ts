@@ -51,6 +51,8 @@ export interface ConfigKeySpec {
 export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "caMode", type: "string", default: "istiod", description: `CA strategy: ${CA_MODES.join(" \\| ")}.` },
     { key: "trustDomain", type: "string", default: "cluster.local", description: "SPIFFE trust domain of the mesh (`meshConfig.trustDomain`)." },
+    { key: "kubeconfig", type: "string", description: "Cluster access for the explicit Kubernetes provider every resource uses: a kubeconfig file path, or the kubeconfig itself (then set it with `--secret`: it holds credentials). Default: the provider's own lookup (`KUBECONFIG`, then `~/.kube/config`)." },
+    { key: "kubernetesContext", type: "string", description: "Context of the kubeconfig to use. Default: its current context." },
     { key: "istioVersion", type: "string", default: "1.30.3", description: "Version of the Istio `base` and `istiod` Helm charts (1.24 or later)." },
     { key: "workloadCertTtl", type: "string", default: "24h", description: "Workload certificate lifetime: proxy `SECRET_TTL` and istiod `DEFAULT_WORKLOAD_CERT_TTL`. Go duration." },
     { key: "maxWorkloadCertTtl", type: "string", default: "48h", description: "Longest workload certificate istiod signs (`MAX_WORKLOAD_CERT_TTL`). Must be >= `workloadCertTtl`. Go duration." },
@@ -75,7 +77,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "mtlsMode", type: "string", default: "STRICT", description: `Mesh-wide PeerAuthentication mode in the Istio root namespace: ${MTLS_MODES.join(" \\| ")}.` },
     { key: "permissiveFallbacks", type: "object", default: "[]", description: "List of scoped PERMISSIVE exceptions: `{namespace, selector?: {label: value}, reason}`. The reason is kept in the `istio-ca/reason` annotation." },
     { key: "pinnedHosts", type: "object", default: "[]", description: "List of destinations whose server certificates must chain to this program's trust bundle: `{host, clientNamespace, serviceAccounts: [\"ns/sa\"]}`. See \"Mesh mTLS policy\"." },
-    { key: "alertsEnabled", type: "boolean", default: "true", description: "Create the `PrometheusRule` with the certificate health alerts (needs the prometheus-operator CRDs)." },
+    { key: "alertsEnabled", type: "boolean", default: "false", description: "Create the `PrometheusRule` with the certificate health alerts. Needs the Prometheus Operator's `PrometheusRule` CRD (`monitoring.coreos.com/v1`, e.g. from kube-prometheus-stack): with it absent, the update stops at preview on the read of that CRD, before anything changes." },
     { key: "alertRenewalMargin", type: "string", default: "24h", description: "Slack after a renewal was due before \"renewal overdue\" warns. Less than half of `intermediateRenewBefore`; unset, at most a quarter of it. Go duration." },
     { key: "alertRootExpiryWindow", type: "string", default: "2160h", description: "Page when the root CA expires within this. Less than `intermediateValidity`; unset, at most half of it. Go duration." },
     { key: "alertRuleLabels", type: "object", description: "Labels on the `PrometheusRule`, e.g. `{\"release\": \"kube-prometheus-stack\"}` to match a Prometheus `ruleSelector`." },
@@ -99,6 +101,8 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "vaultTokenReviewer", type: "string", default: "client", description: "`vault` mode: who reviews login tokens: `client` (the login token itself; the signer's ServiceAccount gets `system:auth-delegator`) \\| `vault` (Vault's own in-cluster ServiceAccount)." },
     { key: "vaultKubernetesApiAudience", type: "string", description: "`vault` mode with `vaultTokenReviewer: client` (required there): an audience the API server accepts (`--api-audiences`, e.g. `https://kubernetes.default.svc.cluster.local`), added to the signer's tokens so they can review themselves." },
     { key: "vaultTokenTtl", type: "string", default: "10m", description: "`vault` mode: lifetime of the Vault token a signer login gets (1m to 1h). Go duration." },
+    { key: "vaultProviderTokenTtl", type: "string", default: "2h", description: "`vault` mode: lifetime of the child token the Vault provider makes for one `pulumi up` (its `maxLeaseTtlSeconds`; the provider's own default of 20m is shorter than a rotation update). The parent token's TTL must be at least this. 20m to 24h. Go duration." },
+    { key: "vaultIntermediateGeneration", type: "integer", default: "1", description: "`vault` mode: generation of the Vault intermediate. Raise it by one to renew the intermediate: the new generation is a new issuer, made the default; the old issuer stays in Vault (it is not deleted) so that what it signed keeps its chain and CRL until it expires." },
 ];
 
 const KNOWN_KEYS = new Set(CONFIG_KEYS.map((spec) => spec.key));
@@ -160,9 +164,18 @@ export interface RotationModel {
     stateStack?: string;
 }
 
+/** How the program reaches the cluster: the explicit Kubernetes provider's kubeconfig and context. */
+export interface KubernetesAccess {
+    /** A kubeconfig file path, or the kubeconfig itself (secret). Undefined: the provider's own lookup. */
+    kubeconfig?: { path: string } | { contents: SecretString };
+    /** Context of the kubeconfig. Undefined: its current context. */
+    context?: string;
+}
+
 /** The validated stack model. */
 export interface StackModel {
     caMode: CaMode;
+    kubernetes: KubernetesAccess;
     trustDomain: string;
     istio: { version: string; namespace: string };
     workloadCerts: WorkloadCertSettings;
@@ -188,6 +201,8 @@ export interface RawConfig {
     deploying?: boolean;
     /** `VAULT_TOKEN` from the program's environment, if set. */
     environmentVaultToken?: string;
+    /** Checks that a local file exists (a kubeconfig path); only consulted while deploying. */
+    fileExists?: (path: string) => boolean;
 }
 
 export interface ConfigProblem {
@@ -280,6 +295,17 @@ export class ConfigReader {
         return value;
     }
 
+    /** A whole number in [min, max]. */
+    integer(key: string, fallback: number, min: number, max: number): number {
+        const text = this.raw.values[key];
+        if (text === undefined) return fallback;
+        if (!/^[0-9]{1,9}$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+            this.problem(key, `is not a whole number from ${min} to ${max}`, `set ${fullKey(key)} to a whole number such as ${fallback}.`);
+            return fallback;
+        }
+        return Number(text);
+    }
+
     boolean(key: string, fallback: boolean): boolean {
         const text = this.raw.values[key];
         if (text === undefined) return fallback;
@@ -365,6 +391,37 @@ function checkUnknownKeys(reader: ConfigReader, raw: RawConfig): void {
                 : `remove it (pulumi config rm ${fullKey(key)}); README.md lists every key.`,
         );
     }
+}
+
+/** A kubeconfig's contents (YAML or JSON) rather than a file path. */
+function looksLikeKubeconfigContents(text: string): boolean {
+    return text.includes("\n") || /^\s*(\{|apiVersion:|kind:|clusters:)/.test(text);
+}
+
+function readKubernetesAccess(reader: ConfigReader, raw: RawConfig): KubernetesAccess {
+    const access: KubernetesAccess = {};
+    const kubeconfig = reader.string("kubeconfig");
+    if (kubeconfig !== undefined) {
+        if (looksLikeKubeconfigContents(kubeconfig)) {
+            const contents = reader.secret("kubeconfig", { holds: "holds a kubeconfig, whose users carry cluster credentials,", value: '"$(cat kubeconfig.yaml)"' });
+            if (contents) access.kubeconfig = { contents };
+        } else if (kubeconfig.trim() === "") {
+            reader.problem("kubeconfig", "is empty", `set it to a kubeconfig file path, or remove it (pulumi config rm ${fullKey("kubeconfig")}) to use KUBECONFIG or ~/.kube/config.`);
+        } else if (raw.deploying && raw.fileExists && !raw.fileExists(kubeconfig)) {
+            reader.problem("kubeconfig", "names a file that does not exist here", `set it to the path of a kubeconfig file, or remove it (pulumi config rm ${fullKey("kubeconfig")}) to use KUBECONFIG or ~/.kube/config.`);
+        } else {
+            access.kubeconfig = { path: kubeconfig };
+        }
+    }
+    const context = reader.string("kubernetesContext");
+    if (context !== undefined) {
+        if (context.trim() === "" || /[\s"]/.test(context)) {
+            reader.problem("kubernetesContext", "is not a kubeconfig context name", `set it to a name from: kubectl config get-contexts -o name`);
+        } else {
+            access.context = context;
+        }
+    }
+    return access;
 }
 
 function readCaMode(reader: ConfigReader): CaMode {
@@ -753,10 +810,18 @@ function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamespace: st
 }
 
 function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaSettings): AlertSettings {
-    const enabled = reader.boolean("alertsEnabled", true);
+    // Off by default: a plain cluster has no PrometheusRule CRD (the Prometheus Operator's).
+    const enabled = reader.boolean("alertsEnabled", false);
     // Unset windows follow the CA lifetimes, so that short test lifetimes need no alert settings.
-    const renewalMarginMs = reader.has("alertRenewalMargin") ? reader.duration("alertRenewalMargin", "24h") : Math.min(24 * 3600000, Math.floor(intermediateCa.renewBeforeMs / 4));
-    const rootExpiryWindowMs = reader.has("alertRootExpiryWindow") ? reader.duration("alertRootExpiryWindow", "2160h") : Math.min(2160 * 3600000, Math.floor(intermediateCa.validityMs / 2));
+    const defaults = { renewalMarginMs: Math.min(24 * 3600000, Math.floor(intermediateCa.renewBeforeMs / 4)), rootExpiryWindowMs: Math.min(2160 * 3600000, Math.floor(intermediateCa.validityMs / 2)) };
+    if (!enabled) {
+        for (const key of ["alertRenewalMargin", "alertRootExpiryWindow", "alertRuleLabels"]) {
+            if (reader.has(key)) reader.problem(key, `is set but ${fullKey("alertsEnabled")} is false (the default), so it would be ignored`, `remove ${fullKey(key)}, or set ${fullKey("alertsEnabled")} to true (needs the Prometheus Operator's PrometheusRule CRD).`);
+        }
+        return { enabled, ...defaults, ruleLabels: {} };
+    }
+    const renewalMarginMs = reader.has("alertRenewalMargin") ? reader.duration("alertRenewalMargin", "24h") : defaults.renewalMarginMs;
+    const rootExpiryWindowMs = reader.has("alertRootExpiryWindow") ? reader.duration("alertRootExpiryWindow", "2160h") : defaults.rootExpiryWindowMs;
     if (reader.has("alertRenewalMargin") && renewalMarginMs * 2 >= intermediateCa.renewBeforeMs) {
         reader.problem(
             "alertRenewalMargin",
@@ -878,8 +943,8 @@ export interface VaultSettings {
     caBundlePem?: string;
     rootMountPath: string;
     intermediateMountPath: string;
-    /** The Vault intermediate: key and lifetime (milliseconds). */
-    intermediate: { keyAlgorithm: KeyAlgorithm; validityMs: number };
+    /** The Vault intermediate: key, lifetime (milliseconds) and generation (1, 2, ...; a new one renews it). */
+    intermediate: { keyAlgorithm: KeyAlgorithm; validityMs: number; generation: number };
     kubernetesAuth: {
         path: string;
         host: string;
@@ -891,6 +956,8 @@ export interface VaultSettings {
         /** Vault token lifetime of a signer login, milliseconds. */
         tokenTtlMs: number;
     };
+    /** TTL of the child token the Vault provider makes for one update (`maxLeaseTtlSeconds`), milliseconds. */
+    providerTokenTtlMs: number;
 }
 
 export const VAULT_TOKEN_REVIEWERS = ["client", "vault"] as const;
@@ -901,6 +968,10 @@ const VAULT_PATH_RE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 /** Mount paths Vault reserves for itself. */
 const VAULT_RESERVED_MOUNTS = ["sys", "auth", "identity", "cubbyhole"];
 const MIN_VAULT_TOKEN_TTL_MS = 60 * 1000;
+const MAX_VAULT_INTERMEDIATE_GENERATION = 9999;
+/** The provider's own default child token TTL (1200 s), the shortest accepted. */
+const MIN_VAULT_PROVIDER_TOKEN_TTL_MS = 20 * 60 * 1000;
+const MAX_VAULT_PROVIDER_TOKEN_TTL_MS = 24 * 3600 * 1000;
 const MAX_VAULT_TOKEN_TTL_MS = 3600 * 1000;
 
 /** An `https://host[:port]` URL with nothing after the authority, or undefined with a problem. */
@@ -994,6 +1065,7 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
     const intermediate = {
         keyAlgorithm: reader.oneOf("vaultIntermediateKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P256"),
         validityMs: reader.duration("vaultIntermediateValidity", "43800h", { wholeHours: true }),
+        generation: reader.integer("vaultIntermediateGeneration", 1, 1, MAX_VAULT_INTERMEDIATE_GENERATION),
     };
     if (intermediate.validityMs > rootCa.validityMs) {
         reader.problem("vaultIntermediateValidity", `the Vault intermediate would outlive its root (${formatDuration(rootCa.validityMs)})`, `set ${fullKey("vaultIntermediateValidity")} to at most ${fullKey("rootValidity")} (${formatDuration(rootCa.validityMs)}).`);
@@ -1025,10 +1097,19 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
     if (tokenTtlMs < MIN_VAULT_TOKEN_TTL_MS || tokenTtlMs > MAX_VAULT_TOKEN_TTL_MS) {
         reader.problem("vaultTokenTtl", `must be between 1m and 1h: the signer logs in for each signing, so its token should expire soon after`, `set ${fullKey("vaultTokenTtl")} to a value such as "10m".`);
     }
+    const providerTokenTtlMs = reader.duration("vaultProviderTokenTtl", "2h");
+    if (providerTokenTtlMs < MIN_VAULT_PROVIDER_TOKEN_TTL_MS || providerTokenTtlMs > MAX_VAULT_PROVIDER_TOKEN_TTL_MS) {
+        reader.problem(
+            "vaultProviderTokenTtl",
+            "must be between 20m and 24h: the Vault provider's child token must outlive the whole update, including deletes at its end",
+            `set ${fullKey("vaultProviderTokenTtl")} to a value such as "2h", no longer than your Vault token's TTL.`,
+        );
+    }
     return {
         address: address ?? "",
         namespace,
         token: configToken,
+        providerTokenTtlMs,
         caBundlePem: readPemBundle(reader, "vaultCaBundle"),
         rootMountPath,
         intermediateMountPath,
@@ -1066,6 +1147,7 @@ const ISTIO_NAMESPACE = "istio-system";
 export function parseStackConfig(raw: RawConfig): StackModel {
     const reader = new ConfigReader(raw);
     checkUnknownKeys(reader, raw);
+    const kubernetes = readKubernetesAccess(reader, raw);
     const caMode = readCaMode(reader);
     const trustDomain = readTrustDomain(reader);
     const version = readIstioVersion(reader);
@@ -1080,6 +1162,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
+        kubernetes,
         trustDomain,
         istio: { version, namespace: ISTIO_NAMESPACE },
         workloadCerts,

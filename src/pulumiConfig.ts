@@ -1,4 +1,5 @@
 /** Reads this project's raw config from the Pulumi runtime; the only place that touches it. */
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig } from "./config";
 import { rawConfigFromValues } from "./rawConfig";
@@ -12,5 +13,5 @@ const runtimeSettings: { getEngine(): unknown } = require("@pulumi/pulumi/runtim
 
 export function readRawConfig(): RawConfig {
     const { values, secretKeys } = rawConfigFromValues(pulumi.runtime.allConfig(), (key) => runtimeConfig.isConfigSecret(key));
-    return { values, secretKeys, deploying: runtimeSettings.getEngine() !== undefined, environmentVaultToken: process.env.VAULT_TOKEN || undefined };
+    return { values, secretKeys, deploying: runtimeSettings.getEngine() !== undefined, environmentVaultToken: process.env.VAULT_TOKEN || undefined, fileExists: (path) => fs.existsSync(path) };
 }

@@ -7,6 +7,7 @@ import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
 import { alertThresholds } from "./certificateAlerts";
 import { StackModel, existingRootAt, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
 import { certificateSha256Hex } from "./pki";
+import { kubernetesProviderArgs } from "./kubernetesProvider";
 import { readRawConfig } from "./pulumiConfig";
 import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
 import { STRATEGIES, TrustOutputs } from "./strategies";
@@ -28,8 +29,11 @@ export interface DeployOptions {
 export function deployStack(model: StackModel, options: DeployOptions = {}): StackOutputs {
     const strategy = STRATEGIES[model.caMode];
 
-    const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } });
-    const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace });
+    // One explicit provider for every Kubernetes resource, with Secrets and ConfigMaps updated in place.
+    const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model)));
+    const opts: pulumi.ComponentResourceOptions = { providers: [kubernetes] };
+    const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } }, { provider: kubernetes });
+    const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace, opts });
 
     const controlPlane = new IstioControlPlane("istio", {
         version: model.istio.version,
@@ -38,7 +42,7 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
         workloadCerts: model.workloadCerts,
         ca,
         istiodDependsOn,
-    });
+    }, opts);
 
     // Policies and rules are custom resources: they need the Istio CRDs, so they come after the control plane.
     const { meshPolicy, alerts } = model;
@@ -53,7 +57,7 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
                 trustDomain: model.trustDomain,
                 trustBundle: trust.trustBundle,
             },
-            { dependsOn: [controlPlane] },
+            { ...opts, dependsOn: [controlPlane] },
         );
     }
     if (alerts.enabled) {
@@ -61,7 +65,7 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
         new CertificateAlerts(
             "certificate-alerts",
             { namespace: model.istio.namespace, thresholds, istiodCa: istiodHoldsCa(model), certManager: model.certManager !== undefined, labels: alerts.ruleLabels },
-            { dependsOn: [controlPlane] },
+            { ...opts, dependsOn: [controlPlane] },
         );
     }
 
@@ -69,6 +73,15 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
     const state = options.rotationState;
     if (state) outputs.rotationState = controlPlane.istiod.id.apply(() => state);
     return outputs;
+}
+
+/** The provider's kubeconfig and context from the model (a kubeconfig's contents as a secret). */
+function kubernetesAccessArgs(model: StackModel): { kubeconfig?: pulumi.Input<string>; context?: string } {
+    const { kubeconfig, context } = model.kubernetes;
+    return {
+        ...(kubeconfig ? { kubeconfig: "path" in kubeconfig ? kubeconfig.path : pulumi.secret(kubeconfig.contents.reveal()) } : {}),
+        ...(context ? { context } : {}),
+    };
 }
 
 /** Where each root of the model comes from, as the rotation state records it. */

@@ -33,23 +33,34 @@ export function vaultRootNaming(root: string, commonNameBase: string): VaultCaNa
     return { resourceSuffix: `-${root}`, issuerName: root, commonName: `${commonNameBase} ${root}` };
 }
 
-/**
- * The Vault intermediate's names, by the root that signs it: a new signing root means a new
- * intermediate (new key, new issuer in the intermediate mount), as the plug-in CA does.
- */
-export function vaultIntermediateNaming(signingRoot: string, commonNameBase: string): VaultCaNaming {
-    if (signingRoot === DEFAULT_ROOT_NAME) return { resourceSuffix: "", issuerName: DEFAULT_INTERMEDIATE_ISSUER_NAME, commonName: commonNameBase };
-    return { resourceSuffix: `-${signingRoot}`, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}-${signingRoot}`, commonName: `${commonNameBase} ${signingRoot}` };
+/** Suffixes naming an intermediate generation; generation 1 keeps the names of stacks made before generations. */
+function generationSuffix(generation: number): { name: string; cn: string } {
+    if (!Number.isInteger(generation) || generation < 1) throw new Error(`intermediate generation must be a whole number >= 1, got ${generation}`);
+    return generation === 1 ? { name: "", cn: "" } : { name: `-g${generation}`, cn: ` g${generation}` };
 }
 
 /**
- * CN of istiod's `cacerts` Certificate (cacerts delivery). It names the signing root, so that the
- * Certificate's spec changes when the signing root does: cert-manager then re-issues `cacerts` at
- * once, from the intermediate that is now the mount's default, instead of at the next renewal
- * (months away). The default root keeps the plain CN.
+ * The Vault intermediate's names, by the root that signs it and its generation: a new signing root
+ * or a new generation means a new intermediate (new key, new issuer in the intermediate mount), as
+ * the plug-in CA does. Renaming, not changing the issuer resource in place, is what makes a renewal
+ * real: the issuer resource's `issuer_ref` is not ForceNew, and an in-place change keeps patching the
+ * old issuer (terraform-provider-vault, vault/resource_pki_secret_backend_issuer.go).
  */
-export function vaultCacertsCommonName(commonNameBase: string, signingRoot: string): string {
-    return signingRoot === DEFAULT_ROOT_NAME ? commonNameBase : `${commonNameBase} ${signingRoot}`;
+export function vaultIntermediateNaming(signingRoot: string, commonNameBase: string, generation = 1): VaultCaNaming {
+    const gen = generationSuffix(generation);
+    if (signingRoot === DEFAULT_ROOT_NAME) return { resourceSuffix: gen.name, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}${gen.name}`, commonName: `${commonNameBase}${gen.cn}` };
+    return { resourceSuffix: `-${signingRoot}${gen.name}`, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}-${signingRoot}${gen.name}`, commonName: `${commonNameBase} ${signingRoot}${gen.cn}` };
+}
+
+/**
+ * CN of istiod's `cacerts` Certificate (cacerts delivery). It names the signing root and the Vault
+ * intermediate's generation, so that the Certificate's spec changes when either does: cert-manager
+ * then re-issues `cacerts` at once, from the intermediate that is now the mount's default, instead
+ * of at the next renewal (months away). The default root at generation 1 keeps the plain CN.
+ */
+export function vaultCacertsCommonName(commonNameBase: string, signingRoot: string, generation = 1): string {
+    const gen = generationSuffix(generation);
+    return signingRoot === DEFAULT_ROOT_NAME ? `${commonNameBase}${gen.cn}` : `${commonNameBase} ${signingRoot}${gen.cn}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { VAULT_BASE } from "./vaultTypes";
 
 /** Names of the rule groups in a plan's PrometheusRule. */
 async function ruleGroups(values: Record<string, string>): Promise<string[]> {
-    const plan = await planConfig(values);
+    const plan = await planConfig({ ...values, alertsEnabled: "true" });
     const [rule] = byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
     return ((rule.inputs.spec as any).groups as { name: string }[]).map((group) => group.name);
 }
@@ -41,7 +41,7 @@ describe("certificate alerts follow who signs", () => {
 
 describe("cert-manager expiry alert with short-lived certificates", () => {
     it("pages relative to each Certificate's own renewal window, not a fixed 360h", async () => {
-        const plan = await planConfig({ caMode: "cert-manager", certManagerDelivery: "istio-csr" });
+        const plan = await planConfig({ caMode: "cert-manager", certManagerDelivery: "istio-csr", alertsEnabled: "true" });
         const [rule] = byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
         const expiring = ((rule.inputs.spec as any).groups as { rules: { alert: string; expr: string }[] }[]).flatMap((g) => g.rules).find((r) => r.alert === "CertManagerMeshCertificateExpiring")!;
         // istio-csr's istiod Certificate lives 1h: a fixed threshold in the hundreds of hours would always fire.

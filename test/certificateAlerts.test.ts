@@ -3,7 +3,7 @@ import { parseStackConfig } from "../src/config";
 import { AlertThresholds, alertThresholds, certificateAlertGroups, humanSeconds, promDuration } from "../src/certificateAlerts";
 import { PlannedResource } from "../plan/engine";
 import { validateCustomResource } from "./meshCrdFacts";
-import { byType, configProblems, planConfig } from "./helpers";
+import { byType, configProblems, findResource, onlyConfigProblem, planConfig } from "./helpers";
 import { metricNames, promqlErrors } from "./promql";
 
 const H = 3600;
@@ -69,28 +69,40 @@ describe("alert thresholds", () => {
 
 describe("alert config", () => {
     it("reads the keys", () => {
-        const model = parseStackConfig({ values: { alertsEnabled: "false", alertRenewalMargin: "12h", alertRootExpiryWindow: "720h", alertRuleLabels: '{"release":"prom"}' }, secretKeys: new Set() });
-        assert.deepEqual(model.alerts, { enabled: false, renewalMarginMs: 12 * H * 1000, rootExpiryWindowMs: 720 * H * 1000, ruleLabels: { release: "prom" } });
+        const model = parseStackConfig({ values: { alertsEnabled: "true", alertRenewalMargin: "12h", alertRootExpiryWindow: "720h", alertRuleLabels: '{"release":"prom"}' }, secretKeys: new Set() });
+        assert.deepEqual(model.alerts, { enabled: true, renewalMarginMs: 12 * H * 1000, rootExpiryWindowMs: 720 * H * 1000, ruleLabels: { release: "prom" } });
+    });
+
+    it("is off by default, since a plain cluster has no PrometheusRule CRD", () => {
+        assert.equal(parseStackConfig({ values: {}, secretKeys: new Set() }).alerts.enabled, false);
+    });
+
+    it("refuses alert settings while alerts are off, saying what alerts need", () => {
+        for (const key of ["alertRenewalMargin", "alertRootExpiryWindow", "alertRuleLabels"]) {
+            const problem = onlyConfigProblem({ [key]: key === "alertRuleLabels" ? { release: "prom" } : "12h" }, key);
+            assert.match(problem.message, /alertsEnabled is false/);
+            assert.match(problem.fix, /set istio-ca:alertsEnabled to true \(needs the Prometheus Operator's PrometheusRule CRD\)/);
+        }
     });
 
     it("rejects a margin that would put the warning after the page", () => {
-        const [problem] = configProblems({ alertRenewalMargin: "360h" });
+        const [problem] = configProblems({ alertsEnabled: "true", alertRenewalMargin: "360h" });
         assert.equal(problem.key, "istio-ca:alertRenewalMargin");
         assert.equal(problem.value, '"360h"');
         assert.match(problem.fix, /below 360h/);
     });
 
     it("rejects a root window not shorter than the intermediate's life", () => {
-        const problems = configProblems({ alertRootExpiryWindow: "8760h" });
+        const problems = configProblems({ alertsEnabled: "true", alertRootExpiryWindow: "8760h" });
         assert.deepEqual(problems.map((p) => p.key), ["istio-ca:alertRootExpiryWindow"]);
         assert.match(problems[0].fix, /below 8760h/);
     });
 
     it("rejects malformed durations, booleans and labels", () => {
-        assert.deepEqual(configProblems({ alertRenewalMargin: "1d" }).map((p) => p.key), ["istio-ca:alertRenewalMargin"]);
+        assert.deepEqual(configProblems({ alertsEnabled: "true", alertRenewalMargin: "1d" }).map((p) => p.key), ["istio-ca:alertRenewalMargin"]);
         assert.deepEqual(configProblems({ alertsEnabled: "on" }).map((p) => p.key), ["istio-ca:alertsEnabled"]);
-        assert.deepEqual(configProblems({ alertRuleLabels: '["release"]' }).map((p) => p.key), ["istio-ca:alertRuleLabels"]);
-        const [bad] = configProblems({ alertRuleLabels: '{"release": "kube prometheus"}' });
+        assert.deepEqual(configProblems({ alertsEnabled: "true", alertRuleLabels: '["release"]' }).map((p) => p.key), ["istio-ca:alertRuleLabels"]);
+        const [bad] = configProblems({ alertsEnabled: "true", alertRuleLabels: '{"release": "kube prometheus"}' });
         assert.equal(bad.key, "istio-ca:alertRuleLabels.release");
         assert.equal(bad.value, '"kube prometheus"');
     });
@@ -153,8 +165,12 @@ describe("alerts in a plan", () => {
     const inputsOf = (resource: PlannedResource) => resource.inputs as Record<string, any>;
 
     it("emit a valid PrometheusRule with the configured labels", async () => {
-        const plan = await planConfig({ caMode: "plugin", alertRuleLabels: '{"release":"kube-prometheus-stack"}' });
+        const plan = await planConfig({ caMode: "plugin", alertsEnabled: "true", alertRuleLabels: '{"release":"kube-prometheus-stack"}' });
         const [rule] = byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        // Read first: without the Prometheus Operator the preview stops on this read, naming what is missing.
+        const crd = findResource(plan, (r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "the CRD read");
+        assert.equal(crd.name, "certificate-alerts-needs-prometheus-operator-crd");
+        assert.ok(rule.dependsOn.includes(crd.name), "the rule waits for the CRD read");
         assert.deepEqual(validateCustomResource(inputsOf(rule)), []);
         assert.equal(inputsOf(rule).metadata.labels.release, "kube-prometheus-stack");
         assert.deepEqual(inputsOf(rule).spec.groups.map((g: any) => g.name), ["istio-ca.istiod"]);
@@ -170,7 +186,10 @@ describe("alerts in a plan", () => {
     });
 
     it("create no PrometheusRule when disabled", async () => {
-        const plan = await planConfig({ alertsEnabled: "false" });
-        assert.equal(byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length, 0);
+        for (const values of [{}, { alertsEnabled: "false" }] as Record<string, string>[]) {
+            const plan = await planConfig(values);
+            assert.equal(byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule").length, 0);
+            assert.equal(byType(plan, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").length, 0);
+        }
     });
 });

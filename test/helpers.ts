@@ -68,12 +68,13 @@ export interface RawConfigOptions {
     secretKeys?: string[];
     deploying?: boolean;
     environmentVaultToken?: string;
+    fileExists?: (path: string) => boolean;
 }
 
 /** Raw config from inline values (keys without the `istio-ca:` prefix); structured values are passed JSON-encoded, as Pulumi does. */
 export function rawConfig(values: Record<string, unknown>, options: RawConfigOptions = {}): RawConfig {
     const encoded = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
-    return { values: encoded, secretKeys: new Set(options.secretKeys ?? []), deploying: options.deploying, environmentVaultToken: options.environmentVaultToken };
+    return { values: encoded, secretKeys: new Set(options.secretKeys ?? []), deploying: options.deploying, environmentVaultToken: options.environmentVaultToken, fileExists: options.fileExists };
 }
 
 /** The error of a config the parser must refuse; fails if it is accepted or throws anything but a ConfigError. */

@@ -39,12 +39,21 @@ describe("offline plan", () => {
             assert.match(tree, new RegExp(`pulumi:pulumi:Stack istio-ca-${stack.replace(/\./g, "\\.")}`));
             assert.match(tree, /kubernetes:helm\.sh\/v3:Release istio-istiod/);
             assert.match(tree, /kubernetes:security\.istio\.io\/v1:PeerAuthentication mesh-policy-mesh-default  istio-system\/default/, "mesh-wide mTLS policy");
-            assert.match(tree, /kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule certificate-alerts-rules/, "certificate alerts");
+            const alertsEnabled = loadStackConfig(file).values["istio-ca:alertsEnabled"] === "true";
+            assert.equal(/kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule certificate-alerts-rules/.test(tree), alertsEnabled, "certificate alerts exactly where enabled");
+            // One explicit Kubernetes provider, with Secrets and ConfigMaps updated in place, for every Kubernetes resource.
+            const [provider] = plan.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+            assert.equal(provider?.name, "kubernetes");
+            assert.equal(String(provider.inputs.enableSecretMutable), "true");
+            assert.equal(String(provider.inputs.enableConfigMapMutable), "true");
+            const kubernetesResources = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+            assert.ok(kubernetesResources.length >= 4);
+            assert.deepEqual(kubernetesResources.filter((r) => r.provider !== "kubernetes").map((r) => r.name), [], "every Kubernetes resource uses the explicit provider");
             const istiodReleases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "istiod");
             assert.equal(istiodReleases.length, 1);
             for (const release of istiodReleases) assert.deepEqual(checkIstiodValues(release.inputs.values), [], `${release.name} values use only keys istiod 1.30 reads`);
             const customResources = plan.resources.filter((r) => isCustomResourceType(r.type));
-            assert.ok(customResources.length >= 2, "at least the mesh policy and the alert rules");
+            assert.ok(customResources.length >= 1, "at least the mesh policy");
             for (const resource of customResources) assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name} matches its CRD`);
         });
     }

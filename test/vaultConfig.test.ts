@@ -4,6 +4,7 @@ import { ConfigError, istiodHoldsCa, parseStackConfig } from "../src/config";
 import { clusterIssuerTokenAudience, pkiUrls, tokenRequestRule, vaultIntermediatePathLength, vaultIssuerSpec, vaultKeyParams, workloadRoleArgs } from "../src/vault";
 import { validateCustomResource } from "./crdFacts";
 import { configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
+import { VAULT_BASE } from "./vaultTypes";
 
 const AUDIENCE = "https://kubernetes.default.svc.cluster.local";
 const BASE = { caMode: "vault", vaultAddress: "https://vault.example.com:8200", vaultKubernetesHost: "https://10.0.0.1:6443", vaultKubernetesApiAudience: AUDIENCE };
@@ -17,7 +18,8 @@ describe("vault mode config", () => {
         assert.equal(vault.token, undefined);
         assert.equal(vault.rootMountPath, "pki-istio-root");
         assert.equal(vault.intermediateMountPath, "pki-istio");
-        assert.deepEqual(vault.intermediate, { keyAlgorithm: "ECDSA-P256", validityMs: 43800 * 3600000 });
+        assert.deepEqual(vault.intermediate, { keyAlgorithm: "ECDSA-P256", validityMs: 43800 * 3600000, generation: 1 });
+        assert.equal(vault.providerTokenTtlMs, 2 * 3600000, "the provider's child token outlives a long update (its own default is 20m)");
         assert.deepEqual(vault.kubernetesAuth, { path: "kubernetes-istio", host: "https://10.0.0.1:6443", caCertPem: undefined, tokenReviewer: "client", apiAudience: AUDIENCE, tokenTtlMs: 600000 });
         assert.equal(model.certManager?.delivery, "cacerts", "the Vault delivery is certManagerDelivery");
         assert.equal(model.certManager?.namespace, "cert-manager", "cert-manager is installed for the Vault issuer");
@@ -212,5 +214,28 @@ describe("vault pure logic", () => {
         const args = workloadRoleArgs({ trustDomain: "td", keyAlgorithm: "ECDSA-P256", ttlMs: 3600000, maxTtlMs: 7200000, dnsNames: ["a.b.svc"] });
         assert.deepEqual([args.keyType, args.keyBits, args.ttl, args.maxTtl], ["ec", 256, "3600", "7200"]);
         assert.deepEqual(args.allowedUriSans, ["spiffe://td/*"]);
+    });
+});
+
+describe("vault mode: provider token and intermediate generation", () => {
+    it("refuses a provider token TTL the update could outlive, or longer than a day", () => {
+        for (const ttl of ["10m", "19m59s", "25h"]) {
+            const problem = onlyConfigProblem({ ...VAULT_BASE, vaultProviderTokenTtl: ttl }, "vaultProviderTokenTtl", { value: JSON.stringify(ttl) });
+            assert.match(problem.message, /between 20m and 24h/);
+        }
+        assert.equal(parseStackConfig(rawConfig({ ...VAULT_BASE, vaultProviderTokenTtl: "20m" })).vault!.providerTokenTtlMs, 20 * 60000);
+    });
+
+    it("reads the intermediate generation as a whole number from 1", () => {
+        assert.equal(parseStackConfig(rawConfig({ ...VAULT_BASE, vaultIntermediateGeneration: "3" })).vault!.intermediate.generation, 3);
+        for (const bad of ["0", "-1", "1.5", "two", "", "10000"]) {
+            const problem = onlyConfigProblem({ ...VAULT_BASE, vaultIntermediateGeneration: bad }, "vaultIntermediateGeneration", { value: JSON.stringify(bad) });
+            assert.match(problem.message, /whole number from 1 to 9999/);
+        }
+    });
+
+    it("refuses both keys outside vault mode", () => {
+        onlyConfigProblem({ caMode: "plugin", vaultIntermediateGeneration: "2" }, "vaultIntermediateGeneration");
+        onlyConfigProblem({ caMode: "plugin", vaultProviderTokenTtl: "2h" }, "vaultProviderTokenTtl");
     });
 });

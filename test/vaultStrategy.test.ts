@@ -307,3 +307,32 @@ describe("mode vault settings", () => {
         assert.equal(byType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length, 0);
     });
 });
+
+describe("mode vault: the provider's token and intermediate renewal", () => {
+    it("gives the provider's child token a TTL that outlives a long update", async () => {
+        const plan = await planConfig({ ...VAULT_BASE });
+        assert.equal(Number(inputs(only(plan, T.provider)).maxLeaseTtlSeconds), 7200);
+        const longer = await planConfig({ ...VAULT_BASE, vaultProviderTokenTtl: "4h" });
+        assert.equal(Number(inputs(only(longer, T.provider)).maxLeaseTtlSeconds), 4 * 3600);
+    });
+
+    it("names the intermediate by its generation: a new key, issuer and default, the old issuer left in Vault", async () => {
+        const first = await planConfig({ ...VAULT_BASE });
+        const second = await planConfig({ ...VAULT_BASE, vaultIntermediateGeneration: "2" });
+        const issuerOf = (plan: PlanResult) => only(plan, T.issuer);
+        assert.equal(inputs(issuerOf(first)).issuerName, "istio-intermediate");
+        assert.equal(inputs(issuerOf(second)).issuerName, "istio-intermediate-g2");
+        assert.equal(only(second, T.csr).name, "vault-pki-intermediate-g2-csr");
+        assert.equal(inputs(only(second, T.csr)).commonName, "istio-ca vault intermediate g2");
+        // The mount's default follows the new issuer; cert-manager re-issues cacerts because its CN names the generation.
+        const defaults = byType(second, T.defaults).find((r) => r.name === "vault-pki-intermediate-default-issuer")!;
+        assert.equal(inputs(defaults).default, issuerOf(second).outputs.issuerId);
+        const cacerts = byType(second, T.certificate).find((r) => inputs(r).spec.secretName === "cacerts")!;
+        assert.equal(inputs(cacerts).spec.commonName, "istio-ca intermediate g2");
+        for (const plan of [first, second]) {
+            const issuer = issuerOf(plan);
+            assert.equal(issuer.retainOnDelete, true, "deleting the resource leaves the issuer in Vault");
+            assert.deepEqual(issuer.replaceOnChanges, ["issuerRef"], "an issuer_ref change makes a new resource, not a patch of the old issuer");
+        }
+    });
+});

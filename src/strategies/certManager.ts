@@ -61,9 +61,9 @@ export interface MeshRootIssuers {
  * under its own name), or a single in-cluster root. The rotation phase picks which issuer signs
  * the intermediate and which roots are trusted (`rootIssuerName`, `rotationPlan`).
  */
-export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings): MeshRootIssuers {
+export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions): MeshRootIssuers {
     if (!model.existingRoot && settings.root === "in-cluster") {
-        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...model.rootCa, commonName: `${model.rootCa.commonName} ${DEFAULT_ROOT_NAME}` } });
+        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...model.rootCa, commonName: `${model.rootCa.commonName} ${DEFAULT_ROOT_NAME}` } }, opts);
         return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
     }
     const plan = rotationPlan(model.rotation);
@@ -75,7 +75,7 @@ export function meshRootIssuers(model: StackModel, certManager: CertManager, set
             ? { certPem: pulumi.output(existing.certPem), keyPem: pulumi.secret(existing.keyPem.reveal()) }
             : generateRoot(`cert-manager-root-${name}`, name, model.rootCa);
         const issuerName = rootIssuerName(name);
-        const issuer = new CaClusterIssuer(issuerName, { certManager, certPem: root.certPem, keyPem: root.keyPem });
+        const issuer = new CaClusterIssuer(issuerName, { certManager, certPem: root.certPem, keyPem: root.keyPem }, opts);
         certs[name] = root.certPem;
         issuers.push(issuer.issuer);
     });
@@ -106,10 +106,10 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
  * (see `src/certManagerRotation.ts`).
  */
-export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
+export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor });
-    const roots = meshRootIssuers(model, certManager, settings);
+    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor }, opts);
+    const roots = meshRootIssuers(model, certManager, settings, opts);
     const trust = roots.trust;
     // Set from steady on, so that a later rotation needs no restart to enable them.
     const multiRoot = multiRootValues();
@@ -125,7 +125,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
             rotationPolicy: settings.keyRotationPolicy,
             issuerName,
             dependsOn: [certManager.release, ...roots.issuers],
-        });
+        }, opts);
 
     if (settings.delivery === "cacerts") {
         const cacerts = intermediateFromSigningRoot("istiod-cacerts", CACERTS_SECRET_NAME);
@@ -144,6 +144,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace }): CaStrategy
         issuerResource: intermediate.issuer!,
         trustBundle: trust.trustBundle!,
         ca: multiRoot,
+        opts,
     });
     return { ...delivery, trust };
 };

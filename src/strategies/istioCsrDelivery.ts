@@ -19,6 +19,8 @@ export interface IstioCsrDeliveryArgs {
     trustBundle: pulumi.Input<string>;
     /** The strategy's own istiod values (multi-root settings, trust anchors). */
     ca: IstiodCaValues;
+    /** Options of every component (the explicit Kubernetes provider). */
+    opts: pulumi.ComponentResourceOptions;
 }
 
 /**
@@ -27,15 +29,15 @@ export interface IstioCsrDeliveryArgs {
  * pointing proxies at istio-csr.
  */
 export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: IstiodCaValues; istiodDependsOn: pulumi.Resource[] } {
-    const { model, certManager, settings } = args;
-    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor });
+    const { model, certManager, settings, opts } = args;
+    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor }, opts);
     const bundle = new MeshTrustBundle("mesh-trust", {
         trustNamespace: certManager.namespaceName,
         rootsPem: args.trustBundle,
         trustManager: trustManager.release,
         // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
         targetNamespaces: [settings.namespace],
-    });
+    }, opts);
     const istioCsr = new IstioCsr("istio-csr", {
         namespace: certManager.namespaceName,
         version: settings.istioCsrVersion,
@@ -46,7 +48,7 @@ export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: Istiod
         maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
         rootCaConfigMap: bundle.bundleName,
         dependsOn: [certManager.release, args.issuerResource, bundle.bundle],
-    });
+    }, opts);
     return {
         ca: { ...args.ca, global: { ...args.ca.global, caAddress: istioCsrAddress(settings.namespace) }, env: { ...args.ca.env, ENABLE_CA_SERVER: "false" } },
         istiodDependsOn: [istioCsr.release],

@@ -10,7 +10,7 @@ import { CaStrategy } from "./types";
  * one) in `cacerts`. Every root in `roots` keeps its (protected) resources across phases; the
  * rotation phase picks the bundle and the root the intermediate is issued from.
  */
-export const pluginCa: CaStrategy = ({ model, istioNamespace }) => {
+export const pluginCa: CaStrategy = ({ model, istioNamespace, opts }) => {
     const plan = rotationPlan(model.rotation);
     const roots: RootCaSpec[] = plan.roots.map((name, index) => {
         const existing = existingRootAt(model, index);
@@ -22,7 +22,7 @@ export const pluginCa: CaStrategy = ({ model, istioNamespace }) => {
         signingRoot: plan.signingRoot,
         trustedRoots: plan.trustedRoots,
         intermediate: model.intermediateCa,
-    });
+    }, opts);
     return {
         // Set from steady on, so that a later rotation needs no restart to enable them.
         ca: multiRootValues(),

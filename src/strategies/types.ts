@@ -8,6 +8,8 @@ export interface StrategyContext {
     model: StackModel;
     /** istiod's namespace, created before any CA material. */
     istioNamespace: k8s.core.v1.Namespace;
+    /** Options every component of the strategy is created with: the explicit providers (Kubernetes). */
+    opts: pulumi.ComponentResourceOptions;
 }
 
 /** The trust state a strategy reports in the stack outputs. */

@@ -34,7 +34,13 @@ export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = "cert-manager";
  * intermediate is re-signed by the signing root, and the trusted roots go to istiod's
  * `meshConfig.caCertificates` (and, with istio-csr, to the trust-manager bundle).
  */
-export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult => {
+/** The providers of resource options as a list. */
+function providerList(providers: pulumi.ComponentResourceOptions["providers"]): pulumi.ProviderResource[] {
+    if (!providers) return [];
+    return Array.isArray(providers) ? providers : Object.values(providers);
+}
+
+export const vaultCa: CaStrategy = ({ model, istioNamespace, opts }): CaStrategyResult => {
     const settings = model.vault!;
     const cm = model.certManager!;
     const delivery = cm.delivery;
@@ -45,12 +51,16 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         address: settings.address,
         namespace: settings.namespace,
         token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
+        // The provider makes one non-renewable child token per update, 1200 s by default
+        // (terraform-provider-vault internal/provider/meta.go, createChildToken): too short for an
+        // update that waits on cert-manager and istiod before deleting an old issuer at its end.
+        maxLeaseTtlSeconds: Math.round(settings.providerTokenTtlMs / 1000),
     });
+    const vaultOpts: pulumi.ComponentResourceOptions = { providers: [...providerList(opts.providers), provider] };
 
     const plan = rotationPlan(model.rotation);
     const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
     const pki = new VaultPki("vault-pki", {
-        provider,
         address: settings.address,
         rootMountPath: settings.rootMountPath,
         intermediateMountPath: settings.intermediateMountPath,
@@ -63,6 +73,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
             commonName: `${model.rootCa.organization} vault intermediate`,
             organization: model.rootCa.organization,
             maxPathLength: vaultIntermediatePathLength(delivery),
+            generation: settings.intermediate.generation,
         },
         workloadRole:
             delivery === "istio-csr"
@@ -72,10 +83,9 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
                       settings: { trustDomain: model.trustDomain, keyAlgorithm: "RSA-2048", ttlMs: model.workloadCerts.ttlMs, maxTtlMs: model.workloadCerts.maxTtlMs, dnsNames: workloadDnsNames },
                   }
                 : undefined,
-    });
+    }, vaultOpts);
 
     const auth = new VaultKubernetesAuth("vault-auth", {
-        provider,
         path: settings.kubernetesAuth.path,
         kubernetesHost: settings.kubernetesAuth.host,
         kubernetesCaCert: settings.kubernetesAuth.caCertPem,
@@ -86,9 +96,9 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
         policyName: VAULT_SIGNER_POLICY,
         policyRules: signerPolicyRules(delivery, settings.intermediateMountPath),
-    });
+    }, vaultOpts);
 
-    const certManager = new CertManager("cert-manager", { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor });
+    const certManager = new CertManager("cert-manager", { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor }, opts);
     const issuer = new VaultClusterIssuer(VAULT_ISSUER_NAME, {
         issuerName: VAULT_ISSUER_NAME,
         certManager,
@@ -107,7 +117,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         },
         // Signing works only once the role, its policy and the issuing CA (and workload role) exist.
         dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
-    });
+    }, opts);
 
     // Every root stays an issuer in Vault across phases; the phase picks which are trusted.
     const trustedPems = pulumi.all(plan.trustedRoots.map((root) => pki.rootCertificates[root]));
@@ -130,11 +140,11 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
             secretName: CACERTS_SECRET_NAME,
             issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
             // Named by the signing root: a new signing root changes the spec, and cert-manager re-issues at once.
-            intermediate: { ...model.intermediateCa, commonName: vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot) },
+            intermediate: { ...model.intermediateCa, commonName: vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot, settings.intermediate.generation) },
             rotationPolicy: cm.keyRotationPolicy,
             // After the intermediate mount's default issuer is the signing root's intermediate.
             dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer],
-        });
+        }, opts);
         return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust };
     }
 
@@ -146,6 +156,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace }): CaStrategyResult
         issuerResource: issuer.issuer,
         trustBundle: trust.trustBundle,
         ca: rotationValues,
+        opts,
     });
     return { ...istioCsrDelivery, trust };
 };
