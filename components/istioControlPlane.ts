@@ -1,7 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadCertSettings } from "../src/config";
+import * as path from "path";
 import { ISTIO_CHART_REPO, IstiodCaValues, istiodValues } from "../src/istioValues";
+
+/** The post-renderer that sets `istiodEnvOverrides` in the rendered istiod Deployment. */
+export const ISTIOD_ENV_POSTRENDER = path.resolve(__dirname, "..", "bin", "istiod-env-postrender.js");
+
+/**
+ * The post-renderer's path as the Helm release runs it: relative to the working directory, which
+ * the Kubernetes provider shares with the program (pulumi/pulumi sdk/go/common/resource/plugin/
+ * plugin.go: `cmd.Dir = pwd`), so the release's inputs do not change from one checkout to another.
+ * Helm runs a path with a separator as is (postrender.NewExec, exec.LookPath).
+ */
+export function postRendererCommand(file = ISTIOD_ENV_POSTRENDER, cwd = process.cwd()): string {
+    const relative = path.relative(cwd, file);
+    return relative.startsWith("..") || path.isAbsolute(relative) ? file : `./${relative}`;
+}
 
 export interface IstioControlPlaneArgs {
     /** Istio chart version for `base` and `istiod`, e.g. "1.30.3". */
@@ -40,9 +55,18 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         );
 
         this.istiodValues = istiodValues({ trustDomain: args.trustDomain, workloadCerts: args.workloadCerts, ca: args.ca ?? {} });
+        const envOverrides = Object.keys(args.ca?.istiodEnvOverrides ?? {}).length > 0;
         this.istiod = new k8s.helm.v3.Release(
             `${name}-istiod`,
-            { name: "istiod", chart: "istiod", version: args.version, namespace: args.namespace, repositoryOpts, values: this.istiodValues },
+            {
+                name: "istiod",
+                chart: "istiod",
+                version: args.version,
+                namespace: args.namespace,
+                repositoryOpts,
+                values: this.istiodValues,
+                ...(envOverrides ? { postrender: postRendererCommand() } : {}),
+            },
             { parent: this, dependsOn: [this.base, ...(args.istiodDependsOn ?? [])] },
         );
 

@@ -8,14 +8,28 @@ import { formatDuration } from "./duration";
 
 export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
 
+/** Annotation prefix on the istiod Deployment naming an env override for the post-renderer. */
+export const ISTIOD_ENV_ANNOTATION_PREFIX = "istio-ca.io/istiod-env.";
+
 /** The CA-specific part of istiod's values, contributed by each CA strategy. */
 export interface IstiodCaValues {
     /** istiod environment variables (chart `env`). */
     env?: Record<string, string>;
     /** Proxy (istio-agent) environment, via `meshConfig.defaultConfig.proxyMetadata`. */
     proxyMetadata?: Record<string, string>;
-    /** Chart `global` values such as `caAddress`, `pilotCertProvider`, `certSigners`. */
+    /**
+     * Chart `global` values such as `caAddress` and `certSigners`. Never `pilotCertProvider`: the
+     * sidecar injector reads it too, and its templates mount the root ConfigMap only when it is
+     * `istiod` (files/injection-template.yaml, gateway-injection-template.yaml, kube-gateway.yaml).
+     */
     global?: Record<string, unknown>;
+    /**
+     * istiod variables the chart already renders from other values (`PILOT_CERT_PROVIDER` from
+     * `global.pilotCertProvider`), set in istiod's container only. They cannot go in `env`: the
+     * chart appends `env` after its own entries (templates/deployment.yaml), and a duplicate name
+     * breaks Helm's three-way merge on upgrade. A post-renderer sets them in the rendered Deployment.
+     */
+    istiodEnvOverrides?: Record<string, string>;
     /** Extra `meshConfig` fields such as `caCertificates`. */
     meshConfig?: Record<string, unknown>;
 }
@@ -53,5 +67,8 @@ export function istiodValues(settings: IstiodValuesSettings): Record<string, unk
         },
     };
     if (ca.global && Object.keys(ca.global).length > 0) values.global = { ...ca.global };
+    const overrides = Object.entries(ca.istiodEnvOverrides ?? {});
+    // Read by bin/istiod-env-postrender.js from the rendered Deployment.
+    if (overrides.length > 0) values.deploymentAnnotations = Object.fromEntries(overrides.map(([name, value]) => [`${ISTIOD_ENV_ANNOTATION_PREFIX}${name}`, value]));
     return values;
 }

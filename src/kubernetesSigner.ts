@@ -36,8 +36,14 @@ export interface KubernetesRaSettings<Pem> {
 /**
  * istiod chart values for RA mode, with the names istiod 1.30 reads:
  * - `env.EXTERNAL_CA=ISTIOD_RA_KUBERNETES_API` and `env.K8S_SIGNER=<signer>` (istiod's own variables);
- * - `global.pilotCertProvider=k8s.io/<signer>`, so istiod's own serving certificate comes from the
- *   same signer (the bare value `kubernetes` is refused by current istiod);
+ * - `PILOT_CERT_PROVIDER=k8s.io/<signer>` on istiod's container only, so that istiod is an RA with
+ *   no CA of its own and its serving certificate comes from the same signer (pilot/pkg/bootstrap/
+ *   server.go: `isK8SSigning`, certcontroller.go `initDNSCertsK8SRA`), and the `istio-ca-root-cert`
+ *   ConfigMap holds the signer's roots from `caCertificates`. `global.pilotCertProvider` stays
+ *   `istiod`: the injection templates mount that ConfigMap at /var/run/secrets/istio only then, and
+ *   istio-agent needs root-cert.pem there (pkg/istio-agent/agent.go, FindRootCAForXDS). Istio's
+ *   external-CA integration test sets the variable the same way (tests/integration/security/
+ *   external_ca/main_test.go);
  * - `global.certSigners=[<signer>]`, which adds the `approve` verb on that signer to istiod's ClusterRole;
  * - `meshConfig.caCertificates=[{pem, certSigners:[<signer>]}]`: the roots istiod hands to workloads
  *   and uses to verify and complete the chains the signer returns. No `meshConfig.ca` (unused by istiod).
@@ -48,7 +54,8 @@ export function kubernetesRaIstiodValues<Pem>(settings: KubernetesRaSettings<Pem
     if (rootCertPems.length === 0) throw new Error("the RA needs at least one trust anchor for its signer");
     return {
         env: { EXTERNAL_CA: "ISTIOD_RA_KUBERNETES_API", K8S_SIGNER: signerName },
-        global: { pilotCertProvider: `k8s.io/${signerName}`, certSigners: [signerName] },
+        istiodEnvOverrides: { PILOT_CERT_PROVIDER: `k8s.io/${signerName}` },
+        global: { certSigners: [signerName] },
         meshConfig: { caCertificates: rootCertPems.map((pem) => ({ pem, certSigners: [signerName] })) },
     };
 }

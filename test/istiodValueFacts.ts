@@ -6,10 +6,22 @@
  */
 
 /** Top-level chart keys this program may set (all present in the chart's values). */
-export const ISTIOD_CHART_KEYS: ReadonlySet<string> = new Set(["env", "meshConfig", "global"]);
+export const ISTIOD_CHART_KEYS: ReadonlySet<string> = new Set(["env", "meshConfig", "global", "deploymentAnnotations"]);
 
-/** `global.*` keys this program may set (all present under the chart's `global`). */
-export const ISTIOD_GLOBAL_KEYS: ReadonlySet<string> = new Set(["caAddress", "pilotCertProvider", "certSigners"]);
+/**
+ * `global.*` keys this program may set (all present under the chart's `global`). Not
+ * `pilotCertProvider`: the sidecar injector reads it too and mounts the root ConfigMap only when it
+ * is `istiod` (files/injection-template.yaml, gateway-injection-template.yaml, grpc-agent.yaml,
+ * kube-gateway.yaml in the 1.30.3 chart).
+ */
+export const ISTIOD_GLOBAL_KEYS: ReadonlySet<string> = new Set(["caAddress", "certSigners"]);
+
+/**
+ * Variables the istiod Deployment template renders itself, unconditionally
+ * (templates/deployment.yaml, env list before and after `.Values.env`). The same name in `env`
+ * duplicates the entry, which Helm's three-way merge of a later upgrade fails on.
+ */
+export const CHART_RENDERED_ISTIOD_ENV: ReadonlySet<string> = new Set(["REVISION", "PILOT_CERT_PROVIDER", "POD_NAME", "POD_NAMESPACE", "SERVICE_ACCOUNT", "KUBECONFIG", "PILOT_ENABLE_ANALYSIS", "CLUSTER_ID", "GOMAXPROCS", "PLATFORM"]);
 
 /** MeshConfig fields (istio/api 1.30) this program may set. */
 export const MESH_CONFIG_FIELDS: ReadonlySet<string> = new Set(["trustDomain", "trustDomainAliases", "defaultConfig", "caCertificates"]);
@@ -53,6 +65,7 @@ export function checkIstiodValues(values: unknown): string[] {
     const problems = unknownKeys(values, ISTIOD_CHART_KEYS, "", "an istiod chart key this program sets");
     if (!isRecord(values)) return problems;
     if (values.env !== undefined) problems.push(...stringMap(values.env, ISTIOD_ENV_VARS, "env", "an istiod 1.30 environment variable"));
+    if (isRecord(values.env)) for (const name of Object.keys(values.env)) if (CHART_RENDERED_ISTIOD_ENV.has(name)) problems.push(`env.${name}: the chart renders it already; a second entry breaks Helm upgrades`);
     if (values.global !== undefined) problems.push(...unknownKeys(values.global, ISTIOD_GLOBAL_KEYS, "global", "a chart global key this program sets"));
     const mesh = values.meshConfig;
     if (mesh === undefined) return problems;

@@ -11,8 +11,10 @@ describe("Kubernetes CSR signer (istiod as RA)", () => {
         const signer = "clusterissuers.cert-manager.io/istio-ca";
         const values = kubernetesRaIstiodValues({ signerName: signer, rootCertPems: ["ROOT-A", "ROOT-B"] });
         assert.deepEqual(values.env, { EXTERNAL_CA: "ISTIOD_RA_KUBERNETES_API", K8S_SIGNER: signer });
-        assert.equal(values.global?.pilotCertProvider, `k8s.io/${signer}`);
-        assert.notEqual(values.global?.pilotCertProvider, "kubernetes");
+        // istiod alone is the RA: the injector keeps global.pilotCertProvider's default, istiod, and mounts the root.
+        assert.deepEqual(values.istiodEnvOverrides, { PILOT_CERT_PROVIDER: `k8s.io/${signer}` });
+        assert.equal(values.global?.pilotCertProvider, undefined);
+        assert.equal((values.env as Record<string, string>).PILOT_CERT_PROVIDER, undefined, "not through env: the chart renders that name itself");
         assert.deepEqual(values.global?.certSigners, [signer]);
         assert.deepEqual(values.meshConfig?.caCertificates, [
             { pem: "ROOT-A", certSigners: [signer] },

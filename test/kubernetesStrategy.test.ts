@@ -29,7 +29,7 @@ describe("mode kubernetes (istiod as RA for the Kubernetes CSR API)", () => {
     it("configures istiod as RA with the settings istiod 1.30 reads", () => {
         const values = istiodValues();
         assert.equal(values.env.EXTERNAL_CA, "ISTIOD_RA_KUBERNETES_API");
-        assert.equal(values.global.pilotCertProvider.startsWith("k8s.io/"), true);
+        assert.equal(values.global.pilotCertProvider, undefined, "the injector must see istiod, or sidecars get no root-cert.pem");
         assert.equal(values.meshConfig.ca, undefined, "meshConfig.ca is not read by istiod");
         assert.equal(values.env.ENABLE_CA_SERVER, undefined, "istiod keeps serving the CA API to proxies");
     });
@@ -40,7 +40,7 @@ describe("mode kubernetes (istiod as RA for the Kubernetes CSR API)", () => {
         const signer = `clusterissuers.cert-manager.io/${issuerName}`;
         assert.equal(values.env.K8S_SIGNER, signer);
         assert.deepEqual(values.global.certSigners, [signer]);
-        assert.equal(values.global.pilotCertProvider, `k8s.io/${signer}`);
+        assert.equal(values.deploymentAnnotations["istio-ca.io/istiod-env.PILOT_CERT_PROVIDER"], `k8s.io/${signer}`);
         assert.deepEqual(values.meshConfig.caCertificates.map((c: any) => c.certSigners), [[signer]]);
     });
 
