@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { CaCertSettings, IntermediateCaSettings } from "../src/config";
 import { toHoursCeil } from "../src/duration";
-import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../src/pki";
+import { GENERATED_ROOT_MAX_PATH_LENGTH, composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../src/pki";
 
 /** One root CA of the mesh: generated here, or an existing one supplied as config. */
 export interface RootCaSpec {
@@ -79,7 +79,7 @@ export class PluginCa extends pulumi.ComponentResource {
                     validityPeriodHours: toHoursCeil(settings.validityMs),
                     isCaCertificate: true,
                     // The root signs intermediates only; those sign leaves.
-                    maxPathLength: 1,
+                    maxPathLength: GENERATED_ROOT_MAX_PATH_LENGTH,
                     setSubjectKeyId: true,
                     allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
                 },

@@ -36,6 +36,8 @@ export interface VaultPkiArgs {
     intermediateMountPath: string;
     /** Key, lifetime (milliseconds, whole hours), CN and O of every root. Roots are generated inside Vault and never leave it. */
     root: CaCertSettings;
+    /** Settings of particular roots, by name, instead of `root` (a root made earlier keeps its own). Default: none. */
+    rootSettings?: Record<string, CaCertSettings>;
     /**
      * Names of the roots, each a protected issuer of the root mount (named and CN-suffixed by the
      * root's name; `primary` keeps the issuer "istio-root" and the plain CN). Default: ["primary"].
@@ -99,13 +101,14 @@ export class VaultPki extends pulumi.ComponentResource {
 
         this.rootMount = new vault.Mount(
             `${name}-root-mount`,
-            { path: args.rootMountPath, type: "pki", description: "istio-ca root CA", maxLeaseTtlSeconds: seconds(args.root.validityMs), defaultLeaseTtlSeconds: 3600 },
+            { path: args.rootMountPath, type: "pki", description: "istio-ca root CA", maxLeaseTtlSeconds: seconds(Math.max(...roots.map((root) => (args.rootSettings?.[root] ?? args.root).validityMs))), defaultLeaseTtlSeconds: 3600 },
             child,
         );
         const rootUrls = new vault.pkisecret.SecretBackendConfigUrls(`${name}-root-urls`, { backend: this.rootMount.path, ...pkiUrls(args.address, args.rootMountPath) }, child);
-        const rootKey = vaultKeyParams(args.root.keyAlgorithm);
         for (const root of roots) {
-            const naming = vaultRootNaming(root, args.root.commonName);
+            const settings = args.rootSettings?.[root] ?? args.root;
+            const rootKey = vaultKeyParams(settings.keyAlgorithm);
+            const naming = vaultRootNaming(root, settings.commonName);
             // The mesh's trust anchors: keys generated in Vault and never exported.
             const rootCert = new vault.pkisecret.SecretBackendRootCert(
                 `${name}-root${naming.resourceSuffix}`,
@@ -113,8 +116,8 @@ export class VaultPki extends pulumi.ComponentResource {
                     backend: this.rootMount.path,
                     type: "internal",
                     commonName: naming.commonName,
-                    organization: args.root.organization,
-                    ttl: hoursTtl(args.root.validityMs),
+                    organization: settings.organization,
+                    ttl: hoursTtl(settings.validityMs),
                     keyType: rootKey.keyType,
                     keyBits: rootKey.keyBits,
                     maxPathLength: VAULT_ROOT_MAX_PATH_LENGTH,

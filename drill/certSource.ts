@@ -158,7 +158,8 @@ export class RotationPlanSource implements CertificateSource {
             planned.push(stack);
             const config = loadStackConfig(file);
             const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
-            const plan = await planStack({ stack, config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
+            // One stack whose config changes, as a real rotation is: its state names that stack.
+            const plan = await planStack({ stack: path.basename(this.dir), config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
             if (!phases.some((p) => p.phase === phase)) {
                 phases.push(phaseFromPlan(plan, phase));
                 settings ??= workloadSettingsFromPlan(plan);

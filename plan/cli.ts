@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import { ConfigError } from "../src/config";
-import { RotationRefusedError } from "../src/rotation";
+import { RotationRefusedError } from "../src/rotationGuard";
 import { PlanError, findStackConfigFile, planStack } from "./engine";
 import { renderPlan } from "./render";
 

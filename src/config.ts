@@ -15,6 +15,7 @@ import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelVal
 import { MTLS_MODES, MeshPolicySettings, PermissiveFallback, PinnedHost, selectorKey } from "./meshPolicy";
 import { X509Certificate } from "crypto";
 import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair, splitPemCertificates } from "./pki";
+import type { RootParameters } from "./rotationState";
 import { SecretString } from "./secret";
 import { VaultDelivery } from "./vault";
 import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES } from "./vaultRotation";
@@ -162,6 +163,8 @@ export interface RotationModel {
     override?: RotationOverride;
     /** Fully qualified name of the stack holding the previous rotation state; undefined: this stack. */
     stateStack?: string;
+    /** The parameters each existing root was made with, as the guard resolved them; undefined before the guard ran. */
+    rootParameters?: Record<string, RootParameters>;
 }
 
 /** How the program reaches the cluster: the explicit Kubernetes provider's kubeconfig and context. */

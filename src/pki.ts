@@ -4,6 +4,9 @@ import { X509Certificate, createHash, createPrivateKey } from "crypto";
 
 /** Key algorithms the CA settings accept, as "<ALG>-<size|curve>". */
 export const KEY_ALGORITHMS = ["ECDSA-P256", "ECDSA-P384", "RSA-2048", "RSA-3072", "RSA-4096"] as const;
+
+/** Path length of a root made with @pulumi/tls: it signs intermediates only, and those sign leaves. */
+export const GENERATED_ROOT_MAX_PATH_LENGTH = 1;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 /** The `@pulumi/tls` PrivateKey arguments for a key algorithm. */

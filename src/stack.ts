@@ -9,7 +9,15 @@ import { StackModel, existingRootAt, istiodHoldsCa, parseStackConfig, rotatesRoo
 import { certificateSha256Hex } from "./pki";
 import { kubernetesProviderArgs } from "./kubernetesProvider";
 import { readRawConfig } from "./pulumiConfig";
-import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, RotationRefusedError, RotationState, guardRotation, readPreviousDeployment, rotationTiming } from "./rotation";
+import { toHoursCeil } from "./duration";
+import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, rotationPlan, rotationTiming } from "./rotation";
+import { DesiredRotation, RotationRefusedError, guardRotation } from "./rotationGuard";
+import { RootParameters, RotationState, StackIdentity, readPreviousDeployment } from "./rotationState";
+import { rootParametersOf } from "./rootSettings";
+import { GENERATED_ROOT_MAX_PATH_LENGTH } from "./pki";
+import { VAULT_ROOT_MAX_PATH_LENGTH } from "./vault";
+import { vaultIntermediateNaming } from "./vaultRotation";
+import { vaultIntermediateSettings, vaultRootDefaults } from "./strategies/vault";
 import { STRATEGIES, TrustOutputs } from "./strategies";
 
 /** What `pulumi stack output` shows after an update. */
@@ -18,22 +26,33 @@ export interface StackOutputs extends TrustOutputs {
     trustDomain: string;
     istioVersion: string;
     /** Rotation phase, roots and timestamps, read back by the next update's guard. */
-    rotationState?: pulumi.Output<RotationState>;
+    rotationState?: Promise<RotationState> | RotationState;
 }
 
 export interface DeployOptions {
-    /** The rotation state to record; it resolves only once istiod is deployed, so a failed update records nothing new. */
+    /** The rotation state to record; it resolves only once every resource of the update exists, so a failed update records nothing new. */
     rotationState?: RotationState;
+}
+
+/** Every custom resource the deployment creates, collected by a transformation its components pass on to their children. */
+class DeployedResources {
+    readonly resources: pulumi.CustomResource[] = [];
+    readonly transformation: pulumi.ResourceTransformation = ({ resource }) => {
+        if (pulumi.CustomResource.isInstance(resource)) this.resources.push(resource);
+        return undefined;
+    };
 }
 
 export function deployStack(model: StackModel, options: DeployOptions = {}): StackOutputs {
     const strategy = STRATEGIES[model.caMode];
+    const deployed = new DeployedResources();
+    const customOpts: pulumi.CustomResourceOptions = { transformations: [deployed.transformation] };
 
     // One explicit provider for every Kubernetes resource, with Secrets and ConfigMaps updated in place.
-    const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model)));
-    const opts: pulumi.ComponentResourceOptions = { providers: [kubernetes] };
-    const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } }, { provider: kubernetes });
-    const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace, opts });
+    const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model)), customOpts);
+    const opts: pulumi.ComponentResourceOptions = { providers: [kubernetes], transformations: [deployed.transformation] };
+    const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } }, { ...customOpts, provider: kubernetes });
+    const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace, opts, customOpts });
 
     const controlPlane = new IstioControlPlane("istio", {
         version: model.istio.version,
@@ -71,7 +90,7 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
 
     const outputs: StackOutputs = { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
     const state = options.rotationState;
-    if (state) outputs.rotationState = controlPlane.istiod.id.apply(() => state);
+    if (state) outputs.rotationState = recordWhenDeployed(state, deployed.resources);
     return outputs;
 }
 
@@ -96,17 +115,81 @@ export function rootSourcesOf(model: StackModel): Record<string, string> {
     );
 }
 
-/** The fully qualified name of this stack, which the guard reads its previous outputs from. */
-export function selfStackName(): string {
-    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+/** This stack's organization, project and name. */
+export function selfIdentity(): StackIdentity {
+    return { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() };
 }
 
-/** Reads the previous deployment's outputs the guard needs ({} values when there was none). */
-async function readPreviousOutputs(stackName: string): Promise<{ rotationState?: unknown; caMode?: unknown }> {
+/**
+ * The name the guard reads this stack's previous outputs by. Self-managed (DIY) backends, where the
+ * organization is always "organization" (pulumi/pulumi pkg/backend/diy/state.go), take the bare stack
+ * name in both layouts: a legacy layout refuses any "/" in a stack reference (diy/store.go,
+ * tokens.ParseStackName), and the project layout fills in the current project (projectReferenceStore
+ * ParseReference). Pulumi Cloud takes the fully qualified name.
+ */
+export function selfStackName(identity: StackIdentity = selfIdentity()): string {
+    return identity.organization === DIY_ORGANIZATION ? identity.stack : `${identity.organization}/${identity.project}/${identity.stack}`;
+}
+
+/** The organization of every stack on a self-managed backend. */
+const DIY_ORGANIZATION = "organization";
+
+/** Whether a configured `rotationStateStack` names this stack itself. */
+function namesSelf(name: string, identity: StackIdentity): boolean {
+    const { organization, project, stack } = identity;
+    return [stack, `${organization}/${stack}`, `${organization}/${project}/${stack}`].includes(name);
+}
+
+/** Reads every output of the previous deployment ({} when there was none). */
+async function readPreviousOutputs(stackName: string): Promise<Record<string, unknown>> {
     const ref = new pulumi.StackReference("previous-deployment", { name: stackName });
-    const value = (details: pulumi.StackReferenceOutputDetails) => details.value ?? details.secretValue;
-    const [rotationState, caMode] = await Promise.all([ref.getOutputDetails("rotationState"), ref.getOutputDetails("caMode")]);
-    return { rotationState: value(rotationState), caMode: value(caMode) };
+    return new Promise((resolve) => ref.outputs.apply((outputs) => resolve(outputs ?? {})));
+}
+
+/** What config says a newly made root is made with, per mode (undefined where the program makes no root). */
+function newRootParameters(model: StackModel): RootParameters | undefined {
+    if (model.caMode === "istiod") return undefined;
+    if (model.caMode === "vault") return rootParametersOf(vaultRootDefaults(model), VAULT_ROOT_MAX_PATH_LENGTH);
+    // An in-cluster root is a cert-manager Certificate with no path length constraint.
+    if (model.certManager?.root === "in-cluster" && !model.existingRoot) return rootParametersOf(model.rootCa, null);
+    return rootParametersOf(model.rootCa, GENERATED_ROOT_MAX_PATH_LENGTH);
+}
+
+/** The Vault intermediate the config asks for (vault mode). */
+function desiredVaultIntermediate(model: StackModel): DesiredRotation["vaultIntermediate"] {
+    if (!model.vault) return undefined;
+    const signingRoot = rotationPlan(model.rotation).signingRoot;
+    const intermediate = vaultIntermediateSettings(model);
+    const naming = vaultIntermediateNaming(signingRoot, intermediate.commonName, intermediate.generation);
+    return {
+        generation: intermediate.generation,
+        signingRoot,
+        issuerName: naming.issuerName,
+        parameters: { commonName: intermediate.commonName, organization: intermediate.organization, keyAlgorithm: intermediate.keyAlgorithm, validityHours: toHoursCeil(intermediate.validityMs), maxPathLength: intermediate.maxPathLength },
+    };
+}
+
+/**
+ * The rotation state, recorded only once every resource of the update exists: when one fails (or a
+ * targeted update skips it), the export rejects, the program fails, and the engine keeps the previous
+ * outputs (pulumi/pulumi sdk/nodejs/runtime/stack.ts registers `{}` when the program throws;
+ * step_executor.go keeps old outputs on a failed update).
+ */
+function recordWhenDeployed(state: RotationState, resources: pulumi.CustomResource[]): Promise<RotationState> | RotationState {
+    if (pulumi.runtime.isDryRun()) return state;
+    return (async () => {
+        const results = await Promise.all(
+            resources.map(async (resource) => {
+                const [known, id, urn] = await Promise.all([(resource.id as any).isKnown as Promise<boolean>, (resource.id as any).promise() as Promise<unknown>, (resource.urn as any).promise() as Promise<string>]);
+                return { ok: known && typeof id === "string" && id !== "", urn };
+            }),
+        );
+        const missing = results.filter((result) => !result.ok).map((result) => result.urn.split("::").pop());
+        if (missing.length > 0) {
+            throw new Error(`rotationState not recorded: ${missing.length} resource(s) of this update did not complete (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}); the previous state stays in force. Fix what failed and run pulumi up again (a targeted update, pulumi up --target, is not supported).`);
+        }
+        return state;
+    })();
 }
 
 export interface RunOptions {
@@ -121,22 +204,26 @@ export interface RunOptions {
  */
 export async function runStack(options: RunOptions = {}): Promise<StackOutputs> {
     const model = parseStackConfig(readRawConfig());
-    const previous = readPreviousDeployment(await readPreviousOutputs(model.rotation.stateStack ?? selfStackName()));
-    const rotating = rotatesRoots(model);
+    const identity = selfIdentity();
+    const stateStack = model.rotation.stateStack ?? selfStackName(identity);
+    const previous = readPreviousDeployment(await readPreviousOutputs(stateStack), { expected: identity, fromSelf: namesSelf(stateStack, identity) });
     const verdict = guardRotation({
         previous,
         desired: {
+            identity,
             caMode: model.caMode,
-            rotating,
+            rotating: rotatesRoots(model),
             settings: { phase: model.rotation.phase, roots: model.rotation.roots },
             rootSources: rootSourcesOf(model),
             // Rotating strategies set MULTI_ROOT_CA_VALUES from steady on (cert-manager with an in-cluster root too).
             multiRootEnabled: ROTATING_CA_MODES.includes(model.caMode),
+            rootParameters: newRootParameters(model),
+            vaultIntermediate: desiredVaultIntermediate(model),
             override: model.rotation.override,
         },
         timing: rotationTiming(model),
         now: (options.clock ?? (() => new Date()))(),
     });
     if (!verdict.allowed) throw new RotationRefusedError(verdict.problems);
-    return deployStack(model, { rotationState: verdict.state });
+    return deployStack({ ...model, rotation: { ...model.rotation, rootParameters: verdict.rootParameters } }, { rotationState: verdict.state });
 }

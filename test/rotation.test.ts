@@ -1,26 +1,12 @@
 import { strict as assert } from "assert";
 import { parseStackConfig } from "../src/config";
 import { configProblems, onlyConfigProblem } from "./helpers";
-import {
-    DesiredRotation,
-    GuardInput,
-    NEXT_PHASES,
-    ROTATION_PHASES,
-    RotationPhase,
-    RotationSettings,
-    RotationState,
-    bundlesNested,
-    classifyTransition,
-    guardRotation,
-    ROTATING_CA_MODES,
-    adoptUnrotatedState,
-    readPreviousDeployment,
-    rootCountFor,
-    rotationPlan,
-    rotationTiming,
-} from "../src/rotation";
+import { NEXT_PHASES, ROTATION_PHASES, RotationPhase, RotationSettings, bundlesNested, classifyTransition, ROTATING_CA_MODES, rootCountFor, rotationPlan, rotationTiming } from "../src/rotation";
+import { DesiredRotation, GuardInput, guardRotation } from "../src/rotationGuard";
+import { RotationState, adoptUnrotatedState, readPreviousDeployment } from "../src/rotationState";
 import { cacertsMeshCaCertificates, rootIssuerName } from "../src/certManagerRotation";
 import { legalSteps } from "./rotationSteps";
+import { ID, READ, fromV1 } from "./rotationFixtures";
 
 const HOUR = 3600000;
 const T0 = new Date("2026-03-01T00:00:00.000Z");
@@ -149,6 +135,7 @@ describe("trust bundle continuity", () => {
 
 function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
     return {
+        identity: ID,
         caMode: "plugin",
         rotating: true,
         settings,
@@ -184,12 +171,21 @@ function problemsOf(verdict: ReturnType<typeof guardRotation>): string {
 const R = (phase: RotationPhase, roots = phase === "steady" ? ["r1"] : ["r1", "r2"]): RotationSettings => ({ phase, roots });
 
 describe("rotation guard", () => {
-    it("accepts any phase on a first deployment and records when it started", () => {
-        for (const phase of ROTATION_PHASES) {
-            const verdict = guardRotation({ previous: { kind: "none" }, desired: desired(canonical(phase)), timing: TIMING, now: T0 });
-            assert.equal(verdict.allowed && verdict.kind, "first-deployment");
-            assert.deepEqual(stateOf(verdict).phaseStartedAt, { [phase]: T0.toISOString() });
+    it("starts a first deployment at steady only, unless a mesh mid-rotation is adopted with the override", () => {
+        const steady = guardRotation({ previous: { kind: "none" }, desired: desired(canonical("steady")), timing: TIMING, now: T0 });
+        assert.equal(steady.allowed && steady.kind, "first-deployment");
+        assert.deepEqual(stateOf(steady).phaseStartedAt, { steady: T0.toISOString() });
+        for (const phase of ROTATION_PHASES.slice(1)) {
+            const refused = guardRotation({ previous: { kind: "none" }, desired: desired(canonical(phase)), timing: TIMING, now: T0 });
+            assert.match(problemsOf(refused), new RegExp(`no recorded rotation state, and a first deployment starts at steady, not ${phase}.*rotationOverride adopt-mid-rotation`));
+            const adopted = guardRotation({ previous: { kind: "none" }, desired: desired(canonical(phase), { override: { name: "adopt-mid-rotation", reason: "state lost in a backend migration" } }), timing: TIMING, now: T0 });
+            const state = stateOf(adopted);
+            assert.deepEqual(state.phaseStartedAt, { [phase]: T0.toISOString() }, "the adopted phase's waits count from now");
+            assert.deepEqual(state.signedUntil, phase === "trust-both" ? {} : { r1: T0.toISOString() }, "the old root stopped signing now, at the latest");
+            assert.equal(state.lastOverride?.name, "adopt-mid-rotation");
         }
+        const stale = guardRotation({ previous: { kind: "none" }, desired: desired(canonical("steady"), { override: { name: "adopt-mid-rotation", reason: "nothing to adopt here" } }), timing: TIMING, now: T0 });
+        assert.match(problemsOf(stale), /a first deployment at steady does not need it/);
     });
 
     it("walks a whole rotation, recording each phase's start only when it changes", () => {
@@ -258,7 +254,7 @@ describe("rotation guard", () => {
         const stale = walk([[R("steady"), 0], [R("steady"), 1, { override: { name: "retire-old-early", reason: "left over from last time" } }]]);
         assert.match(problemsOf(stale[1]), /does not need it.*pulumi config rm istio-ca:rotationOverride/);
         const first = guardRotation({ previous: { kind: "none" }, desired: desired(R("steady"), { override: { name: "change-ca-mode", reason: "nothing to change" } }), timing: TIMING, now: T0 });
-        assert.match(problemsOf(first), /a first deployment needs no override/);
+        assert.match(problemsOf(first), /a first deployment at steady does not need it/);
     });
 
     it("makes a rolled-back new root wait out its certificates before the rotation is called off", () => {
@@ -293,14 +289,14 @@ describe("rotation guard", () => {
     });
 
     it("refuses istiod -> plugin without the override, explaining how to keep the root", () => {
-        const previous = readPreviousDeployment({ caMode: "istiod" });
+        const previous = readPreviousDeployment({ caMode: "istiod" }, READ);
         const message = problemsOf(guardRotation({ previous, desired: desired(R("steady")), timing: TIMING, now: T0 }));
         assert.match(message, /caMode changes from istiod to plugin/);
         assert.match(message, /istio-ca-secret/);
     });
 
     it("treats a deployment without rotationState as steady on the default root, and needs multi-root deployed before a rotation", () => {
-        const previous = readPreviousDeployment({ caMode: "plugin" });
+        const previous = readPreviousDeployment({ caMode: "plugin" }, READ);
         assert.deepEqual(previous, { kind: "legacy", caMode: "plugin" });
         const start = guardRotation({ previous, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }), timing: TIMING, now: T0 });
         assert.match(problemsOf(start), /ISTIO_MULTIROOT_MESH .* did not set .* restart workloads/);
@@ -316,18 +312,18 @@ describe("rotation guard", () => {
     });
 
     it("reads previous outputs: none, legacy, recorded state and malformed state", () => {
-        assert.deepEqual(readPreviousDeployment({}), { kind: "none" });
+        assert.deepEqual(readPreviousDeployment({}, READ), { kind: "none" });
         const state = stateOf(walk([[R("steady"), 0]])[0]);
-        assert.deepEqual(readPreviousDeployment({ rotationState: JSON.parse(JSON.stringify(state)), caMode: "plugin" }), { kind: "state", state });
-        const bad = readPreviousDeployment({ rotationState: { phase: "sideways" } });
+        assert.deepEqual(readPreviousDeployment({ rotationState: JSON.parse(JSON.stringify(state)), caMode: "plugin" }, READ), { kind: "state", state });
+        const bad = readPreviousDeployment({ rotationState: { version: 2, phase: "sideways" } }, READ);
         assert.equal(bad.kind, "unreadable");
-        assert.match(problemsOf(guardRotation({ previous: bad, desired: desired(R("steady")), timing: TIMING, now: T0 })), /not in the expected form.*rotationStateStack/);
+        assert.match(problemsOf(guardRotation({ previous: bad, desired: desired(R("steady")), timing: TIMING, now: T0 })), /recorded rotation state cannot be used: rotationState\.\w+.*Fix: restore the stack's last good rotationState/);
     });
 
     it("reads a cert-manager or kubernetes state recorded before those modes rotated as steady on the primary root, multi-root still off", () => {
         for (const caMode of ["cert-manager", "kubernetes"] as const) {
             assert.ok(ROTATING_CA_MODES.includes(caMode));
-            const recorded: RotationState = { caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} };
+            const recorded: RotationState = fromV1({ caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} });
             assert.deepEqual(adoptUnrotatedState(recorded), { ...recorded, roots: ["primary"], trustedRoots: ["primary"], signingRoot: "primary" });
             const previous = { kind: "state" as const, state: recorded };
             const start = guardRotation({ previous, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }, { caMode }), timing: TIMING, now: at(1) });
@@ -338,7 +334,7 @@ describe("rotation guard", () => {
             const swapped = guardRotation({ previous, desired: desired({ phase: "steady", roots: ["r2"] }, { caMode }), timing: TIMING, now: at(1) });
             assert.match(problemsOf(swapped), /replaces the root in one step/);
         }
-        const rotating = { caMode: "plugin", phase: "sign-new" as const, roots: ["a", "b"], trustedRoots: ["a", "b"], signingRoot: "b", multiRootEnabled: true, phaseStartedAt: {}, signedUntil: {}, rootSources: {} };
+        const rotating = fromV1({ caMode: "plugin", phase: "sign-new", roots: ["a", "b"], trustedRoots: ["a", "b"], signingRoot: "b", multiRootEnabled: true, phaseStartedAt: { "sign-new": T0.toISOString() }, signedUntil: { a: T0.toISOString() }, rootSources: {} });
         assert.equal(adoptUnrotatedState(rotating), rotating, "a state with roots is kept as is");
     });
 

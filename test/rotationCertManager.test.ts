@@ -8,7 +8,7 @@ import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
-import { ConfigOverrides, T0, assertNothingRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
+import { ADOPT_MID_ROTATION, ConfigOverrides, T0, assertNothingRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
 
 const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
 const SIGNER = "clusterissuers.cert-manager.io/istio-mesh-signer";
@@ -216,8 +216,8 @@ describe("root rotation, cert-manager clean-up commands in the README", () => {
     it("unprotect exactly the old root's protected resources, by their real URNs", async () => {
         const variant = VARIANTS[0];
         const step = STEPS[3];
-        const plan = await planStep(variant, step.stack, undefined, T0);
-        const planned = plan.resources.filter((r) => r.protect && r.name.includes("r2026")).map((r) => r.urn.replace(`urn:pulumi:${variant.sequence}-${step.stack}::`, "urn:pulumi:prod::"));
+        const plan = await planStep(variant, step.stack, undefined, T0, ADOPT_MID_ROTATION);
+        const planned = plan.resources.filter((r) => r.protect && r.name.includes("r2026")).map((r) => r.urn.replace(`urn:pulumi:${variant.sequence}::`, "urn:pulumi:prod::"));
         const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
         const documented = [...readme.matchAll(/pulumi state unprotect '([^']+)'/g)].map((m) => m[1]).filter((urn) => /cert-manager-root-r2026|istio-ca-root-r2026/.test(urn));
         assert.equal(planned.length, 3);

@@ -8,7 +8,7 @@ import { PROJECT_DIR, PlanResult } from "../plan/engine";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
-import { T0, assertNothingRegistered as assertNoResourceRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
+import { ADOPT_MID_ROTATION, T0, assertNothingRegistered as assertNoResourceRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
 
 /** The example sequence, each update as late as the guard requires (max TTL 48h + delay 1h). */
 const STEPS = rotationSteps("rotation-", { retireAt: 25 + 49, steadyAt: 100 });
@@ -90,14 +90,18 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
         assert.deepEqual(stateOf(rerun).phaseStartedAt, stateOf(plans[2]).phaseStartedAt);
     });
 
-    it("every example stack also plans on its own, as a first deployment", async () => {
-        const alone = await planStep("rotation-4-retire-old", undefined, T0);
+    it("refuses a step of the example alone, as a first deployment, unless a mesh mid-rotation is adopted", async () => {
+        const err = await rejection(planStep("rotation-4-retire-old", undefined, T0));
+        assertNothingRegistered(err);
+        assert.match(err.message, /first deployment starts at steady, not retire-old/);
+        const alone = await planStep("rotation-4-retire-old", undefined, T0, ADOPT_MID_ROTATION);
         assert.deepEqual(stateOf(alone).phaseStartedAt, { "retire-old": T0.toISOString() });
+        assert.deepEqual(stateOf(alone).signedUntil, { r2026: T0.toISOString() });
     });
 
-    it("reads its own stack's previous outputs, or the configured state stack", async () => {
+    it("reads its own stack's previous outputs (by bare name on a self-managed backend), or the configured state stack", async () => {
         const own = byType(plans[1], "pulumi:pulumi:StackReference")[0];
-        assert.equal(own.inputs.name, "organization/istio-ca/rotation-2-trust-both");
+        assert.equal(own.inputs.name, "rotation");
         const other = await planStep("rotation-1-steady", undefined, T0, { rotationStateStack: "acme/istio-ca/prod" });
         assert.equal(byType(other, "pulumi:pulumi:StackReference")[0].inputs.name, "acme/istio-ca/prod");
     });
@@ -129,7 +133,7 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
         });
 
         it("a change of caMode on a live mesh", async () => {
-            const err = await rejection(planConfig({ caMode: "istiod" }, { stack: "rotation-1-steady", previousOutputs: plans[0].outputs, now: at(1) }));
+            const err = await rejection(planConfig({ caMode: "istiod" }, { stack: "rotation", previousOutputs: plans[0].outputs, now: at(1) }));
             assertNothingRegistered(err);
             assert.match(err.message, /caMode changes from plugin to istiod on a live mesh/);
         });
@@ -176,11 +180,12 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-rotation-"));
             const previous = path.join(dir, "sign-new.json");
             fs.writeFileSync(previous, JSON.stringify(plans[2]));
-            const err = await rejection(cli(["--stack", "rotation-4-retire-old", "--previous", previous, "--now", at(30).toISOString()]));
+            const step = ["--stack", "rotation", "--config-file", path.join("stacks", "rotation", "Pulumi.rotation-4-retire-old.yaml")];
+            const err = await rejection(cli([...step, "--previous", previous, "--now", at(30).toISOString()]));
             assert.equal(err.code, 1);
             assert.match(err.stderr, /retire-old too early/);
             const out = path.join(dir, "retire-old.json");
-            const { stdout } = await cli(["--stack", "rotation-4-retire-old", "--previous", previous, "--now", at(80).toISOString(), "--json", out]);
+            const { stdout } = await cli([...step, "--previous", previous, "--now", at(80).toISOString(), "--json", out]);
             assert.match(stdout, /plugin-ca-intermediate-r2027/);
             const plan = JSON.parse(fs.readFileSync(out, "utf8"));
             assert.equal(plan.outputs.rotationState.phase, "retire-old");

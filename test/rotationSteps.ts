@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, loadStackConfig, planStack } from "../plan/engine";
-import { ROTATION_PHASES, RotationRefusedError, RotationSettings, RotationState, classifyTransition } from "../src/rotation";
+import { ROTATION_PHASES, RotationSettings, classifyTransition } from "../src/rotation";
+import { RotationRefusedError } from "../src/rotationGuard";
+import { RotationState } from "../src/rotationState";
 
 /** Shared root-rotation test helpers: settings to enumerate, and the clock and planning of the example sequences (`stacks/rotation*`). */
 
@@ -54,7 +56,11 @@ export function rotationSteps(prefix: string, timing: { retireAt: number; steady
 /** Config keys (without the `istio-ca:` prefix) changed from a stack file; null removes a key. */
 export type ConfigOverrides = Record<string, string | null>;
 
-/** Plans one update from its example stack file, `stacks/<directory>/Pulumi.<stack>.yaml`, with `overrides` applied, fed the previous update's outputs at the simulated time `now`. */
+/**
+ * Plans one update from its example stack file, `stacks/<directory>/Pulumi.<stack>.yaml`, with `overrides` applied, fed the previous
+ * update's outputs at the simulated time `now`. Every update of a sequence is one stack, named after the directory, as a real
+ * rotation is one stack whose config changes.
+ */
 export function planExampleStack(
     directory: string,
     stack: string,
@@ -67,7 +73,7 @@ export function planExampleStack(
         if (value === null) delete config.values[`istio-ca:${key}`];
         else config.values[`istio-ca:${key}`] = value;
     }
-    return planStack({ stack, config, previousOutputs: previous?.outputs, now, emulatedState: options.emulatedState });
+    return planStack({ stack: directory, config, previousOutputs: previous?.outputs, now, emulatedState: options.emulatedState });
 }
 
 /**
@@ -89,6 +95,9 @@ export async function planSequence(
 }
 
 export const stateOf = (plan: PlanResult) => plan.outputs.rotationState as RotationState;
+
+/** Config that adopts a mesh mid-rotation on a first deployment (the only way a first deployment starts past steady). */
+export const ADOPT_MID_ROTATION = { rotationOverride: "adopt-mid-rotation", rotationOverrideReason: "planning one step of the example alone" };
 
 /** The only resource a refused update may have registered: the read of its previous outputs. */
 export function assertNothingRegistered(err: Error & Record<string, any>): void {

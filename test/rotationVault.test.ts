@@ -4,7 +4,7 @@ import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource } from "../plan/engine";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
-import { RotationState } from "../src/rotation";
+import { V1State } from "./rotationFixtures";
 import { renderPlan } from "../plan/render";
 import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, only, pathLength, planConfig, rejection } from "./helpers";
@@ -154,7 +154,7 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
 
         it("the README's clean-up unprotects exactly r2026's root resource", () => {
             const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-            const urn = rootResource(plans[3], "r2026").urn.replace(`urn:pulumi:${STEPS[3].stack}::`, "urn:pulumi:prod::");
+            const urn = rootResource(plans[3], "r2026").urn.replace("urn:pulumi:rotation-vault::", "urn:pulumi:prod::");
             assert.ok(readme.includes(`pulumi state unprotect '${urn}'`), urn);
         });
 
@@ -208,7 +208,7 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
             });
 
             it("a change of caMode on a live mesh", async () => {
-                const err = await rejection(planConfig({ caMode: "plugin", roots: '["r2027"]' }, { stack: "rotation-vault-5-steady", previousOutputs: plans[4].outputs, now: at(300) }));
+                const err = await rejection(planConfig({ caMode: "plugin", roots: '["r2027"]' }, { stack: "rotation-vault", previousOutputs: plans[4].outputs, now: at(300) }));
                 assertNothingRegistered(err);
                 assert.match(err.message, /caMode changes from vault to plugin/);
             });
@@ -226,10 +226,15 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
             assert.equal(stateOf(plan).lastOverride?.name, "retire-old-early");
         });
 
-        it("steps back from sign-new to trust-both: r2026 signs a new intermediate and is the default again", async () => {
-            const back = await planStep(delivery, "rotation-vault-2-trust-both", plans[2], at(30));
+        it("steps back from sign-new to trust-both only with a new intermediate generation: r2026's first intermediate is still an issuer in Vault", async () => {
+            const refused = await rejection(planStep(delivery, "rotation-vault-2-trust-both", plans[2], at(30)));
+            assertNothingRegistered(refused);
+            assert.match(refused.message, /would be named istio-intermediate-r2026, the name of an earlier intermediate .* raise istio-ca:vaultIntermediateGeneration to 2/);
+            const back = await planStep(delivery, "rotation-vault-2-trust-both", plans[2], at(30), { extra: { vaultIntermediateGeneration: "2" } });
             const sign = only(back, T.sign);
-            assert.equal(sign.name, "vault-pki-intermediate-r2026");
+            assert.equal(sign.name, "vault-pki-intermediate-r2026-g2");
+            assert.equal(inputs(only(back, T.issuer)).issuerName, "istio-intermediate-r2026-g2");
+            assert.deepEqual(stateOf(back).vaultIntermediate?.retainedIssuerNames, ["istio-intermediate-r2026", "istio-intermediate-r2027"]);
             assert.ok(isIssuedBy(String(sign.outputs.certificate), rootPem(back, "r2026")));
             assert.equal(defaultIssuerOf(back, "pki-istio-root"), rootResource(back, "r2026").outputs.issuerId);
             assert.equal(stateOf(back).phase, "trust-both");
@@ -239,7 +244,7 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
 
 describe("root rotation on Vault PKI: stacks made before the mode rotated", () => {
     /** What a Vault stack recorded when its roots did not rotate. */
-    const before: RotationState = {
+    const before: V1State = {
         caMode: "vault",
         phase: "steady",
         roots: [],

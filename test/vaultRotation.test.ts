@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
-import { RotationSettings, RotationState, bundlesNested, guardRotation, rotationPlan, rotationTiming } from "../src/rotation";
+import { RotationSettings, bundlesNested, rotationPlan, rotationTiming } from "../src/rotation";
+import { guardRotation } from "../src/rotationGuard";
+import { RotationState } from "../src/rotationState";
+import { ID, fromV1 } from "./rotationFixtures";
 import { vaultCacertsCommonName, vaultEffectiveBundle, vaultIntermediateNaming, vaultRootNaming, vaultTrustAnchorValues } from "../src/vaultRotation";
 import { legalSteps } from "./rotationSteps";
 
@@ -66,8 +69,8 @@ describe("Vault rotation timing", () => {
     });
 
     it("the guard reads a Vault stack that recorded no roots as steady on primary", () => {
-        const before: RotationState = { caMode: "vault", phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: true, phaseStartedAt: {}, signedUntil: {}, rootSources: {} };
-        const desired = (settings: RotationSettings) => ({ caMode: "vault" as const, rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true });
+        const before: RotationState = fromV1({ caMode: "vault", phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: true, phaseStartedAt: { steady: "2026-05-01T00:00:00.000Z" }, signedUntil: {}, rootSources: {} });
+        const desired = (settings: RotationSettings) => ({ identity: ID, caMode: "vault" as const, rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true });
         const now = new Date("2026-06-01T00:00:00Z");
         const timing = rotationTiming(vaultModel("cacerts"));
         const same = guardRotation({ previous: { kind: "state", state: before }, desired: desired({ phase: "steady", roots: ["primary"] }), timing, now });

@@ -6,7 +6,8 @@ import { IntermediateCaCertificate } from "../../components/intermediateCaCertif
 import { SelfSignedRootIssuer } from "../../components/selfSignedRootIssuer";
 import { CaCertSettings, CertManagerSettings, StackModel, existingRootAt } from "../config";
 import { toHoursCeil } from "../duration";
-import { composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
+import { GENERATED_ROOT_MAX_PATH_LENGTH, composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
+import { rootCaSettings } from "../rootSettings";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { ROOT_ISSUER_NAME, cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
 import { deliverThroughIstioCsr } from "./istioCsrDelivery";
@@ -27,8 +28,8 @@ export interface KnownRoot {
 }
 
 /** The mesh root generated with @pulumi/tls, as in the plug-in mode; key and certificate are `protect`ed. */
-function generateRoot(resourceName: string, rootName: string, settings: CaCertSettings): KnownRoot {
-    const key = new tls.PrivateKey(`${resourceName}-key`, tlsKeyArgs(settings.keyAlgorithm), { protect: true });
+function generateRoot(resourceName: string, rootName: string, settings: CaCertSettings, opts: pulumi.CustomResourceOptions): KnownRoot {
+    const key = new tls.PrivateKey(`${resourceName}-key`, tlsKeyArgs(settings.keyAlgorithm), { ...opts, protect: true });
     const cert = new tls.SelfSignedCert(
         resourceName,
         {
@@ -36,11 +37,11 @@ function generateRoot(resourceName: string, rootName: string, settings: CaCertSe
             subject: { commonName: `${settings.commonName} ${rootName}`, organization: settings.organization },
             validityPeriodHours: toHoursCeil(settings.validityMs),
             isCaCertificate: true,
-            maxPathLength: 1,
+            maxPathLength: GENERATED_ROOT_MAX_PATH_LENGTH,
             setSubjectKeyId: true,
             allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
         },
-        { protect: true },
+        { ...opts, protect: true },
     );
     return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
 }
@@ -61,9 +62,10 @@ export interface MeshRootIssuers {
  * under its own name), or a single in-cluster root. The rotation phase picks which issuer signs
  * the intermediate and which roots are trusted (`rootIssuerName`, `rotationPlan`).
  */
-export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions): MeshRootIssuers {
+export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions, customOpts: pulumi.CustomResourceOptions): MeshRootIssuers {
     if (!model.existingRoot && settings.root === "in-cluster") {
-        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...model.rootCa, commonName: `${model.rootCa.commonName} ${DEFAULT_ROOT_NAME}` } }, opts);
+        const root = rootCaSettings(model, DEFAULT_ROOT_NAME, model.rootCa);
+        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...root, commonName: `${root.commonName} ${DEFAULT_ROOT_NAME}` } }, opts);
         return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
     }
     const plan = rotationPlan(model.rotation);
@@ -73,7 +75,7 @@ export function meshRootIssuers(model: StackModel, certManager: CertManager, set
         const existing = existingRootAt(model, index);
         const root: KnownRoot = existing
             ? { certPem: pulumi.output(existing.certPem), keyPem: pulumi.secret(existing.keyPem.reveal()) }
-            : generateRoot(`cert-manager-root-${name}`, name, model.rootCa);
+            : generateRoot(`cert-manager-root-${name}`, name, rootCaSettings(model, name, model.rootCa), customOpts);
         const issuerName = rootIssuerName(name);
         const issuer = new CaClusterIssuer(issuerName, { certManager, certPem: root.certPem, keyPem: root.keyPem }, opts);
         certs[name] = root.certPem;
@@ -106,10 +108,10 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
  * (see `src/certManagerRotation.ts`).
  */
-export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts }): CaStrategyResult => {
+export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor }, opts);
-    const roots = meshRootIssuers(model, certManager, settings, opts);
+    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts);
     const trust = roots.trust;
     // Set from steady on, so that a later rotation needs no restart to enable them.
     const multiRoot = multiRootValues();

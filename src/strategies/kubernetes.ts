@@ -17,10 +17,10 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  * intermediate issued from the signing root's ClusterIssuer. istiod holds no CA key. During a root
  * rotation the signer keeps its name; only the intermediate's issuer and the trust anchors change.
  */
-export const kubernetesCsr: CaStrategy = ({ model, opts }): CaStrategyResult => {
+export const kubernetesCsr: CaStrategy = ({ model, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true }, opts);
-    const roots = meshRootIssuers(model, certManager, settings, opts);
+    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts);
     // Config refuses an in-cluster root for this mode: istiod needs the root PEMs as its trust anchors.
     if (!roots.trustedPems || !roots.trust.trustBundle) throw new Error("caMode kubernetes needs roots the program knows");
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PluginCa, RootCaSpec } from "../../components/pluginCa";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { existingRootAt } from "../config";
+import { rootCaSettings } from "../rootSettings";
 import { CaStrategy } from "./types";
 
 
@@ -14,7 +15,7 @@ export const pluginCa: CaStrategy = ({ model, istioNamespace, opts }) => {
     const plan = rotationPlan(model.rotation);
     const roots: RootCaSpec[] = plan.roots.map((name, index) => {
         const existing = existingRootAt(model, index);
-        return existing ? { name, existing: { certPem: existing.certPem, keyPem: pulumi.secret(existing.keyPem.reveal()) } } : { name, generate: model.rootCa };
+        return existing ? { name, existing: { certPem: existing.certPem, keyPem: pulumi.secret(existing.keyPem.reveal()) } } : { name, generate: rootCaSettings(model, name, model.rootCa) };
     });
     const ca = new PluginCa("plugin-ca", {
         namespace: istioNamespace.metadata.name,

@@ -10,6 +10,8 @@ export interface StrategyContext {
     istioNamespace: k8s.core.v1.Namespace;
     /** Options every component of the strategy is created with: the explicit providers (Kubernetes). */
     opts: pulumi.ComponentResourceOptions;
+    /** Options of a custom resource the strategy creates outside a component. */
+    customOpts: pulumi.CustomResourceOptions;
 }
 
 /** The trust state a strategy reports in the stack outputs. */

@@ -5,7 +5,9 @@ import { IntermediateCaCertificate } from "../../components/intermediateCaCertif
 import { istioCsrAddress } from "../../components/istioCsr";
 import { VaultClusterIssuer } from "../../components/vaultClusterIssuer";
 import { VaultKubernetesAuth } from "../../components/vaultKubernetesAuth";
-import { VaultPki } from "../../components/vaultPki";
+import { VaultIntermediateSettings, VaultPki } from "../../components/vaultPki";
+import { CaCertSettings, StackModel } from "../config";
+import { rootCaSettings } from "../rootSettings";
 import { composeTrustBundle, sha256Fingerprint } from "../pki";
 import { VAULT_WORKLOAD_ROLE, clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "../vault";
 import { multiRootValues, rotationPlan } from "../rotation";
@@ -34,13 +36,31 @@ export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = "cert-manager";
  * intermediate is re-signed by the signing root, and the trusted roots go to istiod's
  * `meshConfig.caCertificates` (and, with istio-csr, to the trust-manager bundle).
  */
+/** What config makes a Vault root with: the root settings, with "vault" in the CN. */
+export function vaultRootDefaults(model: StackModel): CaCertSettings {
+    return { ...model.rootCa, commonName: `${model.rootCa.commonName} vault` };
+}
+
+/** The Vault intermediate's key, lifetime, subject, path length and generation. */
+export function vaultIntermediateSettings(model: StackModel): VaultIntermediateSettings & { generation: number } {
+    const settings = model.vault!;
+    return {
+        keyAlgorithm: settings.intermediate.keyAlgorithm,
+        validityMs: settings.intermediate.validityMs,
+        commonName: `${model.rootCa.organization} vault intermediate`,
+        organization: model.rootCa.organization,
+        maxPathLength: vaultIntermediatePathLength(model.certManager!.delivery),
+        generation: settings.intermediate.generation,
+    };
+}
+
 /** The providers of resource options as a list. */
 function providerList(providers: pulumi.ComponentResourceOptions["providers"]): pulumi.ProviderResource[] {
     if (!providers) return [];
     return Array.isArray(providers) ? providers : Object.values(providers);
 }
 
-export const vaultCa: CaStrategy = ({ model, istioNamespace, opts }): CaStrategyResult => {
+export const vaultCa: CaStrategy = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.vault!;
     const cm = model.certManager!;
     const delivery = cm.delivery;
@@ -55,8 +75,8 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace, opts }): CaStrategy
         // (terraform-provider-vault internal/provider/meta.go, createChildToken): too short for an
         // update that waits on cert-manager and istiod before deleting an old issuer at its end.
         maxLeaseTtlSeconds: Math.round(settings.providerTokenTtlMs / 1000),
-    });
-    const vaultOpts: pulumi.ComponentResourceOptions = { providers: [...providerList(opts.providers), provider] };
+    }, customOpts);
+    const vaultOpts: pulumi.ComponentResourceOptions = { ...opts, providers: [...providerList(opts.providers), provider] };
 
     const plan = rotationPlan(model.rotation);
     const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
@@ -64,17 +84,11 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace, opts }): CaStrategy
         address: settings.address,
         rootMountPath: settings.rootMountPath,
         intermediateMountPath: settings.intermediateMountPath,
-        root: { ...model.rootCa, commonName: `${model.rootCa.commonName} vault` },
+        root: vaultRootDefaults(model),
+        rootSettings: Object.fromEntries(plan.roots.map((root) => [root, rootCaSettings(model, root, vaultRootDefaults(model))])),
         roots: plan.roots,
         signingRoot: plan.signingRoot,
-        intermediate: {
-            keyAlgorithm: settings.intermediate.keyAlgorithm,
-            validityMs: settings.intermediate.validityMs,
-            commonName: `${model.rootCa.organization} vault intermediate`,
-            organization: model.rootCa.organization,
-            maxPathLength: vaultIntermediatePathLength(delivery),
-            generation: settings.intermediate.generation,
-        },
+        intermediate: vaultIntermediateSettings(model),
         workloadRole:
             delivery === "istio-csr"
                 ? {
