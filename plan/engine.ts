@@ -11,6 +11,9 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as YAML from "yaml";
 import { EMULATORS, Emulator, EmulatorContext } from "./emulators";
 import { MissingConfigError, ProjectConfigDeclaration, applyProjectConfig } from "./projectConfig";
+import { diffPlans, leavesOf, secretDigests } from "./diff";
+import { forcesReplacement, replaceRuleOf } from "./engineRules";
+import type { PlanResult, PlannedResource } from "./types";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -24,35 +27,7 @@ const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-export interface PlannedResource {
-    /** Pulumi type token, e.g. `kubernetes:core/v1:Secret`. */
-    type: string;
-    name: string;
-    /** Name of the parent resource, or null for resources at the stack's top level. */
-    parent: string | null;
-    urn: string;
-    custom: boolean;
-    protect: boolean;
-    /** `retainOnDelete`: deleting it only drops it from the state. */
-    retainOnDelete: boolean;
-    /** `replaceOnChanges`: input paths whose change replaces it, besides the provider's own. */
-    replaceOnChanges: string[];
-    /** `deleteBeforeReplace` as the program set it. */
-    deleteBeforeReplace: boolean;
-    /** Names of the resources this one waits for (explicit and implied by inputs). */
-    dependsOn: string[];
-    /** Name of the explicit provider resource it uses, or null for the default provider. */
-    provider: string | null;
-    inputs: Record<string, unknown>;
-    outputs: Record<string, unknown>;
-}
-
-export interface PlanResult {
-    project: string;
-    stack: string;
-    outputs: Record<string, unknown>;
-    resources: PlannedResource[];
-}
+export type { PlanResult, PlannedResource } from "./types";
 
 export interface StackConfig {
     /** Full keys (`istio-ca:caMode`) to string values, as the Pulumi CLI passes them. */
@@ -82,11 +57,14 @@ export interface PlanOptions {
     now?: Date;
     /**
      * State of emulated resources from earlier plans of the same stack; this plan updates it.
-     * A resource whose inputs are unchanged keeps its outputs, as an update keeps an unchanged
-     * resource (a root keeps its key across rotation phases). In-process only: it holds private
-     * keys. Default: every emulated resource is created afresh.
+     * A resource the real provider would keep (unchanged inputs, or changes it updates in place)
+     * keeps its outputs, as an update keeps an unchanged resource (a root keeps its key across
+     * rotation phases); one it would replace (`engineRules.ts`) is emulated afresh. It holds private
+     * keys: in-process, or in a `--state` directory. Default: every emulated resource is created afresh.
      */
     emulatedState?: EmulatedState;
+    /** The previous plan's resources: the result then says what the engine would do to each (`changes`). */
+    previousResources?: PlannedResource[];
 }
 
 /** Outputs of emulated resources by type and name, with the inputs they were made from (JSON). */
@@ -97,7 +75,9 @@ export const PROJECT_DIR = path.resolve(__dirname, "..");
 /** Emulator stores that belong to an `emulatedState` (and live as long as it). */
 const EMULATOR_STORES = new WeakMap<EmulatedState, Map<string, unknown>>();
 
-function emulatorStoreFor(emulatedState: EmulatedState | undefined): Map<string, unknown> {
+/** The emulator store of an emulated state (created empty, or given when the state is restored from disk). */
+export function emulatorStoreFor(emulatedState: EmulatedState | undefined, restored?: Map<string, unknown>): Map<string, unknown> {
+    if (emulatedState && restored) EMULATOR_STORES.set(emulatedState, restored);
     if (!emulatedState) return new Map();
     let store = EMULATOR_STORES.get(emulatedState);
     if (!store) {
@@ -189,6 +169,7 @@ interface Recorded {
     retainOnDelete: boolean;
     replaceOnChanges: string[];
     deleteBeforeReplace: boolean;
+    read: boolean;
     dependencies: string[];
     rawInputs: unknown;
     outputs: Record<string, unknown>;
@@ -201,8 +182,12 @@ interface Recorded {
 class RecordingMonitor extends MockMonitor {
     readonly recorded: Recorded[] = [];
 
+    /** `replaceOnChanges` of each registered resource, by name, for the emulators' keep-or-replace decision. */
+    private readonly replaceOnChanges = new Map<string, string[]>();
+
     constructor(
         private readonly previousOutputs: Record<string, unknown>,
+        private readonly now: Date,
         private readonly emulatedState?: EmulatedState,
         private readonly store: Map<string, unknown> = emulatorStoreFor(emulatedState),
     ) {
@@ -222,15 +207,42 @@ class RecordingMonitor extends MockMonitor {
         });
     }
 
-    /** Runs an emulator, or keeps the earlier outputs of a resource whose inputs did not change. */
+    /**
+     * Runs an emulator, or keeps the earlier outputs of a resource the real provider would keep: its
+     * inputs are unchanged or changed only where it updates in place (then the new inputs show), and
+     * it is not a certificate due for early renewal.
+     */
     private async emulate(emulator: Emulator, type: string, name: string, inputs: Record<string, any>, context: EmulatorContext): Promise<Record<string, any>> {
         const key = `${type}::${name}`;
         const inputsJson = JSON.stringify(inputs);
         const kept = this.emulatedState?.get(key);
-        if (kept && kept.inputs === inputsJson) return kept.outputs;
+        if (kept && !this.replaces(type, name, JSON.parse(kept.inputs), inputs, kept.outputs)) {
+            const outputs = kept.inputs === inputsJson ? kept.outputs : { ...kept.outputs, ...inputs };
+            this.emulatedState?.set(key, { inputs: inputsJson, outputs });
+            return outputs;
+        }
         const outputs = await emulator(inputs, context);
         this.emulatedState?.set(key, { inputs: inputsJson, outputs });
         return outputs;
+    }
+
+    /** Whether the real provider would replace this emulated resource (engineRules.ts). */
+    private replaces(type: string, name: string, before: Record<string, any>, after: Record<string, any>, outputs: Record<string, any>): boolean {
+        const rule = replaceRuleOf(type);
+        if (!rule) return JSON.stringify(before) !== JSON.stringify(after);
+        const old = leavesOf(before);
+        const fresh = leavesOf(after);
+        const replaceOnChanges = (this.replaceOnChanges.get(name) ?? []).map((path) => path.split("."));
+        for (const key of new Set([...old.keys(), ...fresh.keys()])) {
+            if (JSON.stringify(old.get(key)?.value) === JSON.stringify(fresh.get(key)?.value)) continue;
+            const path = (old.get(key) ?? fresh.get(key))!.path;
+            if (forcesReplacement(rule, path, {}) || replaceOnChanges.some((p) => p.every((segment, i) => path[i] === segment))) return true;
+        }
+        if (rule.renewsEarly) {
+            const end = Date.parse(String(outputs.validityEndTime ?? ""));
+            if (Number.isFinite(end) && this.now.getTime() >= end - Number(after.earlyRenewalHours ?? 0) * 3600000) return true;
+        }
+        return false;
     }
 
     /** Resources whose emulation failed; a plan with any of them fails, even if no output depends on them. */
@@ -240,6 +252,7 @@ class RecordingMonitor extends MockMonitor {
         const record = this.record(req, { custom: req.getCustom(), protect: !!req.getProtect(), inputs: req.getObject() });
         record.retainOnDelete = !!req.getRetainondelete();
         record.replaceOnChanges = req.getReplaceonchangesList();
+        this.replaceOnChanges.set(record.name, record.replaceOnChanges);
         record.deleteBeforeReplace = !!req.getDeletebeforereplace();
         return super.registerResource(req, (err: any, response: any) => {
             if (response) this.recordResponse(record, response.getUrn(), response.getObject());
@@ -250,6 +263,7 @@ class RecordingMonitor extends MockMonitor {
 
     async readResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
         const record = this.record(req, { custom: true, protect: false, inputs: req.getProperties() });
+        record.read = true;
         return super.readResource(req, (err: any, response: any) => {
             if (response) this.recordResponse(record, response.getUrn(), response.getProperties());
             if (err) this.failures.push(`${record.type} ${record.name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -268,6 +282,7 @@ class RecordingMonitor extends MockMonitor {
             retainOnDelete: false,
             replaceOnChanges: [],
             deleteBeforeReplace: false,
+            read: false,
             dependencies: req.getDependenciesList(),
             rawInputs: own.inputs?.toJavaScript() ?? {},
             outputs: {},
@@ -383,7 +398,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     }
     const config: StackConfig = { values, secretKeys: stackConfig.secretKeys };
 
-    const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.emulatedState);
+    const monitor = new RecordingMonitor(options.previousOutputs ?? {}, options.now ?? new Date(), options.emulatedState);
     settings.setMockOptions(monitor, project, options.stack, false, "organization");
     const store = state.getStore();
     store.supportsSecrets = true;
@@ -422,6 +437,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     const resources: PlannedResource[] = monitor.recorded.map((record) => {
         const outputs = { ...record.outputs };
         for (const key of record.additionalSecretOutputs) if (key in outputs) outputs[key] = { [SIG_KEY]: SECRET_VALUE_SIG, value: outputs[key] };
+        const inputs = clean(record.rawInputs, secrets, reveal) as Record<string, unknown>;
         return {
             type: record.type,
             name: record.name,
@@ -435,9 +451,13 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
             dependsOn: [...new Set(record.dependencies.map((urn) => nameByUrn.get(urn) ?? urnName(urn)))],
             // Provider references are "<urn>::<id>".
             provider: record.provider ? (nameByUrn.get(record.provider.split("::").slice(0, -1).join("::")) ?? urnName(record.provider.split("::").slice(0, -1).join("::"))) : null,
-            inputs: clean(record.rawInputs, secrets, reveal) as Record<string, unknown>,
+            read: record.read,
+            inputs,
             outputs: clean(outputs, secrets, reveal) as Record<string, unknown>,
+            secretDigests: secretDigests(clean(record.rawInputs, secrets, false), clean(record.rawInputs, secrets, true), record.urn ?? ""),
         };
     });
-    return { project, stack: options.stack, outputs: clean(rawOutputs, secrets, reveal) as Record<string, unknown>, resources };
+    const result: PlanResult = { project, stack: options.stack, outputs: clean(rawOutputs, secrets, reveal) as Record<string, unknown>, resources };
+    if (options.previousResources) result.changes = diffPlans(options.previousResources, resources, options.now ?? new Date());
+    return result;
 }
