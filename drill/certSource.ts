@@ -151,12 +151,19 @@ export class RotationPlanSource implements CertificateSource {
         const phases: PhaseCertificates[] = [];
         let settings: { workloadCertTtlMs: number; gracePeriodRatio: number } | undefined;
         let previous: PlanResult | undefined;
-        let now = Date.now();
+        // Each update runs once the guard allows any step: after the old chain's longest certificate
+        // and the propagation delay. The updates are placed in the past, ending now, so that the
+        // certificates each one issued (at its own time) are valid while the drill runs.
+        const configs = stacks.map(({ stack, file }) => ({ stack, config: loadStackConfig(file) }));
+        const gaps = configs.map(({ config }) => {
+            const timing = workloadChainTiming(parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key))));
+            return timing.oldChainLifetimeMs + timing.propagationDelayMs + 60000;
+        });
+        let now = Date.now() - gaps.reduce((sum, gap) => sum + gap, 0);
         const planned: string[] = [];
-        for (const { stack, file } of stacks) {
+        for (const [index, { stack, config }] of configs.entries()) {
             if (ROTATION_PHASES.every((phase) => phases.some((p) => p.phase === phase))) break;
             planned.push(stack);
-            const config = loadStackConfig(file);
             const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
             // One stack whose config changes, as a real rotation is: its state names that stack.
             const plan = await planStack({ stack: path.basename(this.dir), config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
@@ -164,11 +171,7 @@ export class RotationPlanSource implements CertificateSource {
                 phases.push(phaseFromPlan(plan, phase));
                 settings ??= workloadSettingsFromPlan(plan);
             }
-            // The next update runs once the guard allows any step: after the old chain's
-            // longest certificate and the propagation delay.
-            const model = parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
-            const timing = workloadChainTiming(model);
-            now += timing.oldChainLifetimeMs + timing.propagationDelayMs + 60000;
+            now += gaps[index];
             previous = plan;
         }
         const missing = ROTATION_PHASES.filter((phase) => !phases.some((p) => p.phase === phase));

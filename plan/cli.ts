@@ -20,7 +20,8 @@ const USAGE = `usage: npm run plan -- [--stack <name>] [--config-file <path>] [-
   --config-file       the stack's config file (e.g. one step of a rotation under stacks/)
   --state             directory keeping the last plan and the emulated keys and certificates between runs,
                       as a backend keeps a stack's state; the next run compares against it (holds private keys: 0700)
-  --previous          a plan written by --json: its outputs feed the rotation guard, its resources the update report
+  --previous          a plan written by --json: its outputs feed the rotation guard (the update report needs --state,
+                      which keeps the keys the previous plan made; without it every key and certificate is new)
   --previous-outputs  \`pulumi stack output --json --show-secrets\` of a deployed stack, for the rotation guard only
   --unprotect         as \`pulumi state unprotect\` on a resource of the previous plan, by name (repeatable)
   --now               the time the program's clock reads (strict ISO 8601, e.g. 2026-11-24T12:00:00Z)
@@ -111,7 +112,8 @@ async function main(): Promise<void> {
         stack: args.stack,
         configFile,
         previousOutputs: args.previousOutputs ? readOutputsFile(args.previousOutputs) : previous?.outputs,
-        previousResources: previous?.resources,
+        // Only with the emulated state the previous plan left can keys and certificates be compared.
+        previousResources: saved ? previous?.resources : undefined,
         now: args.now,
         emulatedState,
     });
@@ -120,6 +122,8 @@ async function main(): Promise<void> {
     if (plan.changes) {
         console.log(`\nWhat pulumi up would do, from the previous plan (${args.previous ?? `${args.state}/plan.json`}):`);
         console.log(renderChanges(plan.changes));
+    } else if (previous) {
+        console.log("\n(No update report: without --state this plan made new keys and certificates, so it cannot say what pulumi up would keep. Plan the updates with --state.)");
     }
     if (args.json) {
         fs.writeFileSync(args.json, JSON.stringify(plan, null, 2) + "\n");

@@ -194,7 +194,7 @@ class RecordingMonitor extends MockMonitor {
         super({
             newResource: async (args) => {
                 const emulator = EMULATORS[args.type];
-                const context: EmulatorContext = { name: args.name, store: this.store };
+                const context: EmulatorContext = { name: args.name, store: this.store, now: this.now };
                 if (args.type === "pulumi:pulumi:StackReference") {
                     return { id: args.inputs.name, state: { name: args.inputs.name, outputs: this.previousOutputs, secretOutputNames: [] } };
                 }

@@ -69,6 +69,8 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     "vault:pkiSecret/secretBackendRootSignIntermediate:SecretBackendRootSignIntermediate": {
         forceNew: "*",
         stateOnly: [["ttl"], ["revoke"], ["issuerRef"], ["notAfter"]],
+        // This program never sets revoke.
+        deleteLeavesObject: true,
         source: `${VAULT}resource_pki_secret_backend_root_sign_intermediate.go: everything ForceNew but ttl, revoke, issuer_ref, not_after (Update returns nil); Delete revokes only with revoke=true`,
     },
     "vault:pkiSecret/secretBackendIntermediateSetSigned:SecretBackendIntermediateSetSigned": {

@@ -162,8 +162,10 @@ export interface CertificateSpec {
     dnsNames?: string[];
     uris?: string[];
     ipAddresses?: string[];
-    /** Validity from now, hours. */
+    /** Validity from `notBefore`, hours. */
     validityHours: number;
+    /** Start of validity. Default: now. */
+    notBefore?: Date;
     isCa?: boolean;
     /** -1 or undefined: no path length constraint. */
     maxPathLength?: number;
@@ -218,8 +220,8 @@ function toIssued(cert: x509.X509Certificate): IssuedCertificate {
     return { certPem: cert.toString("pem") + "\n", validityStartTime: cert.notBefore.toISOString(), validityEndTime: cert.notAfter.toISOString() };
 }
 
-function validity(hours: number): { notBefore: Date; notAfter: Date } {
-    const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
+function validity(hours: number, start = new Date()): { notBefore: Date; notAfter: Date } {
+    const notBefore = new Date(Math.floor(start.getTime() / 1000) * 1000);
     return { notBefore, notAfter: new Date(notBefore.getTime() + hours * 3600 * 1000) };
 }
 
@@ -231,7 +233,7 @@ export async function selfSignedCertificate(privateKeyPem: string, spec: Certifi
         serialNumber: randomSerial(),
         subject: name,
         issuer: name,
-        ...validity(spec.validityHours),
+        ...validity(spec.validityHours, spec.notBefore),
         signingAlgorithm: keys.signingAlgorithm,
         publicKey: keys.publicKey,
         signingKey: keys.privateKey,
@@ -280,7 +282,7 @@ export async function signCertificateRequest(
         serialNumber: randomSerial(),
         subject: spec.subject ? toName(spec.subject) : csr.subjectName,
         issuer: caCert.subjectName,
-        ...validity(spec.validityHours),
+        ...validity(spec.validityHours, spec.notBefore),
         signingAlgorithm: caKeys.signingAlgorithm,
         publicKey: subjectPublicKey,
         signingKey: caKeys.privateKey,

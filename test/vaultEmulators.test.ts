@@ -10,7 +10,7 @@ const T = VAULT_TYPES;
 let store = new Map<string, unknown>();
 
 function emulate(type: string, inputs: Record<string, any>, name = "test"): Promise<Record<string, any>> {
-    const context: EmulatorContext = { name, store };
+    const context: EmulatorContext = { name, store, now: new Date() };
     return EMULATORS[type](inputs, context);
 }
 
@@ -140,14 +140,14 @@ describe("Vault PKI emulators", () => {
     it("keeps mounts in the plan's store: shared by calls with the same store, isolated from others", async () => {
         const shared = new Map<string, unknown>();
         const withStore = (type: string, inputs: Record<string, any>, context: EmulatorContext) => EMULATORS[type](inputs, context);
-        const one: EmulatorContext = { name: "a", store: shared };
+        const one: EmulatorContext = { name: "a", store: shared, now: new Date() };
         const root = await withStore(T.root, { backend: "pki-root", type: "internal", commonName: "kept", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2, issuerName: "kept" }, one);
         // A later plan sharing the store still finds the root and its key.
         const csr = await withStore(T.csr, { backend: "pki-int", type: "internal", commonName: "later", keyType: "ec", keyBits: 256 }, { ...one, name: "b" });
         const signed = await withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "later", ttl: "10h" }, { ...one, name: "c" });
         assert.ok(isIssuedBy(signed.certificate, root.certificate));
         // Another store (another plan) knows nothing of it.
-        const other: EmulatorContext = { name: "d", store: new Map() };
+        const other: EmulatorContext = { name: "d", store: new Map(), now: new Date() };
         assert.match((await rejection(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
     });
 });

@@ -14,13 +14,14 @@ export const tlsEmulators: Record<string, Emulator> = {
             publicKeyPem: key.publicKeyPem,
         };
     },
-    "tls:index/selfSignedCert:SelfSignedCert": async (inputs) => {
+    "tls:index/selfSignedCert:SelfSignedCert": async (inputs, context) => {
         const issued = await selfSignedCertificate(inputs.privateKeyPem, {
             subject: inputs.subject,
             dnsNames: inputs.dnsNames,
             uris: inputs.uris,
             ipAddresses: inputs.ipAddresses,
             validityHours: inputs.validityPeriodHours,
+            notBefore: context.now,
             isCa: inputs.isCaCertificate,
             maxPathLength: inputs.maxPathLength,
             allowedUses: inputs.allowedUses,
@@ -33,9 +34,10 @@ export const tlsEmulators: Record<string, Emulator> = {
         const certRequestPem = await certificateRequest(inputs.privateKeyPem, { subject: inputs.subject, dnsNames: inputs.dnsNames, uris: inputs.uris, ipAddresses: inputs.ipAddresses });
         return { ...inputs, certRequestPem };
     },
-    "tls:index/locallySignedCert:LocallySignedCert": async (inputs) => {
+    "tls:index/locallySignedCert:LocallySignedCert": async (inputs, context) => {
         const issued = await signCertificateRequest(inputs.certRequestPem, inputs.caCertPem, inputs.caPrivateKeyPem, {
             validityHours: inputs.validityPeriodHours,
+            notBefore: context.now,
             isCa: inputs.isCaCertificate,
             maxPathLength: inputs.maxPathLength,
             allowedUses: inputs.allowedUses,

@@ -10,4 +10,6 @@ export interface EmulatorContext {
      * so a resource kept unchanged from an earlier plan still finds what it created.
      */
     store: Map<string, unknown>;
+    /** The plan's clock: the time of the update, at which certificates are issued. */
+    now: Date;
 }

@@ -127,6 +127,7 @@ export const vaultEmulators: Record<string, Emulator> = {
             uris: inputs.uriSans,
             ipAddresses: inputs.ipSans,
             validityHours: cappedHours(state, ttlHours(inputs.ttl, context.name)),
+            notBefore: context.now,
             isCa: true,
             maxPathLength: inputs.maxPathLength ?? -1,
             allowedUses: ["cert_signing", "crl_signing"],
@@ -176,7 +177,7 @@ export const vaultEmulators: Record<string, Emulator> = {
         const maxPathLength = requested === -1 && issuerPathLength !== undefined ? issuerPathLength - 1 : requested;
         const validityHours = cappedHours(state, ttlHours(inputs.ttl, context.name));
         const issuerNotAfter = Date.parse(new X509Certificate(issuer.certPem).validTo);
-        if (Date.now() + validityHours * 3600000 > issuerNotAfter + 1000) {
+        if (context.now.getTime() + validityHours * 3600000 > issuerNotAfter + 1000) {
             throw new Error(`${context.name}: a ${validityHours}h certificate would outlive its issuer on ${inputs.backend} (leaf_not_after_behavior "err")`);
         }
         const fromCsr = inputs.useCsrValues === true;
@@ -186,6 +187,7 @@ export const vaultEmulators: Record<string, Emulator> = {
             uris: fromCsr ? undefined : (inputs.uriSans ?? []),
             ipAddresses: fromCsr ? undefined : (inputs.ipSans ?? []),
             validityHours,
+            notBefore: context.now,
             isCa: true,
             maxPathLength,
             allowedUses: ["cert_signing", "crl_signing"],
