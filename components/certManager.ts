@@ -20,6 +20,8 @@ export interface CertManagerArgs {
     serviceMonitor?: boolean;
     /** Enable cert-manager's signer for Kubernetes CertificateSigningRequests (feature gate `ExperimentalCertificateSigningRequestControllers`). Default: false. */
     enableCsrSigner?: boolean;
+    /** Turn off the default approver, which approves every CertificateRequest; install approver-policy to approve. Default: false. */
+    disableAutoApproval?: boolean;
     /** Helm chart repository. Default: "https://charts.jetstack.io". */
     chartRepo?: string;
 }
@@ -38,7 +40,7 @@ export class CertManager extends pulumi.ComponentResource implements CertManager
         super("istio-ca:certmanager:CertManager", name, {}, opts);
         const namespace = args.namespace ?? DEFAULT_CERT_MANAGER_NAMESPACE;
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace } }, { parent: this });
-        this.values = certManagerValues({ serviceMonitor: args.serviceMonitor ?? false, enableCsrSigner: args.enableCsrSigner ?? false });
+        this.values = certManagerValues({ serviceMonitor: args.serviceMonitor ?? false, enableCsrSigner: args.enableCsrSigner ?? false, disableAutoApproval: args.disableAutoApproval ?? false });
         this.release = jetstackChartRelease(
             name,
             { chart: "cert-manager", version: args.version ?? DEFAULT_CERT_MANAGER_VERSION, namespace: this.namespace.metadata.name, chartRepo: args.chartRepo, values: this.values },

@@ -11,6 +11,8 @@ export interface SelfSignedRootIssuerArgs {
     root: CaCertSettings;
     /** Name of the CA ClusterIssuer on the root. Default: the component name. */
     issuerName?: string;
+    /** Resources the root Certificate waits for besides cert-manager, e.g. the policy that approves its request. Default: none. */
+    certificateDependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Name of the root's Secret. Default: `<issuerName>-root`. */
     secretName?: string;
 }
@@ -61,7 +63,7 @@ export class SelfSignedRootIssuer extends pulumi.ComponentResource {
                     issuerRef: { name: selfSignedName, kind: "ClusterIssuer" },
                 }),
             },
-            { parent: this, protect: true, dependsOn: [args.certManager.release, this.selfSignedIssuer] },
+            { parent: this, protect: true, dependsOn: [args.certManager.release, this.selfSignedIssuer, ...(args.certificateDependsOn ?? [])] },
         );
         this.issuer = new k8s.apiextensions.CustomResource(
             `${name}-issuer`,

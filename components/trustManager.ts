@@ -13,6 +13,8 @@ export interface TrustManagerArgs {
     version?: string;
     /** Create a Prometheus Operator ServiceMonitor. Default: false. */
     serviceMonitor?: boolean;
+    /** With cert-manager's default approver off: the approver-policy release, so that the chart's policy for its webhook certificate can be created. Default: none. */
+    approverPolicy?: pulumi.Resource;
     /** Helm chart repository. Default: "https://charts.jetstack.io". */
     chartRepo?: string;
 }
@@ -23,11 +25,11 @@ export class TrustManager extends pulumi.ComponentResource {
 
     constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:certmanager:TrustManager", name, {}, opts);
-        const values = pulumi.output(args.namespace).apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false }));
+        const values = pulumi.output(args.namespace).apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false, approverPolicy: args.approverPolicy !== undefined }));
         this.release = jetstackChartRelease(
             name,
             { chart: "trust-manager", version: args.version ?? DEFAULT_TRUST_MANAGER_VERSION, namespace: args.namespace, chartRepo: args.chartRepo, values },
-            { parent: this, dependsOn: [args.certManager.release] },
+            { parent: this, dependsOn: [args.certManager.release, ...(args.approverPolicy ? [args.approverPolicy] : [])] },
         );
         this.registerOutputs({ release: this.release });
     }

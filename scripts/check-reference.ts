@@ -1,6 +1,6 @@
 /**
  * Checks what the program writes against the upstream chart schemas and CRDs in
- * ../shared/reference (cert-manager v1.21.1, istio-csr v0.17.0, trust-manager v0.24.0):
+ * ../shared/reference (cert-manager v1.21.1, istio-csr v0.17.0, trust-manager v0.24.0, approver-policy v0.27.0):
  * the Helm values of every jetstack release and every cert-manager and trust-manager custom
  * resource in the offline plans of all stacks. Not part of `npm test` (the reference files live outside the project).
  *
@@ -40,6 +40,7 @@ const CHART_SCHEMAS: Record<string, string> = {
     "cert-manager": "cert-manager/values.schema.json",
     "cert-manager-istio-csr": "istio-csr/values.schema.json",
     "trust-manager": "trust-manager/values.schema.json",
+    "cert-manager-approver-policy": "approver-policy/values.schema.json",
 };
 
 const CRD_FILES = [
@@ -47,6 +48,7 @@ const CRD_FILES = [
     "cert-manager/cert-manager.io_clusterissuers.yaml",
     "cert-manager/cert-manager.io_issuers.yaml",
     "trust-manager/trust.cert-manager.io_bundles.yaml",
+    "approver-policy/crd-certificaterequestpolicies.yaml",
 ];
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 /** The offline plans the reference checks walk: every stack of the project, plus inline configs. */
-import { PlanResult, PlannedResource, listStacks, planStack } from "../plan/engine";
+import { PlanResult, PlannedResource, listStacks, loadStackConfig, planStack } from "../plan/engine";
 
 /** A stack planned from inline config values (full `istio-ca:` keys), for settings no stack file uses. */
 export interface InlineStack {
@@ -16,10 +16,20 @@ export interface PlannedCustomResource {
     key: string;
 }
 
+/** A stack file's config; a rotation step past steady is planned as a first deployment that adopts that phase. */
+function configOf(file: string) {
+    const config = loadStackConfig(file);
+    if ((config.values["istio-ca:rotationPhase"] ?? "steady") !== "steady") {
+        config.values["istio-ca:rotationOverride"] = "adopt-mid-rotation";
+        config.values["istio-ca:rotationOverrideReason"] = "checking this step's resources alone";
+    }
+    return config;
+}
+
 /** Plans every stack under the project, then each inline stack. */
 export async function planEveryStack(inline: InlineStack[] = []): Promise<PlanResult[]> {
     return [
-        ...(await Promise.all(listStacks().map(({ stack, file }) => planStack({ stack, configFile: file })))),
+        ...(await Promise.all(listStacks().map(({ stack, file }) => planStack({ stack, config: configOf(file) })))),
         ...(await Promise.all(inline.map((s) => planStack({ stack: s.name, config: { values: s.values, secretKeys: [] } })))),
     ];
 }

@@ -19,6 +19,8 @@ export interface CertManagerValuesSettings {
     serviceMonitor: boolean;
     /** Enable the controllers that sign `certificates.k8s.io` CertificateSigningRequests. */
     enableCsrSigner: boolean;
+    /** Turn off the default approver, which approves every CertificateRequest (approver-policy approves instead). */
+    disableAutoApproval?: boolean;
 }
 
 /** Values of the `jetstack/cert-manager` chart. */
@@ -30,6 +32,9 @@ export function certManagerValues(settings: CertManagerValuesSettings): Record<s
         prometheus: { enabled: true, servicemonitor: { enabled: settings.serviceMonitor } },
     };
     if (settings.enableCsrSigner) values.featureGates = `${CSR_SIGNER_FEATURE_GATE}=true`;
+    // The chart then runs the controller with --controllers=-certificaterequests-approver and drops
+    // the approve ClusterRole (deploy/charts/cert-manager/templates/deployment.yaml, rbac.yaml).
+    if (settings.disableAutoApproval) values.disableAutoApproval = true;
     return values;
 }
 
@@ -81,16 +86,21 @@ export interface TrustManagerValuesSettings {
     trustNamespace: string;
     /** Create a Prometheus Operator ServiceMonitor. */
     serviceMonitor: boolean;
+    /** Have the chart create approver-policy's CertificateRequestPolicy for its webhook certificate (needed once cert-manager's default approver is off). */
+    approverPolicy?: boolean;
 }
 
 /** Values of the `jetstack/trust-manager` chart. */
 export function trustManagerValues(settings: TrustManagerValuesSettings): Record<string, unknown> {
+    const app: Record<string, unknown> = {
+        trust: { namespace: settings.trustNamespace },
+        metrics: { service: { servicemonitor: { enabled: settings.serviceMonitor } } },
+    };
+    // Bound to cert-manager's controller (chart defaults certManagerNamespace/ServiceAccount: cert-manager).
+    if (settings.approverPolicy) app.webhook = { tls: { approverPolicy: { enabled: true } } };
     return {
         crds: { enabled: true, keep: true },
-        app: {
-            trust: { namespace: settings.trustNamespace },
-            metrics: { service: { servicemonitor: { enabled: settings.serviceMonitor } } },
-        },
+        app,
         // Bundles here only carry the mesh's private roots; the public CA package is not wanted.
         defaultPackage: { enabled: false },
     };

@@ -19,6 +19,7 @@ import type { RootParameters } from "./rotationState";
 import { SecretString } from "./secret";
 import { VaultDelivery } from "./vault";
 import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES } from "./vaultRotation";
+import { DEFAULT_APPROVER_POLICY_VERSION } from "./issuancePolicy";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
@@ -29,6 +30,10 @@ export type CaMode = (typeof CA_MODES)[number];
 /** How the cert-manager strategy hands CA material to the mesh. */
 export const CERT_MANAGER_DELIVERIES = ["cacerts", "istio-csr"] as const;
 export type CertManagerDelivery = (typeof CERT_MANAGER_DELIVERIES)[number];
+
+/** Who approves the mesh's cert-manager CertificateRequests. */
+export const CERT_MANAGER_APPROVALS = ["policy", "auto"] as const;
+export type CertManagerApproval = (typeof CERT_MANAGER_APPROVALS)[number];
 
 /** Where the cert-manager strategy's root comes from when no existing root is configured. */
 export const CERT_MANAGER_ROOTS = ["generated", "in-cluster"] as const;
@@ -72,6 +77,8 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "certManagerVersion", type: "string", default: DEFAULT_CERT_MANAGER_VERSION, description: "`jetstack/cert-manager` chart version (`cert-manager` and `kubernetes` modes)." },
     { key: "certManagerServiceMonitor", type: "boolean", default: "false", description: "Create Prometheus Operator ServiceMonitors for cert-manager (and trust-manager). Needs the ServiceMonitor CRD." },
     { key: "certManagerKeyRotationPolicy", type: "string", default: "Always", description: `Private key \`rotationPolicy\` of cert-manager-issued intermediates: ${KEY_ROTATION_POLICIES.join(" \\| ")}.` },
+    { key: "certManagerApproval", type: "string", default: "policy", description: `Who approves the mesh's CertificateRequests: ${CERT_MANAGER_APPROVALS.join(" \\| ")}. \`policy\`: cert-manager's default approver is off and approver-policy approves exactly the requests this program makes (each CertificateRequestPolicy bound to its one requester and namespace); any other request to any issuer of this cert-manager needs a policy of its own. \`auto\`: cert-manager approves every request, so anyone who can create a Certificate can get one, a CA under the mesh root included.` },
+    { key: "approverPolicyVersion", type: "string", default: DEFAULT_APPROVER_POLICY_VERSION, description: "`jetstack/cert-manager-approver-policy` chart version (`certManagerApproval: policy`)." },
     { key: "istioCsrVersion", type: "string", default: DEFAULT_ISTIO_CSR_VERSION, description: "`jetstack/cert-manager-istio-csr` chart version (`istio-csr` delivery)." },
     { key: "trustManagerVersion", type: "string", default: DEFAULT_TRUST_MANAGER_VERSION, description: "`jetstack/trust-manager` chart version (`istio-csr` delivery)." },
     { key: "meshPolicyEnabled", type: "boolean", default: "true", description: "Create the mesh mTLS policy: mesh-wide PeerAuthentication, PERMISSIVE fallbacks, CA-pinned DestinationRules." },
@@ -151,6 +158,10 @@ export interface CertManagerSettings {
     keyRotationPolicy: KeyRotationPolicy;
     istioCsrVersion: string;
     trustManagerVersion: string;
+    /** Who approves the mesh's CertificateRequests. */
+    approval: CertManagerApproval;
+    /** approver-policy chart version (approval "policy"). */
+    approverPolicyVersion: string;
 }
 
 /** Root rotation settings (see `src/rotation.ts`). */
@@ -555,7 +566,7 @@ const CERT_MANAGER_MODES: readonly CaMode[] = ["cert-manager", "kubernetes", "va
 /** cert-manager keys that only the `cert-manager` mode reads (the `kubernetes` mode has one fixed path). */
 const CERT_MANAGER_MODE_ONLY_KEYS = ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"];
 
-const CERT_MANAGER_KEYS = ["certManagerDelivery", "certManagerRoot", "certManagerVersion", "certManagerServiceMonitor", "certManagerKeyRotationPolicy", "istioCsrVersion", "trustManagerVersion"];
+const CERT_MANAGER_KEYS = ["certManagerDelivery", "certManagerRoot", "certManagerVersion", "certManagerServiceMonitor", "certManagerKeyRotationPolicy", "certManagerApproval", "approverPolicyVersion", "istioCsrVersion", "trustManagerVersion"];
 const CHART_VERSION_RE = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 function readChartVersion(reader: ConfigReader, key: string, fallback: string): string {
@@ -597,7 +608,12 @@ function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: 
         keyRotationPolicy: reader.oneOf("certManagerKeyRotationPolicy", KEY_ROTATION_POLICIES, "Always"),
         istioCsrVersion: readChartVersion(reader, "istioCsrVersion", DEFAULT_ISTIO_CSR_VERSION),
         trustManagerVersion: readChartVersion(reader, "trustManagerVersion", DEFAULT_TRUST_MANAGER_VERSION),
+        approval: reader.oneOf("certManagerApproval", CERT_MANAGER_APPROVALS, "policy"),
+        approverPolicyVersion: readChartVersion(reader, "approverPolicyVersion", DEFAULT_APPROVER_POLICY_VERSION),
     };
+    if (settings.approval === "auto" && reader.has("approverPolicyVersion")) {
+        reader.problem("approverPolicyVersion", `is only used with ${fullKey("certManagerApproval")} policy, not auto`, `remove it (pulumi config rm ${fullKey("approverPolicyVersion")}), or set ${fullKey("certManagerApproval")} to policy.`);
+    }
     if (reader.has("certManagerRoot") && hasExistingRoot) {
         reader.problem("certManagerRoot", `asks for a ${settings.root} root, but an existing root is configured too; only one root can sign`, `remove ${fullKey("certManagerRoot")} to sign with the existing root, or remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}.`);
     }

@@ -46,3 +46,20 @@ export function formatDuration(ms: number): string {
 export function toHoursCeil(ms: number): number {
     return Math.ceil(ms / HOUR_MS);
 }
+
+/**
+ * A duration as Go's `time.Duration.String()` prints it ("8760h0m0s", "45m0s", "30s"), for values
+ * compared with what a Go client sends (cert-manager's Vault client sends a Certificate's duration
+ * this way as `ttl`). Whole seconds only.
+ */
+export function goDurationString(ms: number): string {
+    if (!Number.isInteger(ms / 1000) || ms < 0) throw new Error(`goDurationString takes whole non-negative seconds, got ${ms}ms`);
+    const total = ms / 1000;
+    if (total === 0) return "0s";
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const seconds = total % 60;
+    if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
+    if (minutes > 0) return `${minutes}m${seconds}s`;
+    return `${seconds}s`;
+}

@@ -3,6 +3,7 @@
  * mesh's signer uses, and the workload role's parameters. The Vault resources are thin
  * wrappers around these.
  */
+import { goDurationString } from "./duration";
 import { KeyAlgorithm } from "./pki";
 import { VaultPolicyRule } from "./vaultPolicy";
 
@@ -42,9 +43,38 @@ export function vaultSignPath(delivery: VaultDelivery, intermediateMountPath: st
     return delivery === "cacerts" ? `${intermediateMountPath}/root/sign-intermediate` : `${intermediateMountPath}/sign/${VAULT_WORKLOAD_ROLE}`;
 }
 
-/** The signer's policy: the one sign path its delivery uses, with the two capabilities a POST needs. */
-export function signerPolicyRules(delivery: VaultDelivery, intermediateMountPath: string): VaultPolicyRule[] {
-    return [{ path: vaultSignPath(delivery, intermediateMountPath), capabilities: ["create", "update"] }];
+/** What istiod's CA certificate is requested as (cacerts delivery): the only request `sign-intermediate` accepts. */
+export interface SignedIntermediateRequest {
+    /** Subject CN of the `cacerts` Certificate. */
+    commonName: string;
+    /** The Certificate's duration, milliseconds (whole seconds). */
+    durationMs: number;
+}
+
+/**
+ * The signer's policy: the one sign path its delivery uses, with the two capabilities a POST needs.
+ * With `cacerts`, `sign-intermediate` would let the token pick any name, lifetime or path length for a
+ * CA under the mesh root, so the policy allows exactly the parameters cert-manager's Vault client
+ * sends for the `cacerts` Certificate (cert-manager internal/vault/vault.go, Sign: common_name,
+ * alt_names, ip_sans, uri_sans, ttl as Go's Duration.String(), csr, exclude_cn_from_sans) with
+ * exactly its values; every other parameter (max_path_length, use_csr_values, format, not_after,
+ * issuer_ref, ...) is denied. With `istio-csr`, the role limits names, lifetime and key.
+ */
+export function signerPolicyRules(delivery: VaultDelivery, intermediateMountPath: string, cacerts?: SignedIntermediateRequest): VaultPolicyRule[] {
+    const rule: VaultPolicyRule = { path: vaultSignPath(delivery, intermediateMountPath), capabilities: ["create", "update"] };
+    if (delivery === "cacerts") {
+        if (!cacerts) throw new Error("the cacerts delivery's signer policy needs the request it allows");
+        rule.allowedParameters = {
+            common_name: [cacerts.commonName],
+            alt_names: [""],
+            ip_sans: [""],
+            uri_sans: [""],
+            ttl: [goDurationString(cacerts.durationMs)],
+            csr: [],
+            exclude_cn_from_sans: ["true"],
+        };
+    }
+    return [rule];
 }
 
 /** Issuing-certificate and CRL URLs of a PKI mount, as clients outside Vault fetch them. */

@@ -1,7 +1,8 @@
 /**
  * Vault ACL policies rendered from data. Only the grammar Vault's policy parser needs is
- * emitted: one `path "<path>" { capabilities = [...] }` block per rule, nothing else, so
- * what a policy grants is exactly the rules it was made from.
+ * emitted: one `path "<path>" { capabilities = [...] }` block per rule, with an
+ * `allowed_parameters` map where a rule constrains the request, nothing else, so what a policy
+ * grants is exactly the rules it was made from.
  */
 
 /** Capabilities Vault's ACL system knows. */
@@ -12,6 +13,19 @@ export interface VaultPolicyRule {
     /** API path without `/v1/`, e.g. "pki-istio/sign/workloads". A trailing `*` or `+` segment globs as in Vault. */
     path: string;
     capabilities: VaultCapability[];
+    /**
+     * The only request parameters allowed, each with its allowed values (`[]`: any value). With the
+     * map set, Vault denies every parameter not listed (website/content/docs/concepts/policies.mdx,
+     * "Parameter constraints"). Values match exactly: a value of one or two characters never globs,
+     * and no value here ends or starts with `*`.
+     */
+    allowedParameters?: Record<string, string[]>;
+}
+
+/** A quoted HCL string. */
+function hclString(text: string): string {
+    if (/[\u0000-\u001f]/.test(text)) throw new Error(`Vault policy values cannot hold control characters: ${JSON.stringify(text)}`);
+    return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
 /** Vault paths: mount and endpoint segments of letters, digits, '.', '_', '-', with `+`/`*` globs; no quotes or spaces. */
@@ -31,7 +45,12 @@ export function renderVaultPolicy(rules: VaultPolicyRule[]): string {
         }
         if (new Set(rule.capabilities).size !== rule.capabilities.length) throw new Error(`Vault policy path "${rule.path}" repeats a capability`);
         const capabilities = rule.capabilities.map((capability) => `"${capability}"`).join(", ");
-        return `path "${rule.path}" {\n  capabilities = [${capabilities}]\n}\n`;
+        const parameters = Object.entries(rule.allowedParameters ?? {});
+        for (const [, values] of parameters) {
+            if (values.some((value) => value.startsWith("*") || value.endsWith("*"))) throw new Error(`Vault policy path "${rule.path}": allowed values glob on a leading or trailing "*"; use exact values`);
+        }
+        const allowed = parameters.length > 0 ? `  allowed_parameters = {\n${parameters.map(([name, values]) => `    ${hclString(name)} = [${values.map(hclString).join(", ")}]\n`).join("")}  }\n` : "";
+        return `path "${rule.path}" {\n  capabilities = [${capabilities}]\n${allowed}}\n`;
     });
     return blocks.join("\n");
 }

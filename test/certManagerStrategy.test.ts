@@ -3,7 +3,7 @@ import { X509Certificate } from "crypto";
 import { findStackConfigFile, planStack, PlanResult, PlannedResource } from "../plan/engine";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { sha256Fingerprint } from "../src/pki";
-import { CERT_MANAGER_VALUE_PATHS, ISTIO_CSR_VALUE_PATHS, TRUST_MANAGER_VALUE_PATHS, ValueType, checkValues } from "./chartValueFacts";
+import { APPROVER_POLICY_VALUE_PATHS, CERT_MANAGER_VALUE_PATHS, ISTIO_CSR_VALUE_PATHS, TRUST_MANAGER_VALUE_PATHS, ValueType, checkValues } from "./chartValueFacts";
 import { validateCustomResource } from "./crdFacts";
 import { byName, byType, pathLength, planConfig } from "./helpers";
 
@@ -34,6 +34,7 @@ const CHART_FACTS: Record<string, Record<string, ValueType>> = {
     "cert-manager": CERT_MANAGER_VALUE_PATHS,
     "cert-manager-istio-csr": ISTIO_CSR_VALUE_PATHS,
     "trust-manager": TRUST_MANAGER_VALUE_PATHS,
+    "cert-manager-approver-policy": APPROVER_POLICY_VALUE_PATHS,
 };
 
 /** Checks every custom resource against the CRD facts and every jetstack release against its chart's schema paths. */
@@ -41,7 +42,7 @@ function assertSchemaValid(plan: PlanResult): number {
     let checked = 0;
     for (const resource of plan.resources) {
         const inputs = resource.inputs as any;
-        if (/^kubernetes:(cert-manager\.io|trust\.cert-manager\.io)\//.test(resource.type)) {
+        if (/^kubernetes:(cert-manager\.io|trust\.cert-manager\.io|policy\.cert-manager\.io)\//.test(resource.type)) {
             assert.deepEqual(validateCustomResource(inputs), [], `${resource.type} ${resource.name}`);
             checked++;
         }
@@ -128,8 +129,8 @@ describe("mode cert-manager, cacerts delivery", () => {
     });
 
     it("emits only schema-valid custom resources and chart values, and no trust-manager or istio-csr", () => {
-        assert.equal(assertSchemaValid(plan), 3, "2 custom resources and the cert-manager release");
-        assert.equal(byType(plan, RELEASE).length, 3);
+        assert.equal(assertSchemaValid(plan), 5, "2 custom resources, the cacerts policy, and the cert-manager and approver-policy releases");
+        assert.equal(byType(plan, RELEASE).length, 4, "istio base, istiod, cert-manager and approver-policy");
         assert.ok(!JSON.stringify(plan).includes("PRIVATE KEY"));
     });
 });
@@ -196,7 +197,7 @@ describe("mode cert-manager, istio-csr delivery", () => {
     });
 
     it("emits only schema-valid custom resources and chart values", () => {
-        assert.equal(assertSchemaValid(plan), 7, "4 custom resources and 3 jetstack releases");
+        assert.equal(assertSchemaValid(plan), 12, "4 custom resources, 4 policies and 4 jetstack releases");
     });
 });
 
@@ -219,7 +220,7 @@ describe("mode cert-manager with an in-cluster root", () => {
         assert.equal((release(plan, "cert-manager").inputs.values as any).prometheus.servicemonitor.enabled, true);
         assert.deepEqual(plan.outputs.trustedRootFingerprints, []);
         assert.equal(plan.outputs.signingRootFingerprint, null);
-        assert.equal(assertSchemaValid(plan), 5);
+        assert.equal(assertSchemaValid(plan), 8, "5 custom resources, the root and cacerts policies, and the cert-manager and approver-policy releases");
     });
 });
 

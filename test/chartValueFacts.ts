@@ -16,7 +16,11 @@ export const CERT_MANAGER_VALUE_PATHS: Record<string, ValueType> = {
     // A comma-separated string, not a map.
     featureGates: "string",
     clusterResourceNamespace: "string",
+    disableAutoApproval: "boolean",
 };
+
+/** approver-policy v0.27.0: the program sets nothing (the chart's CRDs and signer defaults are what it needs). */
+export const APPROVER_POLICY_VALUE_PATHS: Record<string, ValueType> = {};
 
 export const ISTIO_CSR_VALUE_PATHS: Record<string, ValueType> = {
     "app.certmanager.namespace": "string",
@@ -38,6 +42,7 @@ export const TRUST_MANAGER_VALUE_PATHS: Record<string, ValueType> = {
     "app.trust.namespace": "string",
     "app.metrics.service.servicemonitor.enabled": "boolean",
     "defaultPackage.enabled": "boolean",
+    "app.webhook.tls.approverPolicy.enabled": "boolean",
 };
 
 function typeOf(value: unknown): ValueType {

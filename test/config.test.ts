@@ -215,6 +215,8 @@ describe("cert-manager mode config", () => {
             keyRotationPolicy: "Always",
             istioCsrVersion: "v0.17.0",
             trustManagerVersion: "v0.24.0",
+            approval: "policy",
+            approverPolicyVersion: "v0.27.0",
         });
         assert.equal(parseStackConfig(rawConfig({ caMode: "plugin" })).certManager, undefined);
     });

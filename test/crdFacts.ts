@@ -1,7 +1,8 @@
 /**
  * Structural facts of the custom resources this program emits, written from the
  * cert-manager v1.21.1 CRDs (`cert-manager.io_certificates.yaml`, `..._clusterissuers.yaml`,
- * `..._issuers.yaml`) and the trust-manager v0.24.0 `Bundle` CRD. Only the parts the program
+ * `..._issuers.yaml`), the trust-manager v0.24.0 `Bundle` CRD and approver-policy v0.27.0's
+ * `CertificateRequestPolicy` CRD (`policy.cert-manager.io_certificaterequestpolicies.yaml`). Only the parts the program
  * uses are listed, with their types, enums and required fields; any other field is refused, so a
  * typo or a field from another version fails the tests. `oneOf` records CEL rules and
  * webhook checks ("exactly one of").
@@ -123,12 +124,50 @@ export const BUNDLE_SPEC: FieldSpec = {
     },
 };
 
+/** approver-policy's `allowed` entry for a single value, or for a list of values. */
+const allowedValue: FieldSpec = { type: "object", properties: { value: str, required: { type: "boolean" } } };
+const allowedValues: FieldSpec = { type: "object", properties: { values: strings, required: { type: "boolean" } } };
+
+export const CERTIFICATE_REQUEST_POLICY_SPEC: FieldSpec = {
+    type: "object",
+    required: ["selector"],
+    properties: {
+        allowed: {
+            type: "object",
+            properties: {
+                commonName: allowedValue,
+                dnsNames: allowedValues,
+                uris: allowedValues,
+                isCA: { type: "boolean" },
+                usages: { type: "array", items: { type: "string", enum: KEY_USAGES } },
+                subject: { type: "object", properties: { organizations: allowedValues } },
+            },
+        },
+        constraints: {
+            type: "object",
+            properties: {
+                minDuration: str,
+                maxDuration: str,
+                privateKey: { type: "object", properties: { algorithm: { type: "string", enum: ["RSA", "ECDSA", "Ed25519"] }, minSize: { type: "integer" }, maxSize: { type: "integer" } } },
+            },
+        },
+        selector: {
+            type: "object",
+            properties: {
+                issuerRef: { type: "object", properties: { name: str, kind: str, group: str } },
+                namespace: { type: "object", properties: { matchNames: strings, matchLabels: stringMap } },
+            },
+        },
+    },
+};
+
 /** Custom resource kinds: API version, scope and spec facts. */
 export const CUSTOM_RESOURCE_FACTS: Record<string, { apiVersion: string; namespaced: boolean; spec: FieldSpec }> = {
     Certificate: { apiVersion: "cert-manager.io/v1", namespaced: true, spec: CERTIFICATE_SPEC },
     Issuer: { apiVersion: "cert-manager.io/v1", namespaced: true, spec: ISSUER_SPEC },
     ClusterIssuer: { apiVersion: "cert-manager.io/v1", namespaced: false, spec: ISSUER_SPEC },
     Bundle: { apiVersion: "trust.cert-manager.io/v1alpha1", namespaced: false, spec: BUNDLE_SPEC },
+    CertificateRequestPolicy: { apiVersion: "policy.cert-manager.io/v1alpha1", namespaced: false, spec: CERTIFICATE_REQUEST_POLICY_SPEC },
 };
 
 /** Problems of `value` against `spec`, each naming its path; empty when it conforms. */

@@ -2,7 +2,7 @@
 import { validateCustomResource as validateCertManagerResource } from "./crdFacts";
 import { validateCustomResource as validateMeshResource } from "./meshCrdFacts";
 
-const CERT_MANAGER_GROUPS = /^(cert-manager\.io|trust\.cert-manager\.io)\//;
+const CERT_MANAGER_GROUPS = /^(cert-manager\.io|trust\.cert-manager\.io|policy\.cert-manager\.io)\//;
 
 export function validateAnyCustomResource(object: Record<string, any>): string[] {
     return CERT_MANAGER_GROUPS.test(String(object.apiVersion)) ? validateCertManagerResource(object) : validateMeshResource(object);

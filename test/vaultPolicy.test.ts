@@ -20,7 +20,7 @@ function grants(policy: string): Record<string, string[]> {
         for (const [path, blocks] of Object.entries(entry)) {
             assert.ok(!(path in result), `path ${path} appears once`);
             assert.equal(blocks.length, 1);
-            assert.deepEqual(Object.keys(blocks[0]), ["capabilities"], `path ${path} sets nothing but capabilities (no parameters, no wrapping)`);
+            assert.deepEqual(Object.keys(blocks[0]).filter((key) => key !== "allowed_parameters"), ["capabilities"], `path ${path} sets nothing but capabilities and allowed parameters (no wrapping)`);
             result[path] = blocks[0].capabilities as string[];
         }
     }
@@ -42,9 +42,35 @@ describe("Vault policy HCL", () => {
     });
 
     it("grants the cacerts signer only create and update on sign-intermediate of the intermediate mount", () => {
-        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio"));
+        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio", { commonName: "istio-ca intermediate", durationMs: 8760 * 3600000 }));
         assert.deepEqual(grants(policy), { "pki-istio/root/sign-intermediate": ["create", "update"] });
         assert.equal(vaultSignPath("cacerts", "pki-istio"), "pki-istio/root/sign-intermediate");
+        assert.throws(() => signerPolicyRules("cacerts", "pki-istio"), /needs the request it allows/);
+    });
+
+    it("lets the cacerts signer send exactly what cert-manager sends for the cacerts Certificate, and nothing else", () => {
+        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio", { commonName: "istio-ca intermediate r2027", durationMs: 8760 * 3600000 }));
+        const parsed = JSON.parse(hcl.parse(policy));
+        const [allowed] = parsed.path[0]["pki-istio/root/sign-intermediate"][0].allowed_parameters;
+        // cert-manager internal/vault/vault.go Sign: these seven string parameters, ttl as Go's Duration.String().
+        assert.deepEqual(allowed, {
+            common_name: ["istio-ca intermediate r2027"],
+            alt_names: [""],
+            ip_sans: [""],
+            uri_sans: [""],
+            ttl: ["8760h0m0s"],
+            csr: [],
+            exclude_cn_from_sans: ["true"],
+        });
+        // With allowed_parameters set, Vault denies every parameter not listed: max_path_length, use_csr_values, not_after, format, issuer_ref.
+        for (const denied of ["max_path_length", "use_csr_values", "not_after", "format", "issuer_ref", "*"]) assert.ok(!(denied in allowed), denied);
+    });
+
+    it("quotes parameter values for HCL and refuses globbing values", () => {
+        const policy = renderVaultPolicy([{ path: "a/b", capabilities: ["create"], allowedParameters: { common_name: ['x "y" \\ z'] } }]);
+        assert.deepEqual(JSON.parse(hcl.parse(policy)).path[0]["a/b"][0].allowed_parameters[0].common_name, ['x "y" \\ z']);
+        assert.throws(() => renderVaultPolicy([{ path: "a/b", capabilities: ["create"], allowedParameters: { common_name: ["istio-*"] } }]), /exact values/);
+        assert.throws(() => renderVaultPolicy([{ path: "a/b", capabilities: ["create"], allowedParameters: { common_name: ["a\nb"] } }]), /control characters/);
     });
 
     it("grants the istio-csr signer only create and update on the workload role's sign path", () => {

@@ -180,10 +180,11 @@ describe("mode vault, cacerts delivery", () => {
     it("lets only cert-manager's controller create tokens, only for the signer ServiceAccount", () => {
         const sa = inputs(only(plan, "kubernetes:core/v1:ServiceAccount"));
         assert.deepEqual([sa.metadata.name, sa.metadata.namespace, sa.automountServiceAccountToken], ["istio-ca-vault-signer", "cert-manager", false]);
-        const role = inputs(only(plan, "kubernetes:rbac.authorization.k8s.io/v1:Role"));
+        const named = (type: string) => inputs(byType(plan, `kubernetes:rbac.authorization.k8s.io/v1:${type}`).find((r) => r.name === "istio-ca-vault-token-creator")!);
+        const role = named("Role");
         assert.equal(role.metadata.namespace, "cert-manager");
         assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["serviceaccounts/token"], resourceNames: ["istio-ca-vault-signer"], verbs: ["create"] }]);
-        const binding = inputs(only(plan, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"));
+        const binding = named("RoleBinding");
         assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
         assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "cert-manager", namespace: "cert-manager" }]);
         const review = inputs(only(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"));

@@ -10,7 +10,9 @@ import { GENERATED_ROOT_MAX_PATH_LENGTH, composeTrustBundle, sha256Fingerprint, 
 import { rootCaSettings } from "../rootSettings";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { ROOT_ISSUER_NAME, cacertsMeshCaCertificates, rootIssuerName } from "../certManagerRotation";
-import { deliverThroughIstioCsr } from "./istioCsrDelivery";
+import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
+import { approveMeshIssuance, certManagerController, intermediatePolicy } from "./issuance";
+import { IssuancePolicy, caCertificatePolicy } from "../issuancePolicy";
 import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
@@ -62,10 +64,43 @@ export interface MeshRootIssuers {
  * under its own name), or a single in-cluster root. The rotation phase picks which issuer signs
  * the intermediate and which roots are trusted (`rootIssuerName`, `rotationPlan`).
  */
-export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions, customOpts: pulumi.CustomResourceOptions): MeshRootIssuers {
-    if (!model.existingRoot && settings.root === "in-cluster") {
-        const root = rootCaSettings(model, DEFAULT_ROOT_NAME, model.rootCa);
-        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: { ...root, commonName: `${root.commonName} ${DEFAULT_ROOT_NAME}` } }, opts);
+/** Whether the mesh's root is made by cert-manager inside the cluster. */
+export function hasInClusterRoot(model: StackModel): boolean {
+    return !model.existingRoot && model.certManager?.root === "in-cluster";
+}
+
+/** The in-cluster root's settings (CN suffixed by the root's name). */
+function inClusterRootSettings(model: StackModel): CaCertSettings {
+    const root = rootCaSettings(model, DEFAULT_ROOT_NAME, model.rootCa);
+    return { ...root, commonName: `${root.commonName} ${DEFAULT_ROOT_NAME}` };
+}
+
+/** The ClusterIssuer of the root that signs in this phase: the intermediates' issuerRef. */
+export function signingRootIssuer(model: StackModel): { name: string; kind: "ClusterIssuer" } {
+    return { name: hasInClusterRoot(model) ? ROOT_ISSUER_NAME : rootIssuerName(rotationPlan(model.rotation).signingRoot), kind: "ClusterIssuer" };
+}
+
+/** The policy of the in-cluster root's own Certificate (self-signed), when the root is made in the cluster. */
+export function inClusterRootPolicies(model: StackModel): IssuancePolicy[] {
+    if (!hasInClusterRoot(model)) return [];
+    const root = inClusterRootSettings(model);
+    return [
+        caCertificatePolicy({
+            name: "istio-ca-root",
+            issuer: { name: `${ROOT_ISSUER_NAME}-selfsigned`, kind: "ClusterIssuer" },
+            namespace: model.certManager!.namespace,
+            commonName: root.commonName,
+            organization: root.organization,
+            durationMs: root.validityMs,
+            keyAlgorithm: root.keyAlgorithm,
+            requester: certManagerController(model),
+        }),
+    ];
+}
+
+export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions, customOpts: pulumi.CustomResourceOptions, approval: pulumi.Resource[] = []): MeshRootIssuers {
+    if (hasInClusterRoot(model)) {
+        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval }, opts);
         return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
     }
     const plan = rotationPlan(model.rotation);
@@ -110,8 +145,19 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  */
 export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor }, opts);
-    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts);
+    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, disableAutoApproval: settings.approval === "policy" }, opts);
+    // Exactly the requests this mode makes: the in-cluster root, then the intermediate, then istio-csr's.
+    const signingIssuer = signingRootIssuer(model);
+    const istioNamespaceName = model.istio.namespace;
+    const policies: IssuancePolicy[] = [
+        ...inClusterRootPolicies(model),
+        settings.delivery === "cacerts"
+            ? intermediatePolicy(model, "istio-ca-cacerts", { issuer: signingIssuer, namespace: istioNamespaceName, intermediate: model.intermediateCa })
+            : intermediatePolicy(model, "istio-ca-intermediate", { issuer: signingIssuer, namespace: istioNamespaceName, intermediate: model.intermediateCa }),
+        ...(settings.delivery === "istio-csr" ? istioCsrRequestPolicies(model, { name: ISTIO_CSR_ISSUER_NAME, kind: "Issuer" }) : []),
+    ];
+    const issuance = approveMeshIssuance(model, certManager, policies, opts, [istioNamespace]);
+    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts, issuance.ready);
     const trust = roots.trust;
     // Set from steady on, so that a later rotation needs no restart to enable them.
     const multiRoot = multiRootValues();
@@ -126,7 +172,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts, customO
             intermediate: model.intermediateCa,
             rotationPolicy: settings.keyRotationPolicy,
             issuerName,
-            dependsOn: [certManager.release, ...roots.issuers],
+            dependsOn: [certManager.release, ...roots.issuers, ...issuance.ready],
         }, opts);
 
     if (settings.delivery === "cacerts") {
@@ -146,6 +192,7 @@ export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts, customO
         issuerResource: intermediate.issuer!,
         trustBundle: trust.trustBundle!,
         ca: multiRoot,
+        issuance,
         opts,
     });
     return { ...delivery, trust };

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CertManager } from "../../components/certManager";
 import { IstioCsr, istioCsrAddress } from "../../components/istioCsr";
+import { IssuancePolicy, istioCsrPolicies } from "../issuancePolicy";
+import { MeshIssuance, certManagerController, istioCsrRequester } from "./issuance";
 import { MeshTrustBundle } from "../../components/meshTrustBundle";
 import { TrustManager } from "../../components/trustManager";
 import { CertManagerSettings, StackModel } from "../config";
@@ -19,8 +21,24 @@ export interface IstioCsrDeliveryArgs {
     trustBundle: pulumi.Input<string>;
     /** The strategy's own istiod values (multi-root settings, trust anchors). */
     ca: IstiodCaValues;
+    /** What approves the mesh's requests (istio-csr's included); empty with `certManagerApproval: auto`. */
+    issuance: MeshIssuance;
     /** Options of every component (the explicit Kubernetes provider). */
     opts: pulumi.ComponentResourceOptions;
+}
+
+/** The policies of istio-csr's requests through `issuer` (see `istioCsrPolicies`). */
+export function istioCsrRequestPolicies(model: StackModel, issuer: IssuancePolicy["issuer"]): IssuancePolicy[] {
+    return istioCsrPolicies({
+        issuer,
+        namespace: model.istio.namespace,
+        trustDomain: model.trustDomain,
+        maxWorkloadDurationMs: model.workloadCerts.maxTtlMs,
+        istioCsr: istioCsrRequester(model),
+        certManager: certManagerController(model),
+        servingDnsName: istioCsrAddress(model.certManager!.namespace).replace(/:\d+$/, ""),
+        istioNamespace: model.istio.namespace,
+    });
 }
 
 /**
@@ -30,7 +48,7 @@ export interface IstioCsrDeliveryArgs {
  */
 export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: IstiodCaValues; istiodDependsOn: pulumi.Resource[] } {
     const { model, certManager, settings, opts } = args;
-    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor }, opts);
+    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor, approverPolicy: args.issuance.approverPolicy }, opts);
     const bundle = new MeshTrustBundle("mesh-trust", {
         trustNamespace: certManager.namespaceName,
         rootsPem: args.trustBundle,
@@ -47,7 +65,7 @@ export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: Istiod
         trustDomain: model.trustDomain,
         maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
         rootCaConfigMap: bundle.bundleName,
-        dependsOn: [certManager.release, args.issuerResource, bundle.bundle],
+        dependsOn: [certManager.release, args.issuerResource, bundle.bundle, ...args.issuance.ready],
     }, opts);
     return {
         ca: { ...args.ca, global: { ...args.ca.global, caAddress: istioCsrAddress(settings.namespace) }, env: { ...args.ca.env, ENABLE_CA_SERVER: "false" } },

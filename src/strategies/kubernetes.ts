@@ -2,7 +2,8 @@ import { CertManager } from "../../components/certManager";
 import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
 import { clusterIssuerSignerName, kubernetesRaIstiodValues } from "../kubernetesSigner";
 import { multiRootValues } from "../rotation";
-import { meshRootIssuers } from "./certManager";
+import { meshRootIssuers, signingRootIssuer } from "./certManager";
+import { approveMeshIssuance, intermediatePolicy } from "./issuance";
 import { CaStrategy, CaStrategyResult } from "./types";
 
 /** The CA ClusterIssuer that signs workload CSRs; its Kubernetes signer is `clusterissuers.cert-manager.io/<name>`. */
@@ -19,8 +20,11 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  */
 export const kubernetesCsr: CaStrategy = ({ model, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true }, opts);
-    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts);
+    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true, disableAutoApproval: settings.approval === "policy" }, opts);
+    // The one CertificateRequest this mode makes: the signer's intermediate. Workload CSRs are
+    // Kubernetes CertificateSigningRequests, which istiod approves as the RA.
+    const issuance = approveMeshIssuance(model, certManager, [intermediatePolicy(model, "istio-ca-mesh-signer", { issuer: signingRootIssuer(model), namespace: settings.namespace, intermediate: model.intermediateCa })], opts);
+    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts, issuance.ready);
     // Config refuses an in-cluster root for this mode: istiod needs the root PEMs as its trust anchors.
     if (!roots.trustedPems || !roots.trust.trustBundle) throw new Error("caMode kubernetes needs roots the program knows");
 
@@ -33,7 +37,7 @@ export const kubernetesCsr: CaStrategy = ({ model, opts, customOpts }): CaStrate
         rotationPolicy: settings.keyRotationPolicy,
         issuerName: MESH_SIGNER_ISSUER_NAME,
         issuerKind: "ClusterIssuer",
-        dependsOn: [certManager.release, ...roots.issuers],
+        dependsOn: [certManager.release, ...roots.issuers, ...issuance.ready],
     }, opts);
 
     const signerName = clusterIssuerSignerName(MESH_SIGNER_ISSUER_NAME);

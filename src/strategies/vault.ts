@@ -13,7 +13,8 @@ import { VAULT_WORKLOAD_ROLE, clusterIssuerTokenAudience, signerPolicyRules, vau
 import { multiRootValues, rotationPlan } from "../rotation";
 import { vaultCacertsCommonName, vaultTrustAnchorValues } from "../vaultRotation";
 import { CACERTS_SECRET_NAME } from "./certManager";
-import { deliverThroughIstioCsr } from "./istioCsrDelivery";
+import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
+import { approveMeshIssuance, intermediatePolicy } from "./issuance";
 import { CaStrategy, CaStrategyResult } from "./types";
 
 /** The Vault ClusterIssuer; its name is also the audience of the tokens it logs in with. */
@@ -79,6 +80,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace, opts, customOpts })
     const vaultOpts: pulumi.ComponentResourceOptions = { ...opts, providers: [...providerList(opts.providers), provider] };
 
     const plan = rotationPlan(model.rotation);
+    const cacertsCommonName = vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot, settings.intermediate.generation);
     const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
     const pki = new VaultPki("vault-pki", {
         address: settings.address,
@@ -109,10 +111,20 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace, opts, customOpts })
         audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
         tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
         policyName: VAULT_SIGNER_POLICY,
-        policyRules: signerPolicyRules(delivery, settings.intermediateMountPath),
+        policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs }),
     }, vaultOpts);
 
-    const certManager = new CertManager("cert-manager", { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor }, opts);
+    const certManager = new CertManager("cert-manager", { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor, disableAutoApproval: cm.approval === "policy" }, opts);
+    const vaultIssuer = { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" as const };
+    const issuance = approveMeshIssuance(
+        model,
+        certManager,
+        delivery === "cacerts"
+            ? [intermediatePolicy(model, "istio-ca-cacerts", { issuer: vaultIssuer, namespace: model.istio.namespace, intermediate: { ...model.intermediateCa, commonName: cacertsCommonName } })]
+            : istioCsrRequestPolicies(model, vaultIssuer),
+        opts,
+        [istioNamespace],
+    );
     const issuer = new VaultClusterIssuer(VAULT_ISSUER_NAME, {
         issuerName: VAULT_ISSUER_NAME,
         certManager,
@@ -154,10 +166,11 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace, opts, customOpts })
             secretName: CACERTS_SECRET_NAME,
             issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
             // Named by the signing root: a new signing root changes the spec, and cert-manager re-issues at once.
-            intermediate: { ...model.intermediateCa, commonName: vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot, settings.intermediate.generation) },
+            intermediate: { ...model.intermediateCa, commonName: cacertsCommonName },
             rotationPolicy: cm.keyRotationPolicy,
-            // After the intermediate mount's default issuer is the signing root's intermediate.
-            dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer],
+            // After the intermediate mount's default issuer is the signing root's intermediate, and
+            // after the signer's policy allows this Certificate's CN and lifetime.
+            dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer, auth.policy, ...issuance.ready],
         }, opts);
         return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust };
     }
@@ -170,6 +183,7 @@ export const vaultCa: CaStrategy = ({ model, istioNamespace, opts, customOpts })
         issuerResource: issuer.issuer,
         trustBundle: trust.trustBundle,
         ca: rotationValues,
+        issuance,
         opts,
     });
     return { ...istioCsrDelivery, trust };
