@@ -77,9 +77,26 @@ async function main(): Promise<number> {
     return verdict.code;
 }
 
-/** Exit code and closing line: 1 when the phased rotation lost a handshake (or ran none). */
+/** Share of the requested load a run must have offered to count: below it, the figures say little. */
+export const MIN_OFFERED_SHARE = 0.8;
+
+/** Requests per second the load generator offered (attempted, not skipped) in a scenario. */
+export function offeredRate(scenario: DrillResult["phased"]): number {
+    return scenario.total.durationMs > 0 ? scenario.total.attempts / (scenario.total.durationMs / 1000) : 0;
+}
+
+/** Exit code and closing line: 1 when the phased rotation lost a handshake, ran none, or was offered far less than the requested load. */
 export function drillVerdict(result: DrillResult): { code: number; message: string } {
     const { phased, naive, settings } = result;
+    const offered = Math.min(offeredRate(phased), offeredRate(naive));
+    if (offered < MIN_OFFERED_SHARE * settings.rate) {
+        return {
+            code: 1,
+            message:
+                `NOT A RESULT: ${settings.rate} handshakes/s were requested but only ${offered.toFixed(1)}/s were offered (phased ${phased.total.skipped} and naive ${naive.total.skipped} requests skipped: too many in flight); ` +
+                `below ${Math.round(MIN_OFFERED_SHARE * 100)}% of the requested load a run proves little. Lower --rate or --workloads.`,
+        };
+    }
     if (phased.total.failures === 0 && phased.total.handshakes > 0) {
         return { code: 0, message: `OK: the phased rotation completed ${phased.total.handshakes} handshakes with none failed; the naive swap failed ${naive.total.failures}.` };
     }

@@ -34,6 +34,11 @@ export function renderScenario(result: ScenarioResult): string {
     return lines.join("\n");
 }
 
+/** Attempts per second the load generator offered (skipped requests left out). */
+function offered(scenario: ScenarioResult): string {
+    return scenario.total.durationMs > 0 ? (scenario.total.attempts / (scenario.total.durationMs / 1000)).toFixed(1) : "0";
+}
+
 function renderSideBySide(result: DrillResult): string {
     const { phased, naive } = result;
     const lines: [string, string, string][] = [
@@ -41,6 +46,11 @@ function renderSideBySide(result: DrillResult): string {
         ["handshakes", String(phased.total.handshakes), String(naive.total.handshakes)],
         ["failed handshakes", String(phased.total.failures), String(naive.total.failures)],
         ["handshakes/s", phased.total.handshakesPerSecond.toFixed(1), naive.total.handshakesPerSecond.toFixed(1)],
+        [
+            "offered / requested",
+            `${offered(phased)} / ${result.settings.rate}`,
+            `${offered(naive)} / ${result.settings.rate}`,
+        ],
         ["p50 / p95 / p99 ms", `${ms(phased.total.p50Ms)} / ${ms(phased.total.p95Ms)} / ${ms(phased.total.p99Ms)}`, `${ms(naive.total.p50Ms)} / ${ms(naive.total.p95Ms)} / ${ms(naive.total.p99Ms)}`],
         ["certificate renewals", String(phased.total.renewals), String(naive.total.renewals)],
     ];

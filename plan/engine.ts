@@ -136,15 +136,19 @@ export function readProject(projectDir = PROJECT_DIR): { name: string; config?: 
 
 /** Reads a stack config file into the form the Pulumi CLI hands to programs. */
 export function loadStackConfig(file: string): StackConfig {
-    let document: any;
+    let document: unknown;
     try {
-        document = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+        document = YAML.parse(fs.readFileSync(file, "utf8"));
     } catch (err) {
         throw new PlanError(`${file} is not valid YAML: ${(err as Error).message}`);
     }
+    // A stack file that is empty, a list or a scalar, or has no config map, is refused rather than planned as the defaults.
+    const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+    if (!isMap(document)) throw new PlanError(`${file} is ${document === null || document === undefined ? "empty" : `a ${Array.isArray(document) ? "list" : typeof document}`}, not a stack file; write it as a map with a "config:" map of istio-ca: keys.`);
+    if (!("config" in document)) throw new PlanError(`${file} has no "config:" map; put the stack's keys under config:, e.g. config:\n  istio-ca:caMode: plugin`);
+    const config = document.config;
+    if (!isMap(config)) throw new PlanError(`${file}: "config" must be a map of keys to values, not ${JSON.stringify(config)}.`);
     const values: Record<string, string> = {};
-    const config = document.config ?? {};
-    if (typeof config !== "object" || Array.isArray(config)) throw new PlanError(`${file}: "config" must be a map of keys to values.`);
     for (const [key, value] of Object.entries(config)) {
         if (containsEncrypted(value)) {
             throw new PlanError(`${file}: ${key} is an encrypted secret, which the offline plan cannot decrypt. Plan a stack file without encrypted values, or run "pulumi preview" with the stack's secrets provider.`);

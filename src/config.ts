@@ -18,7 +18,7 @@ import { KEY_ALGORITHMS, KeyAlgorithm, checkCaKeyPair, splitPemCertificates } fr
 import type { RootParameters } from "./rotationState";
 import { SecretString } from "./secret";
 import { VaultDelivery } from "./vault";
-import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES } from "./vaultRotation";
+import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES, vaultIntermediateNaming, vaultRootNaming } from "./vaultRotation";
 import { DEFAULT_APPROVER_POLICY_VERSION } from "./issuancePolicy";
 
 export const CONFIG_NAMESPACE = "istio-ca";
@@ -217,6 +217,8 @@ export interface RawConfig {
     environmentVaultToken?: string;
     /** Checks that a local file exists (a kubeconfig path); only consulted while deploying. */
     fileExists?: (path: string) => boolean;
+    /** Full keys of other namespaces (`kubernetes:context`), checked only for a misspelt `istio-ca`. */
+    otherNamespaceKeys?: string[];
 }
 
 export interface ConfigProblem {
@@ -240,6 +242,18 @@ function formatProblems(problems: ConfigProblem[]): string {
     return `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was changed:\n${lines.join("\n")}`;
 }
 
+/** Longest value text a message quotes. */
+const SHOWN_MAX = 120;
+
+/** A value as messages may show it: no PEM or key material, and cut when long. */
+export function shownValue(value: unknown): string {
+    if (value === undefined) return "(unset)";
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    if (/-----BEGIN [A-Z0-9 ]+-----|PRIVATE KEY/.test(text)) return `(PEM, ${text.length} characters, not shown)`;
+    const quoted = JSON.stringify(text.length > SHOWN_MAX ? `${text.slice(0, SHOWN_MAX)}` : text);
+    return text.length > SHOWN_MAX ? `${quoted.slice(0, -1)}..." (${text.length} characters)` : typeof value === "string" ? quoted : text;
+}
+
 export function fullKey(key: string): string {
     return `${CONFIG_NAMESPACE}:${key}`;
 }
@@ -257,11 +271,10 @@ export class ConfigReader {
         return this.raw.secretKeys.has(key);
     }
 
-    /** The raw text of a key, quoted for messages, or "(secret)" for secrets. */
+    /** The raw text of a key, quoted for messages: "(secret)" for secrets, never key material or a PEM, and long values cut. */
     shown(key: string): string {
         if (this.isSecret(key)) return "(secret)";
-        const value = this.raw.values[key];
-        return value === undefined ? "(unset)" : JSON.stringify(value);
+        return shownValue(this.raw.values[key]);
     }
 
     problem(key: string, message: string, fix: string): void {
@@ -284,12 +297,16 @@ export class ConfigReader {
         return fallback;
     }
 
-    /** A Go duration in milliseconds. */
-    duration(key: string, fallback: string, opts: { wholeHours?: boolean } = {}): number {
+    /** A Go duration in milliseconds, at most `max` (default: what Go can hold). */
+    duration(key: string, fallback: string, opts: { wholeHours?: boolean; max?: { ms: number; why: string } } = {}): number {
         const text = this.raw.values[key] ?? fallback;
         const ms = parseDuration(text);
         if (ms === undefined || ms <= 0) {
-            this.problem(key, "is not a positive Go duration", `use a value such as "45m", "24h" or "720h" for ${fullKey(key)}.`);
+            this.problem(key, "is not a positive Go duration (at most 2562047h, the longest Go holds)", `use a value such as "45m", "24h" or "720h" for ${fullKey(key)}.`);
+            return parseDuration(fallback)!;
+        }
+        if (opts.max && ms > opts.max.ms) {
+            this.problem(key, `is longer than ${formatDuration(opts.max.ms)}: ${opts.max.why}`, `set ${fullKey(key)} to ${formatDuration(opts.max.ms)} or less, e.g. "${fallback}".`);
             return parseDuration(fallback)!;
         }
         if (opts.wholeHours && ms % 3600000 !== 0) {
@@ -342,7 +359,7 @@ export class ConfigReader {
 
     /** A problem in one part of a structured value, e.g. `pinnedHosts[2].host`. */
     problemAt(key: string, path: string, value: unknown, message: string, fix: string): void {
-        this.problems.push({ key: `${fullKey(key)}${path}`, value: value === undefined ? "(unset)" : JSON.stringify(value), message, fix });
+        this.problems.push({ key: `${fullKey(key)}${path}`, value: shownValue(value), message, fix });
     }
 
     /** A secret string; a plain (unencrypted) value is a problem. */
@@ -361,7 +378,8 @@ export class ConfigReader {
     }
 }
 
-const TRUST_DOMAIN_RE = /^[a-z0-9._-]+$/;
+/** DNS-style labels of lower-case letters, digits, '-' and '_', joined by single dots; no empty label. */
+const TRUST_DOMAIN_RE = /^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?)*$/;
 const ISTIO_VERSION_RE = /^1\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
 const MIN_ISTIO_MINOR = 24;
 
@@ -393,10 +411,14 @@ function closestKey(key: string): string | undefined {
     return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+/** Unknown keys reported one by one; the rest are counted in one problem. */
+const UNKNOWN_KEYS_LISTED = 20;
+
 function checkUnknownKeys(reader: ConfigReader, raw: RawConfig): void {
-    for (const key of Object.keys(raw.values)) {
-        if (KNOWN_KEYS.has(key)) continue;
-        const suggestion = closestKey(key);
+    const unknown = Object.keys(raw.values).filter((key) => !KNOWN_KEYS.has(key));
+    for (const key of unknown.slice(0, UNKNOWN_KEYS_LISTED)) {
+        // Keys much longer than any real key get no suggestion (and cost no edit distance).
+        const suggestion = key.length <= 64 ? closestKey(key) : undefined;
         reader.problem(
             key,
             "is not a config key of this project",
@@ -405,6 +427,33 @@ function checkUnknownKeys(reader: ConfigReader, raw: RawConfig): void {
                 : `remove it (pulumi config rm ${fullKey(key)}); README.md lists every key.`,
         );
     }
+    if (unknown.length > UNKNOWN_KEYS_LISTED) {
+        reader.problems.push({
+            key: `${CONFIG_NAMESPACE}:*`,
+            value: `(${unknown.length - UNKNOWN_KEYS_LISTED} more keys, not shown)`,
+            message: `${unknown.length} keys in all are not config keys of this project`,
+            fix: "remove the keys that are not in README's configuration reference.",
+        });
+    }
+    // Keys of a namespace that is a misspelling of this project's are dropped by the CLI's namespace split; say so.
+    for (const fullName of (raw.otherNamespaceKeys ?? []).slice(0, UNKNOWN_KEYS_LISTED)) {
+        const [namespace, ...rest] = fullName.split(":");
+        if (!looksLikeOurNamespace(namespace)) continue;
+        const key = rest.join(":");
+        reader.problems.push({
+            key: fullName,
+            value: "(not read)",
+            message: `is in the namespace "${namespace}", not "${CONFIG_NAMESPACE}", so this program never reads it`,
+            fix: `did you mean ${fullKey(key)}? Set it under the project's namespace: pulumi config rm '${fullName}' && pulumi config set ${fullKey(key)} <value>.`,
+        });
+    }
+}
+
+/** A config namespace that is this project's, misspelt: "istioca", "istio_ca", "Istio-CA", "istio-cq". */
+function looksLikeOurNamespace(namespace: string): boolean {
+    if (namespace === CONFIG_NAMESPACE || namespace.length > 20) return false;
+    const squash = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+    return squash(namespace) === squash(CONFIG_NAMESPACE) || editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE) <= 2;
 }
 
 /** A kubeconfig's contents (YAML or JSON) rather than a file path. */
@@ -447,7 +496,7 @@ function readTrustDomain(reader: ConfigReader): string {
     if (trustDomain.length === 0 || trustDomain.length > 255 || !TRUST_DOMAIN_RE.test(trustDomain)) {
         reader.problem(
             "trustDomain",
-            "is not a valid SPIFFE trust domain (lower-case letters, digits, '.', '-' and '_' only, at most 255 characters, no scheme or path)",
+            "is not a valid SPIFFE trust domain (labels of lower-case letters, digits, '-' and '_' that start and end with a letter or digit, joined by single dots; at most 255 characters; no scheme or path)",
             `set ${fullKey("trustDomain")} to a name such as "cluster.local" or "prod.example.com".`,
         );
     }
@@ -498,6 +547,32 @@ function readWorkloadCerts(reader: ConfigReader): WorkloadCertSettings {
     return { ttlMs, maxTtlMs, gracePeriodRatio };
 }
 
+/** The longest CA lifetime taken: 100 years. Beyond a few centuries, Go's time arithmetic in the tls provider wraps around. */
+const CA_LIFETIME_LIMIT = { ms: 876000 * 3600000, why: "a CA's lifetime is bounded (100 years here); Go's time arithmetic wraps a few centuries out, which would give the certificate a notAfter in the past" };
+
+/** RFC 5280's upper bound on a subject CN or O (ub-common-name, ub-organization-name). */
+export const SUBJECT_NAME_MAX = 64;
+
+/** A subject name (CN or O) from config: printable, trimmed, non-empty, at most 64 characters. */
+function readSubjectName(reader: ConfigReader, key: string, fallback: string): string {
+    const value = reader.stringOr(key, fallback);
+    const problem =
+        value.trim() === ""
+            ? "is empty"
+            : value.length > SUBJECT_NAME_MAX
+              ? `is ${value.length} characters long; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`
+              : /[\u0000-\u001f\u007f]/.test(value)
+                ? "holds a control character (a newline, say)"
+                : value !== value.trim()
+                  ? "starts or ends with whitespace"
+                  : undefined;
+    if (problem) {
+        reader.problem(key, `${problem}; it goes into certificate subjects`, `set ${fullKey(key)} to a name of at most ${SUBJECT_NAME_MAX} printable characters, e.g. "${fallback}".`);
+        return fallback;
+    }
+    return value;
+}
+
 /** Root settings, unused where istiod makes its own root. */
 const ROOT_SETTING_KEYS = ["rootKeyAlgorithm", "rootValidity", "rootCommonName", "organization"];
 /** Settings of the intermediate that signs workloads, unused where istiod makes its own CA or Vault's intermediate signs leaves. */
@@ -518,16 +593,16 @@ function refuseUnusedCaKeys(reader: ConfigReader, caMode: CaMode): void {
 
 function readCaSettings(reader: ConfigReader, workloadCerts: WorkloadCertSettings, caMode: CaMode): { rootCa: CaCertSettings; intermediateCa: IntermediateCaSettings } {
     refuseUnusedCaKeys(reader, caMode);
-    const organization = reader.stringOr("organization", "istio-ca");
+    const organization = readSubjectName(reader, "organization", "istio-ca");
     const rootCa: CaCertSettings = {
         keyAlgorithm: reader.oneOf("rootKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P384"),
-        validityMs: reader.duration("rootValidity", "87600h", { wholeHours: true }),
-        commonName: reader.stringOr("rootCommonName", "istio-ca root"),
+        validityMs: reader.duration("rootValidity", "87600h", { wholeHours: true, max: CA_LIFETIME_LIMIT }),
+        commonName: readSubjectName(reader, "rootCommonName", "istio-ca root"),
         organization,
     };
     const intermediateCa: IntermediateCaSettings = {
         keyAlgorithm: reader.oneOf("intermediateKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P256"),
-        validityMs: reader.duration("intermediateValidity", "8760h", { wholeHours: true }),
+        validityMs: reader.duration("intermediateValidity", "8760h", { wholeHours: true, max: CA_LIFETIME_LIMIT }),
         renewBeforeMs: reader.duration("intermediateRenewBefore", "720h", { wholeHours: true }),
         commonName: "istio-ca intermediate",
         organization,
@@ -860,7 +935,11 @@ function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaSettings
     return { enabled, renewalMarginMs, rootExpiryWindowMs, ruleLabels };
 }
 
-const STACK_NAME_RE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
+/** One to three '/'-separated parts, each starting with a letter or digit (no "." or ".." parts). */
+const STACK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*){0,2}$/;
+
+/** The shortest propagation allowance the guard takes (README, "The guard"). */
+const MIN_PROPAGATION_DELAY_MS = 10 * 60000;
 
 function readRoots(reader: ConfigReader): string[] | undefined {
     const text = reader.string("roots");
@@ -897,7 +976,14 @@ export function rotatesRoots(model: Pick<StackModel, "caMode" | "certManager">):
 
 function readRotation(reader: ConfigReader, caMode: CaMode, certManager?: CertManagerSettings): RotationModel {
     const phase = reader.oneOf("rotationPhase", ROTATION_PHASES, "steady");
-    const propagationDelayMs = reader.duration("rotationPropagationDelay", "1h");
+    const propagationDelayMs = reader.duration("rotationPropagationDelay", "1h", { max: { ms: 720 * 3600000, why: "the guard would hold each phase for over a month" } });
+    if (propagationDelayMs < MIN_PROPAGATION_DELAY_MS) {
+        reader.problem(
+            "rotationPropagationDelay",
+            `is shorter than ${formatDuration(MIN_PROPAGATION_DELAY_MS)}, less than a mesh needs to take a new root: the kubelet's sync of the mounted cacerts (up to its sync period plus its cache TTL), istiod's reload and its namespace controller writing istio-ca-root-cert to every namespace, then the xDS push to every proxy`,
+            `set ${fullKey("rotationPropagationDelay")} to ${formatDuration(MIN_PROPAGATION_DELAY_MS)} or more; "1h" (the default) leaves room for a large mesh.`,
+        );
+    }
     const rotating = rotatesRoots({ caMode, certManager });
     const readRootList = readRoots(reader);
     let roots = readRootList ?? [];
@@ -1027,7 +1113,15 @@ function readPemBundle(reader: ConfigReader, key: string): string | undefined {
     const text = reader.string(key);
     if (text === undefined) return undefined;
     const pems = splitPemCertificates(text);
-    const bad = pems.length === 0 ? "it holds no PEM certificate" : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
+    const leftover = text.replace(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g, "").trim();
+    const bad =
+        pems.length === 0
+            ? "it holds no PEM certificate"
+            : /PRIVATE KEY/.test(text)
+              ? "it holds a private key, which must never be in this key (it is not a secret)"
+              : leftover !== ""
+                ? "it holds text besides the PEM certificates"
+                : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
     if (bad) reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
     return text;
 }
@@ -1080,10 +1174,13 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
     const intermediateMountPath = readMountPath(reader, "vaultIntermediateMountPath", "pki-istio");
     if (rootMountPath === intermediateMountPath) {
         reader.problem("vaultIntermediateMountPath", `is the same mount as ${fullKey("vaultRootMountPath")}; the root and the intermediate need a mount each`, `set ${fullKey("vaultIntermediateMountPath")} to another path, e.g. "pki-istio".`);
+    } else if (`${intermediateMountPath}/`.startsWith(`${rootMountPath}/`) || `${rootMountPath}/`.startsWith(`${intermediateMountPath}/`)) {
+        // vault/mount.go mountInternal: "path is already in use at <path>/" for a mount under another.
+        reader.problem("vaultIntermediateMountPath", `nests with ${fullKey("vaultRootMountPath")} ("${rootMountPath}"); Vault refuses a mount under another mount`, `use two sibling paths, e.g. "pki-istio-root" and "pki-istio".`);
     }
     const intermediate = {
         keyAlgorithm: reader.oneOf("vaultIntermediateKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P256"),
-        validityMs: reader.duration("vaultIntermediateValidity", "43800h", { wholeHours: true }),
+        validityMs: reader.duration("vaultIntermediateValidity", "43800h", { wholeHours: true, max: CA_LIFETIME_LIMIT }),
         generation: reader.integer("vaultIntermediateGeneration", 1, 1, MAX_VAULT_INTERMEDIATE_GENERATION),
     };
     if (intermediate.validityMs > rootCa.validityMs) {
@@ -1109,8 +1206,8 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
         );
     } else if (tokenReviewer === "vault" && apiAudience !== undefined) {
         reader.problem("vaultKubernetesApiAudience", "is only used with vaultTokenReviewer client; with the vault reviewer the signer's tokens carry only the Vault audience", `remove it: pulumi config rm ${fullKey("vaultKubernetesApiAudience")}.`);
-    } else if (apiAudience !== undefined && (apiAudience.trim() === "" || /\s/.test(apiAudience))) {
-        reader.problem("vaultKubernetesApiAudience", "is not an audience (a non-empty string without spaces)", `set it to the "aud" of a token from: kubectl create token default.`);
+    } else if (apiAudience !== undefined && !/^[A-Za-z0-9._~:/?#@!$&()*+,;=%[\]-]{1,255}$/.test(apiAudience)) {
+        reader.problem("vaultKubernetesApiAudience", "is not an audience (1 to 255 URI characters: no spaces, quotes or backslashes)", `set it to the "aud" of a token from: kubectl create token default.`);
     }
     const tokenTtlMs = reader.duration("vaultTokenTtl", "10m");
     if (tokenTtlMs < MIN_VAULT_TOKEN_TTL_MS || tokenTtlMs > MAX_VAULT_TOKEN_TTL_MS) {
@@ -1142,6 +1239,24 @@ function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa:
             tokenTtlMs,
         },
     };
+}
+
+/** Refuses root settings whose subject CNs, as the program composes them, exceed RFC 5280's 64 characters. */
+function checkGeneratedSubjects(reader: ConfigReader, caMode: CaMode, rootCa: CaCertSettings, roots: string[], hasExistingRoot: boolean, vault: VaultSettings | undefined): void {
+    if (caMode === "istiod") return;
+    const generated = (roots.length > 0 ? roots : [DEFAULT_ROOT_NAME]).filter((_, index) => !(hasExistingRoot && index === 0));
+    const rootCns = generated.map((root) => (caMode === "vault" ? vaultRootNaming(root, `${rootCa.commonName} vault`).commonName : `${rootCa.commonName} ${root}`));
+    const longRoot = rootCns.find((cn) => cn.length > SUBJECT_NAME_MAX);
+    if (longRoot) {
+        reader.problem("rootCommonName", `makes the root CN "${longRoot}", ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("rootCommonName")} (or the root names) so that "<rootCommonName> ${caMode === "vault" ? "vault " : ""}<root>" fits in ${SUBJECT_NAME_MAX} characters.`);
+    }
+    if (vault) {
+        const signing = roots.length > 0 ? roots[roots.length - 1] : DEFAULT_ROOT_NAME;
+        const cn = vaultIntermediateNaming(signing, `${rootCa.organization} vault intermediate`, vault.intermediate.generation).commonName;
+        if (cn.length > SUBJECT_NAME_MAX) {
+            reader.problem("organization", `makes the Vault intermediate's CN "${cn}", ${cn.length} characters; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("organization")} so that "<organization> vault intermediate <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`);
+        }
+    }
 }
 
 /** The existing root from config, if the root at this position of `roots` is it: an existing root is always the first. */
@@ -1178,6 +1293,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode, certManager);
     const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots);
+    checkGeneratedSubjects(reader, caMode, rootCa, rotation.roots, existingRoot !== undefined, vault);
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,

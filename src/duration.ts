@@ -16,11 +16,14 @@ const UNIT_MS: Record<string, number> = {
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
 
-/** Parses a Go duration string into milliseconds. Returns undefined when the text is not one. */
+/** The longest duration Go represents (2^63 - 1 ns, about 2562047h), in milliseconds. */
+export const MAX_GO_DURATION_MS = 9223372036854.775;
+
+/** Parses a Go duration string into milliseconds. Returns undefined when the text is not one, or is longer than Go can hold. */
 export function parseDuration(text: string): number | undefined {
-    if (typeof text !== "string") return undefined;
+    if (typeof text !== "string" || text.length > 100) return undefined;
     let rest = text.trim();
-    if (rest === "" ) return undefined;
+    if (rest === "") return undefined;
     if (rest === "0") return 0;
     let total = 0;
     while (rest.length > 0) {
@@ -29,7 +32,7 @@ export function parseDuration(text: string): number | undefined {
         total += parseFloat(match[1]) * UNIT_MS[match[2]];
         rest = rest.slice(match[0].length);
     }
-    return total;
+    return Number.isFinite(total) && total <= MAX_GO_DURATION_MS ? total : undefined;
 }
 
 export const HOUR_MS = 3600 * 1000;

@@ -65,6 +65,9 @@ export interface RootRequirements {
 export function checkCaKeyPair(certPem: string, keyPem: string, requirements?: RootRequirements): string | undefined {
     const certificates = splitPemCertificates(certPem);
     if (certificates.length > 1) return `it holds ${certificates.length} certificates; give only the root certificate`;
+    if (certificates.length === 1 && certPem.trim() !== certificates[0].trim()) return "it holds text besides the PEM certificate; give only the certificate's PEM block";
+    const keyBlocks = keyPem.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g) ?? [];
+    if (keyBlocks.length !== 1 || keyPem.trim() !== keyBlocks[0].trim()) return "the private key is not exactly one PEM private key block";
     let cert: x509.X509Certificate;
     try {
         cert = new x509.X509Certificate(certPem);
@@ -77,6 +80,7 @@ export function checkCaKeyPair(certPem: string, keyPem: string, requirements?: R
     if (keyUsage && (keyUsage.usages & x509.KeyUsageFlags.keyCertSign) === 0) return "its key usage does not include keyCertSign, so it may not sign certificates";
     if (constraints.pathLength === 0) return "its path length constraint is 0, so it cannot sign the intermediate the mesh's CA certificates chain through";
     if (cert.notAfter.getTime() < Date.now()) return `the certificate expired on ${cert.notAfter.toISOString()}`;
+    if (cert.notBefore.getTime() > Date.now()) return `the certificate is not valid yet (notBefore ${cert.notBefore.toISOString()}), so nothing it signed would be trusted before then`;
     if (requirements && cert.notAfter.getTime() < requirements.validUntil.getTime()) {
         return `it expires on ${cert.notAfter.toISOString()}, before the intermediate it would sign (valid until ${requirements.validUntil.toISOString()})`;
     }

@@ -12,6 +12,6 @@ const runtimeConfig: { isConfigSecret(key: string): boolean } = require("@pulumi
 const runtimeSettings: { getEngine(): unknown } = require("@pulumi/pulumi/runtime/settings");
 
 export function readRawConfig(): RawConfig {
-    const { values, secretKeys } = rawConfigFromValues(pulumi.runtime.allConfig(), (key) => runtimeConfig.isConfigSecret(key));
-    return { values, secretKeys, deploying: runtimeSettings.getEngine() !== undefined, environmentVaultToken: process.env.VAULT_TOKEN || undefined, fileExists: (path) => fs.existsSync(path) };
+    const { values, secretKeys, otherNamespaceKeys } = rawConfigFromValues(pulumi.runtime.allConfig(), (key) => runtimeConfig.isConfigSecret(key));
+    return { values, secretKeys, otherNamespaceKeys, deploying: runtimeSettings.getEngine() !== undefined, environmentVaultToken: process.env.VAULT_TOKEN || undefined, fileExists: (path) => fs.existsSync(path) };
 }

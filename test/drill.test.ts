@@ -144,13 +144,21 @@ describe("drill: verdict", () => {
         for (let i = 0; i < failed; i++) tally.failure("unknown CA: client rejected the server certificate");
         return { scenario: name, phases: [tally.figures()], total: tally.figures(), overlapProblems: [] };
     };
-    const result = (phased: ScenarioResult, naive: ScenarioResult) => ({ settings: { phaseMarginMs: 1000 }, phased, naive }) as unknown as DrillResult;
+    // Each scenario ran 1 s: a rate of 10/s asks for about what the tallies hold.
+    const result = (phased: ScenarioResult, naive: ScenarioResult, rate = 10) => ({ settings: { phaseMarginMs: 1000, rate }, phased, naive }) as unknown as DrillResult;
 
     it("passes only when the phased rotation completed handshakes and lost none", () => {
         assert.equal(drillVerdict(result(scenario("phased", 10, 0), scenario("naive", 5, 5))).code, 0);
         assert.match(drillVerdict(result(scenario("phased", 10, 0), scenario("naive", 5, 5))).message, /none failed; the naive swap failed 5/);
         assert.equal(drillVerdict(result(scenario("phased", 10, 1), scenario("naive", 5, 5))).code, 1);
         assert.equal(drillVerdict(result(scenario("phased", 0, 0), scenario("naive", 5, 5))).code, 1);
+    });
+
+    it("does not call a run OK when far less than the requested load was offered, and says so", () => {
+        const starved = drillVerdict(result(scenario("phased", 10, 0), scenario("naive", 10, 5), 600));
+        assert.equal(starved.code, 1);
+        assert.match(starved.message, /600 handshakes\/s were requested but only 10\.0\/s were offered.*Lower --rate/);
+        assert.equal(drillVerdict(result(scenario("phased", 10, 0), scenario("naive", 5, 5), 12)).code, 0, "at 10/s of 12/s requested (over 80%)");
     });
 
     it("says when handshakes were slower than the phase margin", () => {
@@ -172,6 +180,8 @@ describe("drill: command line flags", () => {
         assert.throws(() => parseDrillArgs(["--rate"]), /--rate needs a value/);
         assert.throws(() => parseDrillArgs(["--rate", "fast"]), /--rate must be a number, got "fast"/);
         assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, got "vault"/);
+        assert.throws(() => parseDrillArgs(["--propagation-ms", "-1000"]), /--propagation-ms must be between 0 and 60000, got -1000/);
+        assert.throws(() => parseDrillArgs(["--ttl-seconds", "0"]), /--ttl-seconds must be more than 0/);
     });
 
     it("refuses out-of-range load options before planning anything", () => {
