@@ -175,7 +175,7 @@ function desiredVaultIntermediate(model: StackModel): DesiredRotation["vaultInte
  * outputs (pulumi/pulumi sdk/nodejs/runtime/stack.ts registers `{}` when the program throws;
  * step_executor.go keeps old outputs on a failed update).
  */
-function recordWhenDeployed(state: RotationState, resources: pulumi.CustomResource[]): Promise<RotationState> | RotationState {
+export function recordWhenDeployed(state: RotationState, resources: pulumi.CustomResource[]): Promise<RotationState> | RotationState {
     if (pulumi.runtime.isDryRun()) return state;
     return (async () => {
         const results = await Promise.all(

@@ -1,0 +1,123 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { recordWhenDeployed } from "../src/stack";
+import { DesiredRotation, guardRotation } from "../src/rotationGuard";
+import { RotationState, readPreviousDeployment } from "../src/rotationState";
+import { RotationSettings } from "../src/rotation";
+import { onlyConfigProblem, planConfig, rejection } from "./helpers";
+import { ID, READ, identityOf } from "./rotationFixtures";
+import { assertNothingRegistered, at } from "./rotationSteps";
+
+const TIMING = { oldChainLifetimeMs: 48 * 3600000, propagationDelayMs: 3600000 };
+
+function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
+    return { identity: ID, caMode: "plugin", rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true, ...extra };
+}
+
+/** A real state at sign-new, recorded by the guard itself (steady at 0h, trust-both at 1h, sign-new at 3h). */
+function signNewState(): RotationState {
+    let state: RotationState | undefined;
+    for (const [settings, hour] of [[{ phase: "steady", roots: ["r1"] }, 0], [{ phase: "trust-both", roots: ["r1", "r2"] }, 1], [{ phase: "sign-new", roots: ["r1", "r2"] }, 3]] as [RotationSettings, number][]) {
+        const verdict = guardRotation({ previous: state ? { kind: "state", state } : { kind: "none" }, desired: desired(settings), timing: TIMING, now: at(hour) });
+        assert.ok(verdict.allowed, JSON.stringify(verdict));
+        state = verdict.state;
+    }
+    return state!;
+}
+
+/** Would retire-old go ahead a minute after sign-new with this recorded state (as read from the stack's outputs)? */
+function retireOldSoonAfter(recorded: unknown): ReturnType<typeof guardRotation> {
+    const previous = readPreviousDeployment({ caMode: "plugin", rotationState: recorded }, READ);
+    return guardRotation({ previous, desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: new Date(at(3).getTime() + 60000) });
+}
+
+function refusal(verdict: ReturnType<typeof guardRotation>): string {
+    if (verdict.allowed) assert.fail(`allowed: ${JSON.stringify(verdict.state)}`);
+    return verdict.problems.join("\n");
+}
+
+describe("the rotation guard fails closed", () => {
+    it("refuses retire-old a minute after sign-new with the real state", () => {
+        assert.match(refusal(retireOldSoonAfter(signNewState())), /retire-old too early/);
+    });
+
+    const tampered: [string, (state: RotationState) => unknown, RegExp][] = [
+        ["signedUntil emptied", (s) => ({ ...s, signedUntil: {} }), /rotationState\.signedUntil\.r1 is missing/],
+        ["signedUntil of the old root made garbage", (s) => ({ ...s, signedUntil: { r1: "garbage" } }), /rotationState\.signedUntil\.r1: is not an ISO 8601 UTC time/],
+        ["trustedRoots edited", (s) => ({ ...s, trustedRoots: ["r2"] }), /rotationState\.trustedRoots is \["r2"\], but phase sign-new .* trusts \["r1","r2"\]/],
+        ["signingRoot null", (s) => ({ ...s, signingRoot: null }), /rotationState\.signingRoot is null, but phase sign-new .* signs with r2/],
+        ["a phase time moved after recordedAt", (s) => ({ ...s, phaseStartedAt: { ...s.phaseStartedAt, "sign-new": "2030-01-01T00:00:00.000Z" } }), /recordedAt .* is earlier than a time the state records/],
+        ["an unknown field", (s) => ({ ...s, extra: true }), /Unrecognized key/],
+        ["a wrong version", (s) => ({ ...s, version: 3 }), /rotationState\.version/],
+        ["the state of {}", () => ({}), /rotationState\.(caMode|phase)/],
+        ["a null state", () => null, /rotationState/],
+        ["a list", () => [], /rotationState/],
+    ];
+    for (const [what, tamper, message] of tampered) {
+        it(`refuses a recorded state with ${what}, naming the key and the fix`, () => {
+            const text = refusal(retireOldSoonAfter(tamper(signNewState())));
+            assert.match(text, message);
+            assert.match(text, /Fix: restore the stack's last good rotationState/);
+        });
+    }
+
+    it("refuses outputs that are not this program's, and a state that names another project or stack", () => {
+        assert.match(refusal(guardRotation({ previous: readPreviousDeployment({ somethingElse: 1 }, READ), desired: desired({ phase: "steady", roots: ["r1"] }), timing: TIMING, now: at(0) })), /outputs \(somethingElse\) but no rotationState/);
+        const state = signNewState();
+        for (const other of [{ ...state, stack: "prod" }, { ...state, project: "other" }, { ...state, organization: "acme" }]) {
+            assert.match(refusal(guardRotation({ previous: readPreviousDeployment({ rotationState: other }, READ), desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: at(100) })), /rotationState belongs to .*, not to this stack organization\/istio-ca\/test/);
+        }
+        // A state of the previous release names no stack: taken only from this stack itself.
+        const { version, organization, project, stack, recordedAt, rootParameters, ...v1 } = state;
+        assert.ok(version && organization && project && stack && recordedAt && rootParameters);
+        assert.equal(readPreviousDeployment({ rotationState: v1 }, READ).kind, "state");
+        assert.equal(readPreviousDeployment({ rotationState: v1 }, { expected: ID, fromSelf: false }).kind, "unreadable");
+        assert.equal(readPreviousDeployment({ caMode: "plugin" }, { expected: ID, fromSelf: false }).kind, "unreadable");
+    });
+
+    it("takes an empty map of outputs as a first deployment, which starts at steady only", () => {
+        assert.deepEqual(readPreviousDeployment({}, READ), { kind: "none" });
+        assert.match(refusal(guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: at(0) })), /first deployment starts at steady/);
+    });
+
+    it("refuses a propagation delay below what a mesh needs", () => {
+        for (const delay of ["1ns", "1s", "9m59s"]) assert.match(onlyConfigProblem({ caMode: "plugin", rotationPropagationDelay: delay }, "rotationPropagationDelay").message, /shorter than 10m/, delay);
+    });
+
+    it("refuses a clock earlier than a time the state records, so recorded times never go backwards", () => {
+        const state = signNewState();
+        const back = guardRotation({ previous: { kind: "state", state }, desired: desired({ phase: "sign-new", roots: ["r1", "r2"] }), timing: TIMING, now: at(2) });
+        assert.match(refusal(back), /clock reads .*, earlier than .* which the previous deployment recorded/);
+        const steady = guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "steady", roots: ["r1"] }), timing: TIMING, now: at(5) });
+        assert.ok(steady.allowed);
+        assert.match(refusal(guardRotation({ previous: { kind: "state", state: steady.state }, desired: desired({ phase: "trust-both", roots: ["r1", "r2"] }), timing: TIMING, now: at(4) })), /clock reads/);
+    });
+
+    it("refuses in a real plan too, before registering anything", async () => {
+        const first = await planConfig({ caMode: "plugin", roots: '["r1"]' }, { now: at(10) });
+        const err = await rejection(planConfig({ caMode: "plugin", roots: '["r1","r2"]', rotationPhase: "trust-both" }, { previousOutputs: first.outputs, now: at(9) }));
+        assertNothingRegistered(err);
+        assert.match(err.message, /clock reads/);
+        const elsewhere = await rejection(planConfig({ caMode: "plugin", roots: '["r1"]' }, { stack: "other", previousOutputs: first.outputs, now: at(11) }));
+        assert.match(elsewhere.message, /belongs to organization\/istio-ca\/test, not to this stack organization\/istio-ca\/other/);
+        assert.deepEqual(identityOf("other"), { organization: "organization", project: "istio-ca", stack: "other" });
+    });
+});
+
+describe("the rotation state is recorded only once every resource of the update exists", () => {
+    const state = signNewState();
+    /** A resource as the SDK leaves it after its registration succeeded (id known) or failed/was skipped (id unknown). */
+    const resource = (name: string, id: string | undefined): pulumi.CustomResource => {
+        const output = (value: unknown, known: boolean) => Object.assign(Object.create((pulumi.Output as unknown as { prototype: object }).prototype), { isKnown: Promise.resolve(known), promise: () => Promise.resolve(value) });
+        return { id: output(id, id !== undefined), urn: output(`urn:pulumi:s::p::t::${name}`, true) } as unknown as pulumi.CustomResource;
+    };
+
+    it("records it when every id is known", async () => {
+        assert.deepEqual(await recordWhenDeployed(state, [resource("a", "a-id"), resource("b", "b-id")]), state);
+    });
+
+    it("rejects (so the engine keeps the previous outputs) when any resource did not complete, naming it", async () => {
+        const err = await rejection(Promise.resolve(recordWhenDeployed(state, [resource("a", "a-id"), resource("istiod", undefined)])));
+        assert.match(err.message, /rotationState not recorded: 1 resource\(s\) of this update did not complete \(istiod\).*pulumi up --target, is not supported/);
+    });
+});
