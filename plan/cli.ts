@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { ConfigError } from "../src/config";
-import { RotationRefusedError } from "../src/rotationGuard";
+import { RotationRefusedError } from "../program/rotationGuard";
 import { refusalOf, renderChanges } from "./diff";
 import { EmulatedState, PlanError, findStackConfigFile, planStack, readProject } from "./engine";
 import { renderPlan } from "./render";

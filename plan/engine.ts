@@ -414,7 +414,7 @@ async function planStackNow(options: PlanOptions): Promise<PlanResult> {
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
 
     // Loaded per run so a program module cache never leaks state between stacks.
-    const program = options.program ?? (await import("../src/stack")).runStack;
+    const program = options.program ?? (await import("../program/stack")).runStack;
     let rawOutputs: unknown;
     try {
         const now = options.now;

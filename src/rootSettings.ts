@@ -4,9 +4,8 @@
  * exists keeps the parameters the rotation state recorded for it, since none of them can change on
  * a live root (the guard refuses config that no longer matches the newest root).
  */
-import type { CaCertSettings, StackModel } from "./config";
+import type { CaCertSettings, RootParameters, StackModel } from "./config";
 import { toHoursCeil } from "./duration";
-import type { RootParameters } from "./rotationState";
 
 /** The parameters a root made with these settings has. */
 export function rootParametersOf(settings: CaCertSettings, maxPathLength: number | null): RootParameters {

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { CaClusterIssuer, CertManager, IntermediateCaCertificate, SelfSignedRootIssuer } from "../components";
+import { CaClusterIssuer, CertManager, IntermediateCaCertificate, SelfSignedRootIssuer } from "../src/components";
 import { planStack } from "../plan/engine";
 import { CA_USAGES, caCertificateSpec, caIssuerSpec, certManagerPrivateKey, selfSignedIssuerSpec, trustBundleSpec } from "../src/certManagerResources";
 import { CSR_SIGNER_FEATURE_GATE, certManagerValues, istioCsrValues, trustManagerValues, valuePaths } from "../src/certManagerValues";

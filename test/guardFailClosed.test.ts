@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { recordWhenDeployed } from "../src/stack";
-import { DesiredRotation, guardRotation } from "../src/rotationGuard";
-import { RotationState, readPreviousDeployment } from "../src/rotationState";
+import { recordWhenDeployed } from "../program/stack";
+import { DesiredRotation, guardRotation } from "../program/rotationGuard";
+import { RotationState, readPreviousDeployment } from "../program/rotationState";
 import { RotationSettings } from "../src/rotation";
 import { onlyConfigProblem, planConfig, rejection } from "./helpers";
 import { ID, READ, identityOf } from "./rotationFixtures";

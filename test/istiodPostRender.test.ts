@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ISTIOD_ENV_POSTRENDER, postRendererCommand } from "../components/istioControlPlane";
+import { ISTIOD_ENV_POSTRENDER, postRendererCommand } from "../src/components/istioControlPlane";
 import { PROJECT_DIR } from "../plan/engine";
 import { byType, planConfig } from "./helpers";
 

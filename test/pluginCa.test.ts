@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { PluginCa, PluginCaArgs } from "../components";
+import { PluginCa, PluginCaArgs } from "../src/components";
 import { planStack } from "../plan/engine";
 import { byName } from "./helpers";
 

@@ -1,5 +1,5 @@
 /** Shared fixtures for rotation state tests: the stack identity, and states in the previous release's (v1) format. */
-import { ReadContext, RotationState, StackIdentity, readPreviousDeployment } from "../src/rotationState";
+import { ReadContext, RotationState, StackIdentity, readPreviousDeployment } from "../program/rotationState";
 
 /** The identity the offline plan gives a stack named `stack` (project istio-ca, DIY organization). */
 export function identityOf(stack: string): StackIdentity {

@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, loadStackConfig, planStack } from "../plan/engine";
 import { ROTATION_PHASES, RotationSettings, classifyTransition } from "../src/rotation";
-import { RotationRefusedError } from "../src/rotationGuard";
-import { RotationState } from "../src/rotationState";
+import { RotationRefusedError } from "../program/rotationGuard";
+import { RotationState } from "../program/rotationState";
 
 /** Shared root-rotation test helpers: settings to enumerate, and the clock and planning of the example sequences (`stacks/rotation*`). */
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { selfStackName } from "../src/stack";
+import { selfStackName } from "../program/stack";
 
 describe("the stack the guard reads its previous outputs from", () => {
     it("takes the bare stack name on a self-managed backend, which both its layouts accept", () => {

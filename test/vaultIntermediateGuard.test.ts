@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { RotationSettings } from "../src/rotation";
-import { DesiredRotation, guardRotation } from "../src/rotationGuard";
-import { RotationState, VaultIntermediateRecord } from "../src/rotationState";
+import { DesiredRotation, guardRotation } from "../program/rotationGuard";
+import { RotationState, VaultIntermediateRecord } from "../program/rotationState";
 import { vaultIntermediateNaming } from "../src/vaultRotation";
 import { ID } from "./rotationFixtures";
 import { at } from "./rotationSteps";

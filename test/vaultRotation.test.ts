@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { RotationSettings, bundlesNested, rotationPlan, rotationTiming } from "../src/rotation";
-import { guardRotation } from "../src/rotationGuard";
-import { RotationState } from "../src/rotationState";
+import { guardRotation } from "../program/rotationGuard";
+import { RotationState } from "../program/rotationState";
 import { ID, fromV1 } from "./rotationFixtures";
 import { vaultCacertsCommonName, vaultEffectiveBundle, vaultIntermediateNaming, vaultRootNaming, vaultTrustAnchorValues } from "../src/vaultRotation";
 import { legalSteps } from "./rotationSteps";

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { CaClusterIssuer } from "../../components/caClusterIssuer";
-import { CertManager } from "../../components/certManager";
-import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
-import { SelfSignedRootIssuer } from "../../components/selfSignedRootIssuer";
+import { CaClusterIssuer } from "../components/caClusterIssuer";
+import { CertManager } from "../components/certManager";
+import { IntermediateCaCertificate } from "../components/intermediateCaCertificate";
+import { SelfSignedRootIssuer } from "../components/selfSignedRootIssuer";
 import { CaCertSettings, CertManagerSettings, StackModel, existingRootAt } from "../config";
 import { toHoursCeil } from "../duration";
 import { GENERATED_ROOT_MAX_PATH_LENGTH, composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ApproverPolicy } from "../../components/approverPolicy";
-import { CertManager } from "../../components/certManager";
-import { IssuancePolicies } from "../../components/issuancePolicies";
+import { ApproverPolicy } from "../components/approverPolicy";
+import { CertManager } from "../components/certManager";
+import { IssuancePolicies } from "../components/issuancePolicies";
 import { IntermediateCaSettings, StackModel } from "../config";
 import { CaCertificateRequest, IssuancePolicy, Requester, caCertificatePolicy } from "../issuancePolicy";
 

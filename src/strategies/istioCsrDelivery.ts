@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CertManager } from "../../components/certManager";
-import { IstioCsr, istioCsrAddress } from "../../components/istioCsr";
+import { CertManager } from "../components/certManager";
+import { IstioCsr, istioCsrAddress } from "../components/istioCsr";
 import { IssuancePolicy, istioCsrPolicies } from "../issuancePolicy";
 import { MeshIssuance, certManagerController, istioCsrRequester } from "./issuance";
-import { MeshTrustBundle } from "../../components/meshTrustBundle";
-import { TrustManager } from "../../components/trustManager";
+import { MeshTrustBundle } from "../components/meshTrustBundle";
+import { TrustManager } from "../components/trustManager";
 import { CertManagerSettings, StackModel } from "../config";
 import { formatDuration } from "../duration";
 import { IstiodCaValues } from "../istioValues";

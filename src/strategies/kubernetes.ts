@@ -1,5 +1,5 @@
-import { CertManager } from "../../components/certManager";
-import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
+import { CertManager } from "../components/certManager";
+import { IntermediateCaCertificate } from "../components/intermediateCaCertificate";
 import { clusterIssuerSignerName, kubernetesRaIstiodValues } from "../kubernetesSigner";
 import { multiRootValues } from "../rotation";
 import { meshRootIssuers, signingRootIssuer } from "./certManager";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PluginCa, RootCaSpec } from "../../components/pluginCa";
+import { PluginCa, RootCaSpec } from "../components/pluginCa";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { existingRootAt } from "../config";
 import { rootCaSettings } from "../rootSettings";

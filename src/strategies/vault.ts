@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { CertManager } from "../../components/certManager";
-import { IntermediateCaCertificate } from "../../components/intermediateCaCertificate";
-import { istioCsrAddress } from "../../components/istioCsr";
-import { VaultClusterIssuer } from "../../components/vaultClusterIssuer";
-import { VaultKubernetesAuth } from "../../components/vaultKubernetesAuth";
-import { VaultIntermediateSettings, VaultPki } from "../../components/vaultPki";
+import { CertManager } from "../components/certManager";
+import { IntermediateCaCertificate } from "../components/intermediateCaCertificate";
+import { istioCsrAddress } from "../components/istioCsr";
+import { VaultClusterIssuer } from "../components/vaultClusterIssuer";
+import { VaultKubernetesAuth } from "../components/vaultKubernetesAuth";
+import { VaultIntermediateSettings, VaultPki } from "../components/vaultPki";
 import { CaCertSettings, StackModel } from "../config";
 import { rootCaSettings } from "../rootSettings";
 import { composeTrustBundle, sha256Fingerprint } from "../pki";

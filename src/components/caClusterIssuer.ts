@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CERT_MANAGER_API_VERSION, WAIT_FOR_READY, caIssuerSpec } from "../src/certManagerResources";
+import { CERT_MANAGER_API_VERSION, WAIT_FOR_READY, caIssuerSpec } from "../certManagerResources";
 import { CertManagerRef } from "./certManager";
 
 export interface CaClusterIssuerArgs {

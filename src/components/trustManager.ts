@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_TRUST_MANAGER_VERSION, trustManagerValues } from "../src/certManagerValues";
+import { DEFAULT_TRUST_MANAGER_VERSION, trustManagerValues } from "../certManagerValues";
 import { jetstackChartRelease } from "./jetstackChart";
 import { CertManagerRef } from "./certManager";
 

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IntermediateCaSettings } from "../src/config";
-import { CERT_MANAGER_API_VERSION, IssuerRef, KeyRotationPolicy, WAIT_FOR_READY, caCertificateSpec, caIssuerSpec } from "../src/certManagerResources";
+import { IntermediateCaSettings } from "../config";
+import { CERT_MANAGER_API_VERSION, IssuerRef, KeyRotationPolicy, WAIT_FOR_READY, caCertificateSpec, caIssuerSpec } from "../certManagerResources";
 
 export interface IntermediateCaCertificateArgs {
     /** Namespace of the Certificate and its Secret. */

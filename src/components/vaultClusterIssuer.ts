@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CERT_MANAGER_API_VERSION, WAIT_FOR_READY } from "../src/certManagerResources";
-import { VaultIssuerSpecSettings, tokenRequestRule, vaultIssuerSpec } from "../src/vault";
+import { CERT_MANAGER_API_VERSION, WAIT_FOR_READY } from "../certManagerResources";
+import { VaultIssuerSpecSettings, tokenRequestRule, vaultIssuerSpec } from "../vault";
 import { CertManagerRef } from "./certManager";
 
 const LABELS = { "app.kubernetes.io/managed-by": "istio-ca" };

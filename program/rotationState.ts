@@ -5,8 +5,10 @@
  * recorded": the guard fails closed.
  */
 import { z } from "zod";
-import { KEY_ALGORITHMS } from "./pki";
-import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverrideName, RotationPhase, rootCountFor, rotationPlan } from "./rotation";
+import { KEY_ALGORITHMS } from "../src/pki";
+import type { RootParameters } from "../src/config";
+export type { RootParameters } from "../src/config";
+import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverrideName, RotationPhase, rootCountFor, rotationPlan } from "../src/rotation";
 
 export const ROTATION_STATE_VERSION = 2;
 
@@ -15,17 +17,6 @@ export interface StackIdentity {
     organization: string;
     project: string;
     stack: string;
-}
-
-/** What a generated root was made with; none of it can change on an existing root. */
-export interface RootParameters {
-    /** Subject CN before the root's name is appended. */
-    commonName: string;
-    organization: string;
-    keyAlgorithm: string;
-    validityHours: number;
-    /** null: no path length constraint. */
-    maxPathLength: number | null;
 }
 
 /** What the Vault intermediate in use was made with, and the issuer names older ones left in Vault. */

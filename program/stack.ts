@@ -1,24 +1,24 @@
 /** Composes the components for a validated stack model. Holds no logic of its own beyond wiring. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CertificateAlerts } from "../components/certificateAlerts";
-import { IstioControlPlane } from "../components/istioControlPlane";
-import { MeshMtlsPolicy } from "../components/meshMtlsPolicy";
-import { alertThresholds } from "./certificateAlerts";
-import { StackModel, existingRootAt, istiodHoldsCa, parseStackConfig, rotatesRoots } from "./config";
-import { certificateSha256Hex } from "./pki";
-import { kubernetesProviderArgs } from "./kubernetesProvider";
+import { CertificateAlerts } from "../src/components/certificateAlerts";
+import { IstioControlPlane } from "../src/components/istioControlPlane";
+import { MeshMtlsPolicy } from "../src/components/meshMtlsPolicy";
+import { alertThresholds } from "../src/certificateAlerts";
+import { StackModel, existingRootAt, istiodHoldsCa, parseStackConfig, rotatesRoots } from "../src/config";
+import { certificateSha256Hex } from "../src/pki";
+import { kubernetesProviderArgs } from "../src/kubernetesProvider";
 import { readRawConfig } from "./pulumiConfig";
-import { toHoursCeil } from "./duration";
-import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, rotationPlan, rotationTiming } from "./rotation";
+import { toHoursCeil } from "../src/duration";
+import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, rotationPlan, rotationTiming } from "../src/rotation";
 import { DesiredRotation, RotationRefusedError, guardRotation } from "./rotationGuard";
 import { RootParameters, RotationState, StackIdentity, readPreviousDeployment } from "./rotationState";
-import { rootParametersOf } from "./rootSettings";
-import { GENERATED_ROOT_MAX_PATH_LENGTH } from "./pki";
-import { VAULT_ROOT_MAX_PATH_LENGTH } from "./vault";
-import { vaultIntermediateNaming } from "./vaultRotation";
-import { vaultIntermediateSettings, vaultRootDefaults } from "./strategies/vault";
-import { STRATEGIES, TrustOutputs } from "./strategies";
+import { rootParametersOf } from "../src/rootSettings";
+import { GENERATED_ROOT_MAX_PATH_LENGTH } from "../src/pki";
+import { VAULT_ROOT_MAX_PATH_LENGTH } from "../src/vault";
+import { vaultIntermediateNaming } from "../src/vaultRotation";
+import { vaultIntermediateSettings, vaultRootDefaults } from "../src/strategies/vault";
+import { STRATEGIES, TrustOutputs } from "../src/strategies";
 
 /** What `pulumi stack output` shows after an update. */
 export interface StackOutputs extends TrustOutputs {

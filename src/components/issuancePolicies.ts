@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APPROVER_POLICY_API_VERSION, IssuancePolicy, certificateRequestPolicySpec, policyUseRule } from "../src/issuancePolicy";
+import { APPROVER_POLICY_API_VERSION, IssuancePolicy, certificateRequestPolicySpec, policyUseRule } from "../issuancePolicy";
 
 const LABELS = { "app.kubernetes.io/managed-by": "istio-ca" };
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { JETSTACK_CHART_REPO } from "../src/certManagerValues";
+import { JETSTACK_CHART_REPO } from "../certManagerValues";
 
 /** A jetstack chart to install (cert-manager, istio-csr, trust-manager). */
 export interface JetstackChart {

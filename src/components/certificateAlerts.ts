@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRuleGroup, AlertThresholds, certificateAlertGroups } from "../src/certificateAlerts";
+import { AlertRuleGroup, AlertThresholds, certificateAlertGroups } from "../certificateAlerts";
 import { dependencyList } from "./dependencies";
 
 export interface CertificateAlertsArgs {

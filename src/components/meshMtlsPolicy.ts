@@ -13,7 +13,7 @@ import {
     pinnedClientNamespaces,
     pinnedClientPodAnnotations,
     pinnedDestinationRule,
-} from "../src/meshPolicy";
+} from "../meshPolicy";
 
 export interface MeshMtlsPolicyArgs {
     /** Istio root namespace, where the mesh-wide PeerAuthentication goes. Default: "istio-system". */

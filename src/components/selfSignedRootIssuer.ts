@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CaCertSettings } from "../src/config";
-import { CERT_MANAGER_API_VERSION, KeyRotationPolicy, WAIT_FOR_READY, caCertificateSpec, caIssuerSpec, selfSignedIssuerSpec } from "../src/certManagerResources";
+import { CaCertSettings } from "../config";
+import { CERT_MANAGER_API_VERSION, KeyRotationPolicy, WAIT_FOR_READY, caCertificateSpec, caIssuerSpec, selfSignedIssuerSpec } from "../certManagerResources";
 import { CertManagerRef } from "./certManager";
 
 export interface SelfSignedRootIssuerArgs {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_ISTIO_CSR_VERSION, IstioCsrValuesSettings, istioCsrValues } from "../src/certManagerValues";
+import { DEFAULT_ISTIO_CSR_VERSION, IstioCsrValuesSettings, istioCsrValues } from "../certManagerValues";
 import { jetstackChartRelease } from "./jetstackChart";
 
 /** Address istiod and proxies use for istio-csr's gRPC CA service (chart Service `cert-manager-istio-csr`, port 443). */

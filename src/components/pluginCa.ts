@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { CaCertSettings, IntermediateCaSettings } from "../src/config";
-import { toHoursCeil } from "../src/duration";
-import { GENERATED_ROOT_MAX_PATH_LENGTH, composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../src/pki";
+import { CaCertSettings, IntermediateCaSettings } from "../config";
+import { toHoursCeil } from "../duration";
+import { GENERATED_ROOT_MAX_PATH_LENGTH, composeTrustBundle, sha256Fingerprint, tlsKeyArgs } from "../pki";
 
 /** One root CA of the mesh: generated here, or an existing one supplied as config. */
 export interface RootCaSpec {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_APPROVER_POLICY_VERSION } from "../src/issuancePolicy";
+import { DEFAULT_APPROVER_POLICY_VERSION } from "../issuancePolicy";
 import { CertManagerRef } from "./certManager";
 import { jetstackChartRelease } from "./jetstackChart";
 

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { CaCertSettings } from "../src/config";
-import { toHoursCeil } from "../src/duration";
-import { KeyAlgorithm } from "../src/pki";
-import { DEFAULT_ROOT_NAME } from "../src/rotation";
-import { VAULT_ROOT_MAX_PATH_LENGTH, WorkloadRoleSettings, pkiUrls, vaultKeyParams, workloadRoleArgs } from "../src/vault";
-import { vaultIntermediateNaming, vaultRootNaming } from "../src/vaultRotation";
+import { CaCertSettings } from "../config";
+import { toHoursCeil } from "../duration";
+import { KeyAlgorithm } from "../pki";
+import { DEFAULT_ROOT_NAME } from "../rotation";
+import { VAULT_ROOT_MAX_PATH_LENGTH, WorkloadRoleSettings, pkiUrls, vaultKeyParams, workloadRoleArgs } from "../vault";
+import { vaultIntermediateNaming, vaultRootNaming } from "../vaultRotation";
 
 /** The Vault intermediate CA that signs for the mesh. */
 export interface VaultIntermediateSettings {

@@ -1,8 +1,8 @@
 /** Reads this project's raw config from the Pulumi runtime; the only place that touches it. */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { RawConfig } from "./config";
-import { rawConfigFromValues } from "./rawConfig";
+import { RawConfig } from "../src/config";
+import { rawConfigFromValues } from "../src/rawConfig";
 
 // `isConfigSecret` is not re-exported at the top level; the runtime module has it.
 // eslint-disable-next-line @typescript-eslint/no-var-requires

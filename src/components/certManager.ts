@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, certManagerValues } from "../src/certManagerValues";
+import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, certManagerValues } from "../certManagerValues";
 import { jetstackChartRelease } from "./jetstackChart";
 
 /** What an issuer needs to know about a cert-manager install. */

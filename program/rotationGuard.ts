@@ -3,7 +3,7 @@
  * state, and returns the state to record. Every refusal names what is wrong and how to proceed.
  * Pure: the time is given, nothing is read.
  */
-import type { CaMode } from "./config";
+import type { CaMode } from "../src/config";
 import {
     IN_CLUSTER_ROOT_SOURCE,
     ROTATION_PHASES,
@@ -18,7 +18,7 @@ import {
     rotationPlan,
     ROTATING_CA_MODES,
     DEFAULT_ROOT_NAME,
-} from "./rotation";
+} from "../src/rotation";
 import { PreviousDeployment, ROTATION_STATE_VERSION, RootParameters, RotationState, StackIdentity, VaultIntermediateRecord, adoptUnrotatedState, latestRecordedTime } from "./rotationState";
 
 /** What the current config asks for. */

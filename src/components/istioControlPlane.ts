@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WorkloadCertSettings } from "../src/config";
+import { WorkloadCertSettings } from "../config";
 import * as path from "path";
-import { ISTIO_CHART_REPO, IstiodCaValues, istiodValues } from "../src/istioValues";
+import { ISTIO_CHART_REPO, IstiodCaValues, istiodValues } from "../istioValues";
 
 /** The post-renderer that sets `istiodEnvOverrides` in the rendered istiod Deployment. */
-export const ISTIOD_ENV_POSTRENDER = path.resolve(__dirname, "..", "bin", "istiod-env-postrender.js");
+export const ISTIOD_ENV_POSTRENDER = path.resolve(__dirname, "..", "..", "bin", "istiod-env-postrender.js");
 
 /**
  * The post-renderer's path as the Helm release runs it: relative to the working directory, which

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { VaultPolicyRule, renderVaultPolicy } from "../src/vaultPolicy";
+import { VaultPolicyRule, renderVaultPolicy } from "../vaultPolicy";
 
 /** Args of VaultKubernetesAuth; pass the Vault provider as the `providers` resource option. */
 export interface VaultKubernetesAuthArgs {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TRUST_MANAGER_API_VERSION, WAIT_FOR_SYNCED, trustBundleSpec } from "../src/certManagerResources";
+import { TRUST_MANAGER_API_VERSION, WAIT_FOR_SYNCED, trustBundleSpec } from "../certManagerResources";
 
 export interface MeshTrustBundleArgs {
     /** trust-manager's trust namespace, where the source ConfigMap is written. */
