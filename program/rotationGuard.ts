@@ -19,7 +19,7 @@ import {
     ROTATING_CA_MODES,
     DEFAULT_ROOT_NAME,
 } from "../src/rotation";
-import { PreviousDeployment, ROTATION_STATE_VERSION, RootParameters, RotationState, StackIdentity, VaultIntermediateRecord, adoptUnrotatedState, latestRecordedTime } from "./rotationState";
+import { PreviousDeployment, ROTATION_STATE_VERSION, RecordedTiming, RootParameters, RotationState, StackIdentity, VaultIntermediateRecord, adoptUnrotatedState, latestRecordedTime, own } from "./rotationState";
 
 /** What the current config asks for. */
 export interface DesiredRotation {
@@ -110,12 +110,12 @@ function resolveRootParameters(prev: RotationState | undefined, desired: Desired
     if (!wanted) return { parameters };
     const made = madeRoots(desired.rootSources);
     for (const root of made) {
-        const recorded = prev && prev.rootSources[root] === desired.rootSources[root] ? prev.rootParameters[root] : undefined;
+        const recorded = prev && own(prev.rootSources, root) === own(desired.rootSources, root) ? own(prev.rootParameters, root) : undefined;
         parameters[root] = recorded ?? wanted;
     }
     const ordered = desired.settings.roots.length > 0 ? desired.settings.roots.filter((root) => made.includes(root)) : made;
     const newest = ordered[ordered.length - 1];
-    const recorded = newest !== undefined && prev && prev.rootSources[newest] === desired.rootSources[newest] ? prev.rootParameters[newest] : undefined;
+    const recorded = newest !== undefined && prev && own(prev.rootSources, newest) === own(desired.rootSources, newest) ? own(prev.rootParameters, newest) : undefined;
     if (!recorded) return { parameters };
     const changed = changedParameters(recorded, wanted);
     if (changed.length === 0) return { parameters };
@@ -168,7 +168,10 @@ function resolveVaultIntermediate(prev: RotationState | undefined, desired: Desi
  * record. Nothing here reads a clock: `now` is given.
  */
 export function guardRotation(input: GuardInput): GuardVerdict {
-    const { desired, timing, now } = input;
+    const { desired, now } = input;
+    if (!(now instanceof Date) || !Number.isFinite(now.getTime())) {
+        return { allowed: false, problems: [`Rotation refused: the clock reads ${String(now)}, not a time. Fix: give the program a valid clock (the plan's --now takes ISO 8601).`] };
+    }
     const nowIso = now.toISOString();
     const nowMs = now.getTime();
     const plan = desired.rotating ? rotationPlan(desired.settings) : undefined;
@@ -176,7 +179,12 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     const needed: RotationOverrideName[] = [];
     const override = desired.override;
 
-    const base = (phaseStartedAt: Partial<Record<RotationPhase, string>>, signedUntil: Record<string, string>): Omit<RotationState, "rootParameters"> => ({
+    const recordedPrevious = input.previous.kind === "state" ? input.previous.state : undefined;
+    const { effective: timing, record: timingRecord } = resolveTiming(recordedPrevious, input.timing, nowMs);
+    /** Since when each root trusted after this update has been in the bundle without a break. */
+    const trustedSinceAfter = (prev: RotationState | undefined): Record<string, string> =>
+        Object.fromEntries((plan ? plan.trustedRoots : []).map((root) => [root, (prev && prev.trustedRoots.includes(root) ? own(prev.trustedSince, root) : undefined) ?? nowIso]));
+    const base = (phaseStartedAt: Partial<Record<RotationPhase, string>>, signedUntil: Record<string, string>, prev?: RotationState): Omit<RotationState, "rootParameters"> => ({
         version: ROTATION_STATE_VERSION,
         ...desired.identity,
         recordedAt: nowIso,
@@ -188,6 +196,8 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         multiRootEnabled: desired.multiRootEnabled,
         phaseStartedAt,
         signedUntil,
+        trustedSince: trustedSinceAfter(prev),
+        timing: timingRecord,
         rootSources: { ...desired.rootSources },
     });
     const staleOverride = (what: string): string => `istio-ca:rotationOverride is ${override!.name}, but ${what} does not need it. Overrides are one-shot so that a forgotten one cannot waive a later check. Fix: pulumi config rm istio-ca:rotationOverride && pulumi config rm istio-ca:rotationOverrideReason`;
@@ -266,7 +276,15 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     if (!plan) {
         // A mode whose root this program does not rotate: nothing to rotate, but its root must stay.
         if (override) return { allowed: false, problems: [staleOverride(`an update in caMode ${desired.caMode}`)] };
-        const swapped = Object.keys(desired.rootSources).find((root) => prev.rootSources[root] !== undefined && prev.rootSources[root] !== desired.rootSources[root]);
+        if (prev.phase !== "steady" || prev.trustedRoots.length > 0) {
+            return {
+                allowed: false,
+                problems: [
+                    `Rotation refused: the mesh trusts ${prev.trustedRoots.length > 0 ? `the roots [${prev.trustedRoots.join(", ")}], which the program made or was given` : "roots the program manages"}${prev.phase !== "steady" ? ` and is at ${prev.phase}` : ""}; an in-cluster root (istio-ca:certManagerRoot in-cluster) would replace every one of them at once, so certificates already issued would not be trusted. Fix: keep istio-ca:certManagerRoot generated (or the existing root); a root the program cannot see cannot be rotated to.`,
+                ],
+            };
+        }
+        const swapped = Object.keys(desired.rootSources).find((root) => own(prev.rootSources, root) !== undefined && own(prev.rootSources, root) !== own(desired.rootSources, root));
         if (swapped) {
             return {
                 allowed: false,
@@ -293,8 +311,8 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     }
 
     for (const root of desired.settings.roots) {
-        const before = prev.rootSources[root];
-        const after = desired.rootSources[root];
+        const before = own(prev.rootSources, root);
+        const after = own(desired.rootSources, root);
         if (before !== undefined && after !== undefined && before !== after) {
             problems.push(
                 before === IN_CLUSTER_ROOT_SOURCE
@@ -304,15 +322,17 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         }
     }
 
-    // A new signer only once the bundle holding it has reached every proxy.
-    if (from.phase === "trust-both" && desired.settings.phase === "sign-new") {
-        const since = parseTime(prev.phaseStartedAt["trust-both"]);
+    // A root starts signing only once the bundle holding it has reached every proxy: at sign-new,
+    // and when a step back makes a root sign again that was just put back in the bundle.
+    if (plan.signingRoot !== prev.signingRoot) {
+        const sinceText = prev.trustedRoots.includes(plan.signingRoot) ? own(prev.trustedSince, plan.signingRoot) : undefined;
+        const since = parseTime(sinceText);
         const readyAt = since === undefined ? undefined : since + timing.propagationDelayMs;
         if (readyAt === undefined || nowMs < readyAt) {
             needed.push("sign-new-early");
             if (override?.name !== "sign-new-early") {
                 problems.push(
-                    `Rotation refused: sign-new too early. The bundle with ${desired.settings.roots[1]} was deployed at ${prev.phaseStartedAt["trust-both"] ?? "an unrecorded time"}; proxies may not all hold it until ${readyAt === undefined ? "unknown" : new Date(readyAt).toISOString()} (istio-ca:rotationPropagationDelay ${hours(timing.propagationDelayMs)}), and a proxy without it rejects certificates the new root signs. Fix: ${overrideFix("sign-new-early")}.`,
+                    `Rotation refused: ${desired.settings.phase} too early. The bundle with ${plan.signingRoot} was deployed at ${sinceText ?? "an unrecorded time"}; proxies may not all hold it until ${readyAt === undefined ? "unknown" : new Date(readyAt).toISOString()} (istio-ca:rotationPropagationDelay ${hours(timing.propagationDelayMs)}), and a proxy without it rejects certificates ${plan.signingRoot} signs. Fix: ${overrideFix("sign-new-early")}.`,
                 );
             }
         }
@@ -321,7 +341,7 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     // A root leaves the bundle only once nothing it signed can still be presented.
     const dropped = prev.trustedRoots.filter((root) => !plan.trustedRoots.includes(root));
     for (const root of dropped) {
-        const stoppedAt = root === prev.signingRoot ? nowMs : parseTime(prev.signedUntil[root]);
+        const stoppedAt = root === prev.signingRoot ? nowMs : parseTime(own(prev.signedUntil, root));
         // The schema makes every root that signed carry a time; a root without one never signed.
         if (stoppedAt === undefined) continue;
         const safeAt = stoppedAt + timing.oldChainLifetimeMs + timing.propagationDelayMs;
@@ -341,7 +361,8 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     if (kind !== "unchanged") {
         // Keep the times of the phases this rotation went through before the new one.
         for (const phase of ROTATION_PHASES) {
-            if (PHASE_ORDER(phase) < PHASE_ORDER(desired.settings.phase) && prev.phaseStartedAt[phase]) phaseStartedAt[phase] = prev.phaseStartedAt[phase];
+            const started = own(prev.phaseStartedAt, phase);
+            if (PHASE_ORDER(phase) < PHASE_ORDER(desired.settings.phase) && started) phaseStartedAt[phase] = started;
         }
         phaseStartedAt[desired.settings.phase] = nowIso;
     } else {
@@ -355,10 +376,28 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     }
     if (prev.signingRoot && prev.signingRoot !== plan.signingRoot && plan.roots.includes(prev.signingRoot)) signedUntil[prev.signingRoot] = nowIso;
 
-    const state = base(phaseStartedAt, signedUntil);
+    const state = base(phaseStartedAt, signedUntil, prev);
     if (override) state.lastOverride = { name: override.name, reason: override.reason, at: nowIso, transition };
     else if (prev.lastOverride) state.lastOverride = prev.lastOverride;
     return finish(kind, state, prev);
+}
+
+/**
+ * The timing the guard uses now, and the one to record: the longer of the configured and the
+ * recorded values, until the certificates issued under the recorded (longer) ones have expired,
+ * counted from when the config first went lower. So lowering maxWorkloadCertTtl or the propagation
+ * delay cannot shorten a wait for what was issued before.
+ */
+function resolveTiming(prev: RotationState | undefined, configured: RotationTiming, nowMs: number): { effective: RotationTiming; record: RecordedTiming } {
+    const recorded = prev?.timing;
+    const plain = { oldChainLifetimeMs: configured.oldChainLifetimeMs, propagationDelayMs: configured.propagationDelayMs };
+    if (!recorded) return { effective: plain, record: plain };
+    const lower = configured.oldChainLifetimeMs < recorded.oldChainLifetimeMs || configured.propagationDelayMs < recorded.propagationDelayMs;
+    if (!lower) return { effective: plain, record: plain };
+    const loweredAt = parseTime(recorded.loweredAt) ?? nowMs;
+    if (nowMs >= loweredAt + recorded.oldChainLifetimeMs + recorded.propagationDelayMs) return { effective: plain, record: plain };
+    const longest = { oldChainLifetimeMs: Math.max(recorded.oldChainLifetimeMs, configured.oldChainLifetimeMs), propagationDelayMs: Math.max(recorded.propagationDelayMs, configured.propagationDelayMs) };
+    return { effective: longest, record: { ...longest, loweredAt: new Date(loweredAt).toISOString() } };
 }
 
 /** The state of a deployment by a release that recorded none, as this release would have recorded it. */
@@ -376,6 +415,7 @@ function legacyState(caMode: string, identity: StackIdentity): RotationState {
         multiRootEnabled: false,
         phaseStartedAt: {},
         signedUntil: {},
+        trustedSince: rotating ? { [DEFAULT_ROOT_NAME]: new Date(0).toISOString() } : {},
         rootSources: {},
         rootParameters: {},
     };

@@ -29,6 +29,23 @@ export interface VaultIntermediateRecord {
     retainedIssuerNames: string[];
 }
 
+/**
+ * The guard's timing in force (the longest-lived certificate the old chain can have signed, and
+ * how long a change takes to reach every proxy), ms. A lower configured value takes effect only
+ * once everything issued under the recorded one has expired: `loweredAt` is when the config first
+ * went lower.
+ */
+export interface RecordedTiming {
+    oldChainLifetimeMs: number;
+    propagationDelayMs: number;
+    loweredAt?: string;
+}
+
+/** The value of an own property of a record, never one inherited from Object.prototype ("constructor"). */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+    return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 /** What a deployment records for the next one to check against. Times are ISO 8601 UTC. */
 export interface RotationState extends StackIdentity {
     version: typeof ROTATION_STATE_VERSION;
@@ -46,6 +63,10 @@ export interface RotationState extends StackIdentity {
     phaseStartedAt: Partial<Record<RotationPhase, string>>;
     /** For roots that signed earlier but no longer do: when they stopped signing. */
     signedUntil: Record<string, string>;
+    /** For each trusted root: since when it has been in the bundle without a break (a root may sign only once the bundle holding it has reached every proxy). */
+    trustedSince: Record<string, string>;
+    /** The timing the guard used; undefined in a state of the previous release. */
+    timing?: RecordedTiming;
     /** Where each root comes from: "generated", "in-cluster", or "existing sha256:<fingerprint>". */
     rootSources: Record<string, string>;
     /** What each generated (or in-cluster) root was made with. */
@@ -99,6 +120,8 @@ const stateV2Schema = z
         recordedAt: isoTime,
         ...commonFields,
         rootParameters: z.record(rootName, rootParametersSchema),
+        trustedSince: z.record(rootName, isoTime),
+        timing: z.object({ oldChainLifetimeMs: z.number().int().nonnegative(), propagationDelayMs: z.number().int().nonnegative(), loweredAt: isoTime.optional() }).strict(),
         vaultIntermediate: z
             .object({
                 generation: positiveInt,
@@ -120,8 +143,8 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 /** Every time the state holds. */
-function recordedTimes(state: Pick<RotationState, "phaseStartedAt" | "signedUntil" | "lastOverride"> & { recordedAt?: string }): number[] {
-    const times = [...Object.values(state.phaseStartedAt), ...Object.values(state.signedUntil), state.lastOverride?.at, state.recordedAt];
+function recordedTimes(state: Pick<RotationState, "phaseStartedAt" | "signedUntil" | "lastOverride"> & { recordedAt?: string; trustedSince?: Record<string, string>; timing?: RecordedTiming }): number[] {
+    const times = [...Object.values(state.phaseStartedAt), ...Object.values(state.signedUntil), ...Object.values(state.trustedSince ?? {}), state.lastOverride?.at, state.timing?.loweredAt, state.recordedAt];
     return times.filter((t): t is string => typeof t === "string").map((t) => Date.parse(t));
 }
 
@@ -134,7 +157,7 @@ export function latestRecordedTime(state: RotationState): number | undefined {
 /** A state recorded while cert-manager and kubernetes modes did not rotate (roots []) reads as steady on the default root. */
 export function adoptUnrotatedState(state: RotationState): RotationState {
     if (state.roots.length > 0 || state.phase !== "steady") return state;
-    return { ...state, roots: [DEFAULT_ROOT_NAME], trustedRoots: [DEFAULT_ROOT_NAME], signingRoot: DEFAULT_ROOT_NAME };
+    return { ...state, roots: [DEFAULT_ROOT_NAME], trustedRoots: [DEFAULT_ROOT_NAME], signingRoot: DEFAULT_ROOT_NAME, trustedSince: { [DEFAULT_ROOT_NAME]: own(state.trustedSince, DEFAULT_ROOT_NAME) ?? new Date(0).toISOString() } };
 }
 
 /** Problems of a state whose fields are well-formed but do not fit together. */
@@ -153,7 +176,7 @@ export function stateConsistencyProblems(state: RotationState): string[] {
         if (JSON.stringify(state.trustedRoots) !== JSON.stringify(plan.trustedRoots)) at(".trustedRoots", `is ${JSON.stringify(state.trustedRoots)}, but phase ${state.phase} of ${JSON.stringify(roots)} trusts ${JSON.stringify(plan.trustedRoots)}`);
         if (state.signingRoot !== plan.signingRoot) at(".signingRoot", `is ${JSON.stringify(state.signingRoot)}, but phase ${state.phase} of ${JSON.stringify(roots)} signs with ${plan.signingRoot}`);
         // The old root stopped signing at sign-new; the guard counts retire-old's wait from that time.
-        if ((state.phase === "sign-new" || state.phase === "retire-old") && state.signedUntil[roots[0]] === undefined) {
+        if ((state.phase === "sign-new" || state.phase === "retire-old") && own(state.signedUntil, roots[0]) === undefined) {
             at(`.signedUntil.${roots[0]}`, `is missing: in phase ${state.phase} the old root ${roots[0]} has stopped signing, and when it did decides how long its certificates live`);
         }
     }
@@ -161,11 +184,13 @@ export function stateConsistencyProblems(state: RotationState): string[] {
         if (!roots.includes(root)) at(`.signedUntil.${root}`, `names a root that is not in roots ${JSON.stringify(roots)}`);
         else if (root === state.signingRoot) at(`.signedUntil.${root}`, "names the root that signs now");
     }
-    if (state.phaseStartedAt[state.phase] === undefined) at(`.phaseStartedAt.${state.phase}`, "is missing: the current phase's start is recorded when it is entered");
+    if (own(state.phaseStartedAt, state.phase) === undefined) at(`.phaseStartedAt.${state.phase}`, "is missing: the current phase's start is recorded when it is entered");
+    const trusted = [...state.trustedRoots].sort().join(",");
+    if (roots.length > 0 && Object.keys(state.trustedSince).sort().join(",") !== trusted) at(".trustedSince", `names ${JSON.stringify(Object.keys(state.trustedSince))}, not the trusted roots ${JSON.stringify(state.trustedRoots)}`);
     const order = ROTATION_PHASES.indexOf(state.phase);
     let previous: { phase: string; ms: number } | undefined;
     for (const p of ROTATION_PHASES) {
-        const text = state.phaseStartedAt[p];
+        const text = own(state.phaseStartedAt, p);
         if (text === undefined) continue;
         if (ROTATION_PHASES.indexOf(p) > order) at(`.phaseStartedAt.${p}`, `is set, but phase ${p} comes after the current phase ${state.phase}`);
         const ms = Date.parse(text);
@@ -179,6 +204,17 @@ export function stateConsistencyProblems(state: RotationState): string[] {
     const future = recordedTimes({ ...state, recordedAt: undefined }).find((ms) => ms > recordedAt);
     if (future !== undefined) at(".recordedAt", `(${state.recordedAt}) is earlier than a time the state records (${new Date(future).toISOString()})`);
     return problems;
+}
+
+/**
+ * When each trusted root of a previous release's state entered the bundle: the new root at
+ * trust-both, the old one long before (that release recorded nothing earlier).
+ */
+function v1TrustedSince(state: Pick<RotationState, "phase" | "roots" | "trustedRoots" | "phaseStartedAt">): Record<string, string> {
+    const longAgo = new Date(0).toISOString();
+    const newRootSince = own(state.phaseStartedAt, "trust-both") ?? longAgo;
+    const roots = state.roots.length > 0 ? state.trustedRoots : [];
+    return Object.fromEntries(roots.map((root) => [root, state.roots.length === 2 && root === state.roots[1] ? newRootSince : longAgo]));
 }
 
 const RESTORE_FIX =
@@ -228,9 +264,9 @@ export function readPreviousDeployment(outputs: unknown, context: ReadContext): 
         }
     } else {
         if (!context.fromSelf) return unreadable(["rotationState was recorded by an earlier release, which did not name its stack, and was not read from this stack (istio-ca:rotationStateStack)"]);
-        const v1 = parsed.data as Omit<RotationState, "version" | "organization" | "project" | "stack" | "recordedAt" | "rootParameters">;
+        const v1 = parsed.data as Omit<RotationState, "version" | "organization" | "project" | "stack" | "recordedAt" | "rootParameters" | "trustedSince" | "timing">;
         const times = recordedTimes({ ...v1 });
-        state = { ...v1, version: ROTATION_STATE_VERSION, ...context.expected, recordedAt: new Date(times.length > 0 ? Math.max(...times) : 0).toISOString(), rootParameters: {} };
+        state = { ...v1, version: ROTATION_STATE_VERSION, ...context.expected, recordedAt: new Date(times.length > 0 ? Math.max(...times) : 0).toISOString(), rootParameters: {}, trustedSince: v1TrustedSince(v1) };
     }
     const problems = stateConsistencyProblems(adoptUnrotatedState(state));
     if (problems.length > 0) return unreadable(problems);

@@ -68,8 +68,8 @@ describe("the rotation guard fails closed", () => {
             assert.match(refusal(guardRotation({ previous: readPreviousDeployment({ rotationState: other }, READ), desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: at(100) })), /rotationState belongs to .*, not to this stack organization\/istio-ca\/test/);
         }
         // A state of the previous release names no stack: taken only from this stack itself.
-        const { version, organization, project, stack, recordedAt, rootParameters, ...v1 } = state;
-        assert.ok(version && organization && project && stack && recordedAt && rootParameters);
+        const { version, organization, project, stack, recordedAt, rootParameters, trustedSince, timing, ...v1 } = state;
+        assert.ok(version && organization && project && stack && recordedAt && rootParameters && trustedSince && timing);
         assert.equal(readPreviousDeployment({ rotationState: v1 }, READ).kind, "state");
         assert.equal(readPreviousDeployment({ rotationState: v1 }, { expected: ID, fromSelf: false }).kind, "unreadable");
         assert.equal(readPreviousDeployment({ caMode: "plugin" }, { expected: ID, fromSelf: false }).kind, "unreadable");
@@ -119,5 +119,61 @@ describe("the rotation state is recorded only once every resource of the update 
     it("rejects (so the engine keeps the previous outputs) when any resource did not complete, naming it", async () => {
         const err = await rejection(Promise.resolve(recordWhenDeployed(state, [resource("a", "a-id"), resource("istiod", undefined)])));
         assert.match(err.message, /rotationState not recorded: 1 resource\(s\) of this update did not complete \(istiod\).*pulumi up --target, is not supported/);
+    });
+});
+
+describe("the rotation guard holds against what an adversarial review found", () => {
+    const step = (previous: RotationState | undefined, settings: RotationSettings, hour: number, extra: Partial<DesiredRotation> = {}, timing = TIMING) =>
+        guardRotation({ previous: previous ? { kind: "state", state: previous } : { kind: "none" }, desired: desired(settings, extra), timing, now: at(hour) });
+    const ok = (verdict: ReturnType<typeof guardRotation>): RotationState => {
+        if (!verdict.allowed) assert.fail(verdict.problems.join("\n"));
+        return verdict.state;
+    };
+    const R = (phase: RotationSettings["phase"], roots = phase === "steady" ? ["r1"] : ["r1", "r2"]): RotationSettings => ({ phase, roots });
+
+    it("a lower maxWorkloadCertTtl does not shorten the wait for certificates issued under the higher one", () => {
+        let state = ok(step(undefined, R("steady"), 0));
+        state = ok(step(state, R("trust-both"), 1));
+        state = ok(step(state, R("sign-new"), 3));
+        const short = { oldChainLifetimeMs: 10 * 60000, propagationDelayMs: 10 * 60000 };
+        assert.match(refusal(step(state, R("retire-old"), 4.2, {}, short)), /retire-old too early/);
+        assert.equal(ok(step(state, R("sign-new"), 4.2, {}, short)).timing?.oldChainLifetimeMs, 48 * 3600000, "the longer lifetime stays recorded");
+        // Once everything issued under 48h has expired (counted from when the config went lower), the shorter one applies.
+        const lowered = ok(step(state, R("sign-new"), 4.2, {}, short));
+        assert.ok(step(lowered, R("retire-old"), 4.2 + 49.1, {}, short).allowed);
+    });
+
+    it("a lower propagation delay does not let sign-new through sooner", () => {
+        let state = ok(step(undefined, R("steady"), 0, {}, { ...TIMING, propagationDelayMs: 12 * 3600000 }));
+        state = ok(step(state, R("trust-both"), 1, {}, { ...TIMING, propagationDelayMs: 12 * 3600000 }));
+        assert.match(refusal(step(state, R("sign-new"), 1.2, {}, { ...TIMING, propagationDelayMs: 10 * 60000 })), /sign-new too early/);
+    });
+
+    it("a step back does not let a root sign before the bundle that put it back has reached every proxy", () => {
+        let state = ok(step(undefined, R("steady"), 0));
+        state = ok(step(state, R("trust-both"), 1));
+        state = ok(step(state, R("sign-new"), 3));
+        state = ok(step(state, R("retire-old"), 52));
+        state = ok(step(state, R("sign-new"), 52.1));
+        assert.equal(state.trustedSince.r1, at(52.1).toISOString(), "r1 is back in the bundle from 52.1h");
+        assert.match(refusal(step(state, R("trust-both"), 52.2)), /trust-both too early.*r1/);
+        assert.ok(step(state, R("trust-both"), 53.2).allowed);
+    });
+
+    it("a root named like an Object.prototype property is still held to its recorded times", () => {
+        const C = (phase: RotationSettings["phase"]) => (phase === "steady" ? { phase, roots: ["constructor"] } : { phase, roots: ["constructor", "r2"] });
+        let state = ok(step(undefined, C("steady"), 0));
+        state = ok(step(state, C("trust-both"), 1));
+        state = ok(step(state, C("sign-new"), 3));
+        const { constructor: _removed, ...tampered } = state.signedUntil;
+        assert.match(refusal(retireOld(tampered)), /signedUntil\.constructor is missing/);
+        function retireOld(signedUntil: Record<string, string>) {
+            const previous = readPreviousDeployment({ rotationState: { ...state, signedUntil } }, READ);
+            return guardRotation({ previous, desired: desired(C("retire-old")), timing: TIMING, now: new Date(at(3).getTime() + 60000) });
+        }
+    });
+
+    it("refuses a clock that is not a time", () => {
+        assert.match(refusal(guardRotation({ previous: { kind: "none" }, desired: desired(R("steady")), timing: TIMING, now: new Date(Number.NaN) })), /not a time/);
     });
 });

@@ -324,7 +324,7 @@ describe("rotation guard", () => {
         for (const caMode of ["cert-manager", "kubernetes"] as const) {
             assert.ok(ROTATING_CA_MODES.includes(caMode));
             const recorded: RotationState = fromV1({ caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} });
-            assert.deepEqual(adoptUnrotatedState(recorded), { ...recorded, roots: ["primary"], trustedRoots: ["primary"], signingRoot: "primary" });
+            assert.deepEqual(adoptUnrotatedState(recorded), { ...recorded, roots: ["primary"], trustedRoots: ["primary"], signingRoot: "primary", trustedSince: { primary: new Date(0).toISOString() } });
             const previous = { kind: "state" as const, state: recorded };
             const start = guardRotation({ previous, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }, { caMode }), timing: TIMING, now: at(1) });
             assert.match(problemsOf(start), /ISTIO_MULTIROOT_MESH .* did not set/);
@@ -346,7 +346,7 @@ describe("rotation guard", () => {
         assert.ok(guardRotation({ previous: { kind: "state", state: first }, desired: inCluster, timing: TIMING, now: at(1) }).allowed, "a re-run stays allowed");
 
         const generated = stateOf(guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }), timing: TIMING, now: T0 }));
-        assert.match(problemsOf(guardRotation({ previous: { kind: "state", state: generated }, desired: inCluster, timing: TIMING, now: at(1) })), /root primary was generated .* would now be in-cluster/);
+        assert.match(problemsOf(guardRotation({ previous: { kind: "state", state: generated }, desired: inCluster, timing: TIMING, now: at(1) })), /the mesh trusts the roots \[primary\], which the program made or was given; an in-cluster root .* would replace every one of them/);
     });
 
     it("leaves a mode whose root it does not manage alone", () => {

@@ -280,6 +280,6 @@ describe("root rotation, cert-manager stacks deployed before their roots rotated
         const generated = await planConfig({ caMode: "cert-manager" }, { now: at(0) });
         const back = await rejection(planConfig({ caMode: "cert-manager", certManagerRoot: "in-cluster" }, { previousOutputs: generated.outputs, now: at(1) }));
         assertNothingRegistered(back);
-        assert.match(back.message, /root primary was generated .* would now be in-cluster/);
+        assert.match(back.message, /the mesh trusts the roots \[primary\].*an in-cluster root .* would replace every one of them/);
     });
 });
