@@ -3,7 +3,7 @@
  * state, and returns the state to record. Every refusal names what is wrong and how to proceed.
  * Pure: the time is given, nothing is read.
  */
-import type { CaMode } from "../src/config";
+import { CA_MODES, CaMode, caModeRecord } from "../src/caModes";
 import {
     IN_CLUSTER_ROOT_SOURCE,
     ROTATION_PHASES,
@@ -16,7 +16,6 @@ import {
     classifyTransition,
     rootsText,
     rotationPlan,
-    ROTATING_CA_MODES,
     DEFAULT_ROOT_NAME,
 } from "../src/rotation";
 import { PreviousDeployment, ROTATION_STATE_VERSION, RecordedTiming, RootParameters, RotationState, StackIdentity, VaultIntermediateRecord, adoptUnrotatedState, latestRecordedTime, own } from "./rotationState";
@@ -402,7 +401,8 @@ function resolveTiming(prev: RotationState | undefined, configured: RotationTimi
 
 /** The state of a deployment by a release that recorded none, as this release would have recorded it. */
 function legacyState(caMode: string, identity: StackIdentity): RotationState {
-    const rotating = (ROTATING_CA_MODES as readonly string[]).includes(caMode);
+    // A mode name this release does not know rotates nothing; the mode check then refuses the switch.
+    const rotating = (CA_MODES as readonly string[]).includes(caMode) && caModeRecord(caMode as CaMode).rotatesRoots;
     return {
         version: ROTATION_STATE_VERSION,
         ...identity,

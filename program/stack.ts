@@ -10,12 +10,11 @@ import { certificateSha256Hex } from "../src/pki";
 import { kubernetesProviderArgs } from "../src/kubernetesProvider";
 import { readRawConfig } from "./pulumiConfig";
 import { toHoursCeil } from "../src/duration";
-import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, ROTATING_CA_MODES, rotationPlan, rotationTiming } from "../src/rotation";
+import { DEFAULT_ROOT_NAME, IN_CLUSTER_ROOT_SOURCE, rotationPlan, rotationTiming } from "../src/rotation";
+import { caModeRecord } from "../src/caModes";
 import { DesiredRotation, RotationRefusedError, guardRotation } from "./rotationGuard";
 import { RootParameters, RotationState, StackIdentity, readPreviousDeployment } from "./rotationState";
 import { rootParametersOf } from "../src/rootSettings";
-import { GENERATED_ROOT_MAX_PATH_LENGTH } from "../src/pki";
-import { VAULT_ROOT_MAX_PATH_LENGTH } from "../src/vault";
 import { vaultIntermediateNaming } from "../src/vaultRotation";
 import { vaultIntermediateSettings, vaultRootDefaults } from "../src/strategies/vault";
 import { STRATEGIES, TrustOutputs } from "../src/strategies";
@@ -52,7 +51,7 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
     const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model)), customOpts);
     const opts: pulumi.ComponentResourceOptions = { providers: [kubernetes], transformations: [deployed.transformation] };
     const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } }, { ...customOpts, provider: kubernetes });
-    const { ca, istiodDependsOn, trust } = strategy({ model, istioNamespace, opts, customOpts });
+    const { ca, istiodDependsOn, trust } = strategy.deploy({ model, istioNamespace, opts, customOpts });
 
     const controlPlane = new IstioControlPlane("istio", {
         version: model.istio.version,
@@ -148,11 +147,12 @@ async function readPreviousOutputs(stackName: string): Promise<Record<string, un
 
 /** What config says a newly made root is made with, per mode (undefined where the program makes no root). */
 function newRootParameters(model: StackModel): RootParameters | undefined {
-    if (model.caMode === "istiod") return undefined;
-    if (model.caMode === "vault") return rootParametersOf(vaultRootDefaults(model), VAULT_ROOT_MAX_PATH_LENGTH);
+    const record = caModeRecord(model.caMode);
+    if (record.rootMaker === "istiod" || record.rootMaxPathLength === undefined) return undefined;
+    if (record.rootMaker === "vault") return rootParametersOf(vaultRootDefaults(model), record.rootMaxPathLength);
     // An in-cluster root is a cert-manager Certificate with no path length constraint.
     if (model.certManager?.root === "in-cluster" && !model.existingRoot) return rootParametersOf(model.rootCa, null);
-    return rootParametersOf(model.rootCa, GENERATED_ROOT_MAX_PATH_LENGTH);
+    return rootParametersOf(model.rootCa, record.rootMaxPathLength);
 }
 
 /** The Vault intermediate the config asks for (vault mode). */
@@ -216,7 +216,7 @@ export async function runStack(options: RunOptions = {}): Promise<StackOutputs> 
             settings: { phase: model.rotation.phase, roots: model.rotation.roots },
             rootSources: rootSourcesOf(model),
             // Rotating strategies set MULTI_ROOT_CA_VALUES from steady on (cert-manager with an in-cluster root too).
-            multiRootEnabled: ROTATING_CA_MODES.includes(model.caMode),
+            multiRootEnabled: caModeRecord(model.caMode).rotatesRoots,
             rootParameters: newRootParameters(model),
             vaultIntermediate: desiredVaultIntermediate(model),
             override: model.rotation.override,

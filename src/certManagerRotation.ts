@@ -15,7 +15,7 @@
  * - `kubernetes`: one `caCertificates` entry for the signer holding every trusted root (see
  *   `kubernetesRaIstiodValues`).
  */
-import { DEFAULT_ROOT_NAME } from "./rotation";
+import { DEFAULT_ROOT_NAME } from "./rootNames";
 
 /** Name of the CA ClusterIssuer on the mesh root (the root `primary`, or an in-cluster root). */
 export const ROOT_ISSUER_NAME = "istio-ca-root";

@@ -17,6 +17,10 @@
  */
 import type { CaMode, StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
+import { caModeRecord } from "./caModes";
+import { DEFAULT_ROOT_NAME } from "./rootNames";
+
+export { DEFAULT_ROOT_NAME };
 
 export const ROTATION_PHASES = ["steady", "trust-both", "sign-new", "retire-old"] as const;
 export type RotationPhase = (typeof ROTATION_PHASES)[number];
@@ -25,14 +29,9 @@ export type RotationPhase = (typeof ROTATION_PHASES)[number];
 export const ROTATION_OVERRIDES = ["sign-new-early", "retire-old-early", "change-ca-mode", "adopt-mid-rotation"] as const;
 export type RotationOverrideName = (typeof ROTATION_OVERRIDES)[number];
 
-/** Modes whose roots this program rotates (`roots`, `rotationPhase`); the others keep one root. */
-export const ROTATING_CA_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes", "vault"];
-
 /** `rootSources` value of a root made inside the cluster (cert-manager `certManagerRoot: in-cluster`), which cannot rotate. */
 export const IN_CLUSTER_ROOT_SOURCE = "in-cluster";
 
-/** The single root used when `roots` is not set (also the root of stacks made before rotation existed). */
-export const DEFAULT_ROOT_NAME = "primary";
 
 /** Root names become resource names and certificate subjects: DNS-label style. */
 export const ROOT_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -262,7 +261,7 @@ export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" 
     if (istioCsr) oldChainLifetimeMs = Math.max(oldChainLifetimeMs, ISTIO_CSR_CONTROL_PLANE_CERT_MS);
     // Vault cacerts: istiod signs from the old chain until cert-manager has re-issued cacerts from the
     // re-signed Vault intermediate (a CN change, not an issuerRef change) and istiod has reloaded it.
-    if (model.caMode === "vault" && !istioCsr) oldChainLifetimeMs += timing.propagationDelayMs;
+    if (caModeRecord(model.caMode).signsFromOldChainAfterSignNew(model.certManager?.delivery ?? "cacerts")) oldChainLifetimeMs += timing.propagationDelayMs;
     return { ...timing, oldChainLifetimeMs };
 }
 

@@ -7,7 +7,7 @@
 import type { StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
 import { cacertsMeshCaCertificates } from "./certManagerRotation";
-import { DEFAULT_ROOT_NAME } from "./rotation";
+import { DEFAULT_ROOT_NAME } from "./rootNames";
 
 /** Issuer names of the default root and its intermediate, as stacks made before rotation have them. */
 export const DEFAULT_ROOT_ISSUER_NAME = "istio-root";

@@ -260,7 +260,7 @@ describe("cert-manager mode config", () => {
 
     it("refuses cert-manager keys in another mode", () => {
         const problem = onlyConfigProblem({ caMode: "plugin", certManagerDelivery: "istio-csr" }, "certManagerDelivery");
-        assert.match(problem.message, /only used by caMode "cert-manager", "kubernetes", "vault", not "plugin"/);
+        assert.match(problem.message, /only used by caMode "kubernetes", "cert-manager" or "vault", not "plugin"/);
     });
 
     it("accepts an existing root, but not together with certManagerRoot", async () => {

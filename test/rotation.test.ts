@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { parseStackConfig } from "../src/config";
 import { configProblems, onlyConfigProblem } from "./helpers";
-import { NEXT_PHASES, ROTATION_PHASES, RotationPhase, RotationSettings, bundlesNested, classifyTransition, ROTATING_CA_MODES, rootCountFor, rotationPlan, rotationTiming } from "../src/rotation";
+import { caModeRecord } from "../src/caModes";
+import { NEXT_PHASES, ROTATION_PHASES, RotationPhase, RotationSettings, bundlesNested, classifyTransition, rootCountFor, rotationPlan, rotationTiming } from "../src/rotation";
 import { DesiredRotation, GuardInput, guardRotation } from "../program/rotationGuard";
 import { RotationState, adoptUnrotatedState, readPreviousDeployment } from "../program/rotationState";
 import { cacertsMeshCaCertificates, rootIssuerName } from "../src/certManagerRotation";
@@ -322,7 +323,7 @@ describe("rotation guard", () => {
 
     it("reads a cert-manager or kubernetes state recorded before those modes rotated as steady on the primary root, multi-root still off", () => {
         for (const caMode of ["cert-manager", "kubernetes"] as const) {
-            assert.ok(ROTATING_CA_MODES.includes(caMode));
+            assert.ok(caModeRecord(caMode).rotatesRoots);
             const recorded: RotationState = fromV1({ caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} });
             assert.deepEqual(adoptUnrotatedState(recorded), { ...recorded, roots: ["primary"], trustedRoots: ["primary"], signingRoot: "primary", trustedSince: { primary: new Date(0).toISOString() } });
             const previous = { kind: "state" as const, state: recorded };
@@ -424,8 +425,8 @@ describe("rotation config", () => {
     });
 
     it("rejects rotation keys in a mode whose root it does not rotate", () => {
-        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode plugin, cert-manager, kubernetes, vault, not "istiod"/);
-        only({ caMode: "istiod", rotationPhase: "trust-both" }, "rotationPhase", /only for caMode plugin/);
+        only({ caMode: "istiod", roots: '["r1"]' }, "roots", /only for caMode "plugin", "kubernetes", "cert-manager" or "vault", not "istiod"/);
+        only({ caMode: "istiod", rotationPhase: "trust-both" }, "rotationPhase", /only for caMode "plugin"/);
         assert.deepEqual(parseStackConfig({ values: { caMode: "istiod", rotationPhase: "steady" }, secretKeys: new Set() }).rotation.roots, []);
     });
 

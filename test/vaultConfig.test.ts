@@ -162,7 +162,7 @@ describe("vault mode config", () => {
     });
 
     it("refuses certManagerRoot and an existing root in vault mode: the root lives in Vault", async () => {
-        assert.match(onlyConfigProblem({ ...BASE, certManagerRoot: "generated" }, "certManagerRoot").message, /root is generated inside Vault/);
+        assert.match(onlyConfigProblem({ ...BASE, certManagerRoot: "generated" }, "certManagerRoot").message, /generates the root inside Vault/);
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
         const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp" }, validityHours: 1000, isCa: true, setSubjectKeyId: true })).certPem;
         const problem = onlyConfigProblem({ ...BASE, existingRootCert: cert, existingRootKey: key.privateKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });

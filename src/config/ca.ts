@@ -2,9 +2,8 @@
 import { formatDuration } from "../duration";
 import { KEY_ALGORITHMS, checkCaKeyPair } from "../pki";
 import { DEFAULT_ROOT_NAME } from "../rotation";
-import { vaultIntermediateNaming, vaultRootNaming } from "../vaultRotation";
-import { EXISTING_ROOT_MODES } from "./certManager";
-import { CaMode } from "./keys";
+import { vaultIntermediateNaming } from "../vaultRotation";
+import { CaMode, CertManagerDelivery, caModeRecord, modesWhere, quotedModes } from "../caModes";
 import { CaCertSettings, ExistingRoot, IntermediateCaSettings, VaultSettings, WorkloadCertSettings } from "./model";
 import { ConfigReader, fullKey } from "./reader";
 
@@ -41,12 +40,18 @@ export const INTERMEDIATE_SETTING_KEYS = ["intermediateKeyAlgorithm", "intermedi
 
 /** Whether the mode signs workloads with an intermediate built from the `intermediate*` settings. */
 export function usesIntermediateSettings(reader: ConfigReader, caMode: CaMode): boolean {
-    return caMode !== "istiod" && !(caMode === "vault" && reader.string("certManagerDelivery") === "istio-csr");
+    return caModeRecord(caMode).usesIntermediateSettings(deliveryOf(reader));
+}
+
+/** The configured delivery, as far as it is valid (its own check reports the rest). */
+function deliveryOf(reader: ConfigReader): CertManagerDelivery {
+    return reader.string("certManagerDelivery") === "istio-csr" ? "istio-csr" : "cacerts";
 }
 
 export function refuseUnusedCaKeys(reader: ConfigReader, caMode: CaMode): void {
-    const unused = [...(caMode === "istiod" ? ROOT_SETTING_KEYS : []), ...(usesIntermediateSettings(reader, caMode) ? [] : INTERMEDIATE_SETTING_KEYS)];
-    const why = caMode === "istiod" ? `caMode "istiod" makes its own self-signed CA` : "with the istio-csr delivery Vault's intermediate (vaultIntermediate*) signs workload certificates";
+    const makesOwnRoot = caModeRecord(caMode).rootMaker === "istiod";
+    const unused = [...(makesOwnRoot ? ROOT_SETTING_KEYS : []), ...(usesIntermediateSettings(reader, caMode) ? [] : INTERMEDIATE_SETTING_KEYS)];
+    const why = makesOwnRoot ? `caMode "${caMode}" makes its own self-signed CA` : `with the ${deliveryOf(reader)} delivery Vault's intermediate (vaultIntermediate*) signs workload certificates`;
     for (const key of unused.filter((k) => reader.has(k))) {
         reader.problem(key, `is not used: ${why}`, `remove it (pulumi config rm ${fullKey(key)}).`);
     }
@@ -102,8 +107,8 @@ export function readExistingRoot(reader: ConfigReader, caMode: CaMode, intermedi
         reader.problem(missing, "is unset, but an existing root needs both its certificate and its key", `set both ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")} (the key with --secret), or neither to generate a root.`);
         return undefined;
     }
-    if (!EXISTING_ROOT_MODES.includes(caMode)) {
-        reader.problem("existingRootCert", `an existing root is only used by caMode ${EXISTING_ROOT_MODES.map((m) => `"${m}"`).join(" or ")}, not "${caMode}"`, `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`);
+    if (!caModeRecord(caMode).acceptsExistingRoot) {
+        reader.problem("existingRootCert", `an existing root is only used by caMode ${quotedModes(modesWhere((mode) => mode.acceptsExistingRoot))}, not "${caMode}"`, `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`);
         return undefined;
     }
     const why = checkCaKeyPair(certPem, keyPem.reveal(), { validUntil: new Date(Date.now() + intermediateCa.validityMs) });
@@ -120,12 +125,13 @@ export function readExistingRoot(reader: ConfigReader, caMode: CaMode, intermedi
 
 /** Refuses root settings whose subject CNs, as the program composes them, exceed RFC 5280's 64 characters. */
 export function checkGeneratedSubjects(reader: ConfigReader, caMode: CaMode, rootCa: CaCertSettings, roots: string[], hasExistingRoot: boolean, vault: VaultSettings | undefined): void {
-    if (caMode === "istiod") return;
+    const record = caModeRecord(caMode);
+    if (record.rootMaker === "istiod") return;
     const generated = (roots.length > 0 ? roots : [DEFAULT_ROOT_NAME]).filter((_, index) => !(hasExistingRoot && index === 0));
-    const rootCns = generated.map((root) => (caMode === "vault" ? vaultRootNaming(root, `${rootCa.commonName} vault`).commonName : `${rootCa.commonName} ${root}`));
+    const rootCns = generated.map((root) => record.rootCommonName(rootCa.commonName, root));
     const longRoot = rootCns.find((cn) => cn.length > SUBJECT_NAME_MAX);
     if (longRoot) {
-        reader.problem("rootCommonName", `makes the root CN "${longRoot}", ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("rootCommonName")} (or the root names) so that "<rootCommonName> ${caMode === "vault" ? "vault " : ""}<root>" fits in ${SUBJECT_NAME_MAX} characters.`);
+        reader.problem("rootCommonName", `makes the root CN "${longRoot}", ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("rootCommonName")} (or the root names) so that "${record.rootCommonName("<rootCommonName>", "<root>")}" fits in ${SUBJECT_NAME_MAX} characters.`);
     }
     if (vault) {
         const signing = roots.length > 0 ? roots[roots.length - 1] : DEFAULT_ROOT_NAME;

@@ -2,18 +2,13 @@
 import { KEY_ROTATION_POLICIES } from "../certManagerResources";
 import { DEFAULT_CERT_MANAGER_NAMESPACE, DEFAULT_CERT_MANAGER_VERSION, DEFAULT_ISTIO_CSR_VERSION, DEFAULT_TRUST_MANAGER_VERSION } from "../certManagerValues";
 import { DEFAULT_APPROVER_POLICY_VERSION } from "../issuancePolicy";
-import { CERT_MANAGER_APPROVALS, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS, CaMode } from "./keys";
+import { CaMode, caModeRecord, modesWhere, quotedModes } from "../caModes";
+import { CERT_MANAGER_APPROVALS, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "./keys";
 import { CertManagerSettings } from "./model";
 import { ConfigReader, fullKey } from "./reader";
 
-/** Modes that can sign with an existing root from config. */
-export const EXISTING_ROOT_MODES: readonly CaMode[] = ["plugin", "cert-manager", "kubernetes"];
-
-/** Modes that install cert-manager and read its settings (`vault` signs through a cert-manager Vault issuer). */
-export const CERT_MANAGER_MODES: readonly CaMode[] = ["cert-manager", "kubernetes", "vault"];
-
-/** cert-manager keys that only the `cert-manager` mode reads (the `kubernetes` mode has one fixed path). */
-export const CERT_MANAGER_MODE_ONLY_KEYS = ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"];
+/** cert-manager keys that only modes with a choice of delivery read (the `kubernetes` mode has one fixed path). */
+export const DELIVERY_KEYS = ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"];
 
 export const CERT_MANAGER_KEYS = ["certManagerDelivery", "certManagerRoot", "certManagerVersion", "certManagerServiceMonitor", "certManagerKeyRotationPolicy", "certManagerApproval", "approverPolicyVersion", "istioCsrVersion", "trustManagerVersion"];
 export const CHART_VERSION_RE = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -27,26 +22,27 @@ export function readChartVersion(reader: ConfigReader, key: string, fallback: st
 }
 
 export function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistingRoot: boolean): CertManagerSettings | undefined {
-    if (!CERT_MANAGER_MODES.includes(caMode)) {
+    const record = caModeRecord(caMode);
+    if (!record.installsCertManager) {
         for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode ${CERT_MANAGER_MODES.map((m) => `"${m}"`).join(", ")}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
+            reader.problem(key, `is only used by caMode ${quotedModes(modesWhere((mode) => mode.installsCertManager))}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
         }
         return undefined;
     }
-    if (caMode === "kubernetes") {
-        for (const key of CERT_MANAGER_MODE_ONLY_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is not used by caMode "kubernetes" (there cert-manager signs Kubernetes CSRs directly)`, `remove it (pulumi config rm ${fullKey(key)}).`);
-        }
-        if (reader.string("certManagerRoot") === "in-cluster") {
-            reader.problem(
-                "certManagerRoot",
-                "is in-cluster, but caMode kubernetes gives istiod the root as its trust anchor (meshConfig.caCertificates), so the program must know the root's PEM",
-                `use ${fullKey("certManagerRoot")} generated (the default) or an existing root (${fullKey("existingRootCert")}/${fullKey("existingRootKey")}).`,
-            );
+    if (record.deliveries.length === 0) {
+        for (const key of DELIVERY_KEYS.filter((k) => reader.has(k))) {
+            reader.problem(key, `is not used by caMode "${caMode}" (there cert-manager signs Kubernetes CSRs directly)`, `remove it (pulumi config rm ${fullKey(key)}).`);
         }
     }
-    if (caMode === "vault" && reader.has("certManagerRoot")) {
-        reader.problem("certManagerRoot", `is not used by caMode "vault": the root is generated inside Vault`, `remove it: pulumi config rm ${fullKey("certManagerRoot")}.`);
+    const rootSource = reader.string("certManagerRoot");
+    if (rootSource !== undefined && record.certManagerRoots.length === 0) {
+        reader.problem("certManagerRoot", `is not used by caMode "${caMode}": ${record.certManagerRootNote ?? "the mode makes no root in cert-manager"}`, `remove it: pulumi config rm ${fullKey("certManagerRoot")}.`);
+    } else if (rootSource !== undefined && (CERT_MANAGER_ROOTS as readonly string[]).includes(rootSource) && !(record.certManagerRoots as readonly string[]).includes(rootSource)) {
+        reader.problem(
+            "certManagerRoot",
+            `is ${rootSource}, but ${record.certManagerRootNote ?? `caMode "${caMode}" does not take it`}`,
+            `use ${fullKey("certManagerRoot")} ${record.certManagerRoots.join(" or ")} (the default) or an existing root (${fullKey("existingRootCert")}/${fullKey("existingRootKey")}).`,
+        );
     }
     const settings: CertManagerSettings = {
         version: readChartVersion(reader, "certManagerVersion", DEFAULT_CERT_MANAGER_VERSION),
@@ -74,7 +70,7 @@ export function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistin
         );
     }
     for (const key of ["istioCsrVersion", "trustManagerVersion"].filter((k) => reader.has(k))) {
-        if (caMode !== "kubernetes" && settings.delivery !== "istio-csr") {
+        if (record.deliveries.length > 0 && settings.delivery !== "istio-csr") {
             reader.problem(key, `is only used by the istio-csr delivery, not "${settings.delivery}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("certManagerDelivery")} to istio-csr.`);
         }
     }

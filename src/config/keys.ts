@@ -4,25 +4,18 @@ import { DEFAULT_CERT_MANAGER_VERSION, DEFAULT_ISTIO_CSR_VERSION, DEFAULT_TRUST_
 import { DEFAULT_APPROVER_POLICY_VERSION } from "../issuancePolicy";
 import { MTLS_MODES } from "../meshPolicy";
 import { KEY_ALGORITHMS } from "../pki";
+import { CA_MODES, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "../caModes";
 import { DEFAULT_ROOT_NAME, ROTATION_OVERRIDES, ROTATION_PHASES } from "../rotation";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
-export const CA_MODES = ["istiod", "plugin", "kubernetes", "cert-manager", "vault"] as const;
-export type CaMode = (typeof CA_MODES)[number];
-
-
-/** How the cert-manager strategy hands CA material to the mesh. */
-export const CERT_MANAGER_DELIVERIES = ["cacerts", "istio-csr"] as const;
-export type CertManagerDelivery = (typeof CERT_MANAGER_DELIVERIES)[number];
+export { CA_MODES, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "../caModes";
+export type { CaMode, CertManagerDelivery, CertManagerRootSource } from "../caModes";
 
 /** Who approves the mesh's cert-manager CertificateRequests. */
 export const CERT_MANAGER_APPROVALS = ["policy", "auto"] as const;
 export type CertManagerApproval = (typeof CERT_MANAGER_APPROVALS)[number];
 
-/** Where the cert-manager strategy's root comes from when no existing root is configured. */
-export const CERT_MANAGER_ROOTS = ["generated", "in-cluster"] as const;
-export type CertManagerRootSource = (typeof CERT_MANAGER_ROOTS)[number];
 
 
 /** Value types, as Pulumi's project `config:` block names them where it has one. */

@@ -1,4 +1,5 @@
 /** The mesh mTLS policy settings: mode, PERMISSIVE fallbacks and CA-pinned hosts. */
+import { caModeRecord } from "../caModes";
 import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelValueProblem, pinnedHostProblem } from "../k8sNames";
 import { MTLS_MODES, MeshPolicySettings, PermissiveFallback, PinnedHost, selectorKey } from "../meshPolicy";
 import { CaMode } from "./keys";
@@ -136,7 +137,7 @@ export function readPinnedHosts(reader: ConfigReader): PinnedHost[] {
 
 /** Whether the program knows the mesh's roots (so it can pin them), for a mode and its root source. */
 export function programKnowsRoots(caMode: CaMode, certManager: CertManagerSettings | undefined): boolean {
-    return caMode !== "istiod" && certManager?.root !== "in-cluster";
+    return caModeRecord(caMode).rootMaker !== "istiod" && certManager?.root !== "in-cluster";
 }
 
 export function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamespace: string, knowsRoots: boolean): MeshPolicySettings {
@@ -156,8 +157,8 @@ export function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamesp
         if (!knowsRoots) {
             reader.problem(
                 "pinnedHosts",
-                caMode === "istiod"
-                    ? `needs a trust bundle this program knows, but caMode "istiod" keeps its self-signed root inside istiod`
+                caModeRecord(caMode).rootMaker === "istiod"
+                    ? `needs a trust bundle this program knows, but caMode "${caMode}" keeps its self-signed root inside istiod`
                     : `needs a trust bundle this program knows, but ${fullKey("certManagerRoot")} in-cluster keeps the root inside the cluster`,
                 `use a mode with a root the program manages (caMode plugin, or certManagerRoot generated), or remove ${fullKey("pinnedHosts")}.`,
             );

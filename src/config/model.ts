@@ -5,6 +5,7 @@ import { MeshPolicySettings } from "../meshPolicy";
 import { KeyAlgorithm } from "../pki";
 import { RotationOverride, RotationPhase } from "../rotation";
 import { SecretString } from "../secret";
+import { caModeRecord } from "../caModes";
 import { CONFIG_KEYS, CaMode, CertManagerApproval, CertManagerDelivery, CertManagerRootSource } from "./keys";
 
 /** What a generated root was made with; none of it can change on an existing root. */
@@ -166,7 +167,5 @@ export function existingRootAt(model: Pick<StackModel, "existingRoot">, rootInde
  * CA server is off) and when istiod is only a registration authority for the Kubernetes CSR API.
  */
 export function istiodHoldsCa(model: Pick<StackModel, "caMode" | "certManager">): boolean {
-    if (model.caMode === "kubernetes") return false;
-    // cert-manager and vault share the delivery setting (`certManagerDelivery`).
-    return model.certManager?.delivery !== "istio-csr";
+    return caModeRecord(model.caMode).workloadSigner(model.certManager?.delivery ?? "cacerts") === "istiod";
 }

@@ -1,6 +1,7 @@
 /** Root rotation settings: roots, phase, propagation delay, overrides and the state stack. */
 import { formatDuration } from "../duration";
-import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATING_CA_MODES, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, rootCountFor } from "../rotation";
+import { caModeRecord, modesWhere, quotedModes } from "../caModes";
+import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, rootCountFor } from "../rotation";
 import { CaMode } from "./keys";
 import { CertManagerSettings, RotationModel, StackModel } from "./model";
 import { ConfigReader, fullKey } from "./reader";
@@ -41,7 +42,7 @@ export function readRoots(reader: ConfigReader): string[] | undefined {
  * An in-cluster cert-manager root never reaches the program, so it cannot sit in a bundle next to a new root.
  */
 export function rotatesRoots(model: Pick<StackModel, "caMode" | "certManager">): boolean {
-    return ROTATING_CA_MODES.includes(model.caMode) && model.certManager?.root !== "in-cluster";
+    return caModeRecord(model.caMode).rotatesRoots && model.certManager?.root !== "in-cluster";
 }
 
 export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?: CertManagerSettings): RotationModel {
@@ -58,13 +59,13 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
     const readRootList = readRoots(reader);
     let roots = readRootList ?? [];
     if (!rotating) {
-        const inClusterRoot = ROTATING_CA_MODES.includes(caMode);
+        const inClusterRoot = caModeRecord(caMode).rotatesRoots;
         const [message, fix] = inClusterRoot
             ? [
                   `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
                   `To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
               ]
-            : [`root rotation is done by this program only for caMode ${ROTATING_CA_MODES.join(", ")}, not "${caMode}"`, `Or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`];
+            : [`root rotation is done by this program only for caMode ${quotedModes(modesWhere((mode) => mode.rotatesRoots))}, not "${caMode}"`, `Or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`];
         for (const key of ["roots", "rotationPhase"]) {
             if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
                 reader.problem(key, message, `remove it (pulumi config rm ${fullKey(key)}). ${fix}`);

@@ -1,4 +1,5 @@
 /** Settings of the `vault` CA mode. */
+import { caModeRecord, modesWhere, quotedModes } from "../caModes";
 import { formatDuration } from "../duration";
 import { KEY_ALGORITHMS, splitPemCertificates } from "../pki";
 import { DEFAULT_ROOT_NAME } from "../rotation";
@@ -77,9 +78,9 @@ export function readMountPath(reader: ConfigReader, key: string, fallback: strin
 }
 
 export function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa: CaCertSettings, intermediateCa: IntermediateCaSettings, workloadCerts: WorkloadCertSettings, delivery: VaultDelivery, roots: string[] = []): VaultSettings | undefined {
-    if (caMode !== "vault") {
+    if (!caModeRecord(caMode).usesVault) {
         for (const key of VAULT_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode "vault", not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`);
+            reader.problem(key, `is only used by caMode ${quotedModes(modesWhere((mode) => mode.usesVault))}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`);
         }
         return undefined;
     }

@@ -13,7 +13,7 @@ import { ROOT_ISSUER_NAME, cacertsMeshCaCertificates, rootIssuerName } from "../
 import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
 import { approveMeshIssuance, certManagerController, intermediatePolicy } from "./issuance";
 import { IssuancePolicy, caCertificatePolicy } from "../issuancePolicy";
-import { CaStrategy, CaStrategyResult, TrustOutputs } from "./types";
+import { DeployCa, CaStrategyResult, TrustOutputs } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
 /** Namespaced CA Issuer (in istio-system) that istio-csr signs workload certificates with. */
@@ -143,7 +143,7 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
  * (see `src/certManagerRotation.ts`).
  */
-export const certManagerCa: CaStrategy = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
+export const certManagerCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, disableAutoApproval: settings.approval === "policy" }, opts);
     // Exactly the requests this mode makes: the in-cluster root, then the intermediate, then istio-csr's.

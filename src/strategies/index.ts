@@ -1,4 +1,4 @@
-import { CaMode } from "../config";
+import { CA_MODE_RECORDS, CaMode } from "../caModes";
 import { certManagerCa } from "./certManager";
 import { istiodSelfSigned } from "./istiod";
 import { kubernetesCsr } from "./kubernetes";
@@ -9,10 +9,10 @@ import { CaStrategy } from "./types";
 export * from "./types";
 
 /** The strategy of each CA mode. */
-export const STRATEGIES: Record<CaMode, CaStrategy> = {
-    istiod: istiodSelfSigned,
-    plugin: pluginCa,
-    "cert-manager": certManagerCa,
-    kubernetes: kubernetesCsr,
-    vault: vaultCa,
+export const STRATEGIES: { readonly [M in CaMode]: CaStrategy } = {
+    istiod: { ...CA_MODE_RECORDS.istiod, deploy: istiodSelfSigned },
+    plugin: { ...CA_MODE_RECORDS.plugin, deploy: pluginCa },
+    "cert-manager": { ...CA_MODE_RECORDS["cert-manager"], deploy: certManagerCa },
+    kubernetes: { ...CA_MODE_RECORDS.kubernetes, deploy: kubernetesCsr },
+    vault: { ...CA_MODE_RECORDS.vault, deploy: vaultCa },
 };

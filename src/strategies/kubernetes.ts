@@ -4,7 +4,7 @@ import { clusterIssuerSignerName, kubernetesRaIstiodValues } from "../kubernetes
 import { multiRootValues } from "../rotation";
 import { meshRootIssuers, signingRootIssuer } from "./certManager";
 import { approveMeshIssuance, intermediatePolicy } from "./issuance";
-import { CaStrategy, CaStrategyResult } from "./types";
+import { DeployCa, CaStrategyResult } from "./types";
 
 /** The CA ClusterIssuer that signs workload CSRs; its Kubernetes signer is `clusterissuers.cert-manager.io/<name>`. */
 export const MESH_SIGNER_ISSUER_NAME = "istio-mesh-signer";
@@ -18,7 +18,7 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  * intermediate issued from the signing root's ClusterIssuer. istiod holds no CA key. During a root
  * rotation the signer keeps its name; only the intermediate's issuer and the trust anchors change.
  */
-export const kubernetesCsr: CaStrategy = ({ model, opts, customOpts }): CaStrategyResult => {
+export const kubernetesCsr: DeployCa = ({ model, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true, disableAutoApproval: settings.approval === "policy" }, opts);
     // The one CertificateRequest this mode makes: the signer's intermediate. Workload CSRs are

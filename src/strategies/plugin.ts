@@ -3,7 +3,7 @@ import { PluginCa, RootCaSpec } from "../components/pluginCa";
 import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
 import { existingRootAt } from "../config";
 import { rootCaSettings } from "../rootSettings";
-import { CaStrategy } from "./types";
+import { DeployCa } from "./types";
 
 
 /**
@@ -11,7 +11,7 @@ import { CaStrategy } from "./types";
  * one) in `cacerts`. Every root in `roots` keeps its (protected) resources across phases; the
  * rotation phase picks the bundle and the root the intermediate is issued from.
  */
-export const pluginCa: CaStrategy = ({ model, istioNamespace, opts }) => {
+export const pluginCa: DeployCa = ({ model, istioNamespace, opts }) => {
     const plan = rotationPlan(model.rotation);
     const roots: RootCaSpec[] = plan.roots.map((name, index) => {
         const existing = existingRootAt(model, index);

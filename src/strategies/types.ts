@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackModel } from "../config";
+import { CaModeRecord } from "../caModes";
 import { IstiodCaValues } from "../istioValues";
 
 /** What every CA strategy is given. */
@@ -33,4 +34,10 @@ export interface CaStrategyResult {
     trust: TrustOutputs;
 }
 
-export type CaStrategy = (context: StrategyContext) => CaStrategyResult;
+/** Deploys a mode's CA path: its roots, intermediates, issuers and what istiod needs. */
+export type DeployCa = (context: StrategyContext) => CaStrategyResult;
+
+/** A CA mode: its facts (what it needs and allows) and how it deploys. */
+export interface CaStrategy extends CaModeRecord {
+    deploy: DeployCa;
+}

@@ -15,7 +15,7 @@ import { vaultCacertsCommonName, vaultTrustAnchorValues } from "../vaultRotation
 import { CACERTS_SECRET_NAME } from "./certManager";
 import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
 import { approveMeshIssuance, intermediatePolicy } from "./issuance";
-import { CaStrategy, CaStrategyResult } from "./types";
+import { DeployCa, CaStrategyResult } from "./types";
 
 /** The Vault ClusterIssuer; its name is also the audience of the tokens it logs in with. */
 export const VAULT_ISSUER_NAME = "istio-ca-vault";
@@ -61,7 +61,7 @@ function providerList(providers: pulumi.ComponentResourceOptions["providers"]): 
     return Array.isArray(providers) ? providers : Object.values(providers);
 }
 
-export const vaultCa: CaStrategy = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
+export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.vault!;
     const cm = model.certManager!;
     const delivery = cm.delivery;
