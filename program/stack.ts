@@ -1,11 +1,9 @@
 /** Composes the components for a validated stack model. Holds no logic of its own beyond wiring. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CertificateAlerts } from "../src/components/certificateAlerts";
-import { IstioControlPlane } from "../src/components/istioControlPlane";
-import { MeshMtlsPolicy } from "../src/components/meshMtlsPolicy";
-import { alertThresholds } from "../src/certificateAlerts";
-import { StackModel, existingRootAt, istiodHoldsCa, parseStackConfig, rotatesRoots } from "../src/config";
+import * as vault from "@pulumi/vault";
+import { StackModel, VaultSettings, existingRootAt, parseStackConfig, rotatesRoots } from "../src/config";
+import { MeshOutputs, deployMesh } from "../src/mesh";
 import { certificateSha256Hex } from "../src/pki";
 import { kubernetesProviderArgs } from "../src/kubernetesProvider";
 import { readRawConfig } from "./pulumiConfig";
@@ -17,13 +15,9 @@ import { RootParameters, RotationState, StackIdentity, readPreviousDeployment } 
 import { rootParametersOf } from "../src/rootSettings";
 import { vaultIntermediateNaming } from "../src/vaultRotation";
 import { vaultIntermediateSettings, vaultRootDefaults } from "../src/strategies/vault";
-import { STRATEGIES, TrustOutputs } from "../src/strategies";
 
 /** What `pulumi stack output` shows after an update. */
-export interface StackOutputs extends TrustOutputs {
-    caMode: string;
-    trustDomain: string;
-    istioVersion: string;
+export interface StackOutputs extends MeshOutputs {
     /** Rotation phase, roots and timestamps, read back by the next update's guard. */
     rotationState?: Promise<RotationState> | RotationState;
 }
@@ -42,55 +36,38 @@ class DeployedResources {
     };
 }
 
+/** Deploys the mesh of a validated model with this program's providers, made from config. */
 export function deployStack(model: StackModel, options: DeployOptions = {}): StackOutputs {
-    const strategy = STRATEGIES[model.caMode];
     const deployed = new DeployedResources();
     const customOpts: pulumi.CustomResourceOptions = { transformations: [deployed.transformation] };
 
     // One explicit provider for every Kubernetes resource, with Secrets and ConfigMaps updated in place.
     const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model)), customOpts);
-    const opts: pulumi.ComponentResourceOptions = { providers: [kubernetes], transformations: [deployed.transformation] };
-    const istioNamespace = new k8s.core.v1.Namespace("istio-system", { metadata: { name: model.istio.namespace } }, { ...customOpts, provider: kubernetes });
-    const { ca, istiodDependsOn, trust } = strategy.deploy({ model, istioNamespace, opts, customOpts });
+    const providers: pulumi.ProviderResource[] = [kubernetes];
+    if (model.vault) providers.push(vaultProvider(model.vault, customOpts));
+    const opts: pulumi.ComponentResourceOptions = { providers, transformations: [deployed.transformation] };
+    const mesh = deployMesh(model, { opts, customOpts, kubernetesProvider: kubernetes });
 
-    const controlPlane = new IstioControlPlane("istio", {
-        version: model.istio.version,
-        namespace: istioNamespace.metadata.name,
-        trustDomain: model.trustDomain,
-        workloadCerts: model.workloadCerts,
-        ca,
-        istiodDependsOn,
-    }, opts);
-
-    // Policies and rules are custom resources: they need the Istio CRDs, so they come after the control plane.
-    const { meshPolicy, alerts } = model;
-    if (meshPolicy.enabled) {
-        new MeshMtlsPolicy(
-            "mesh-policy",
-            {
-                rootNamespace: model.istio.namespace,
-                mtlsMode: meshPolicy.mtlsMode,
-                permissiveFallbacks: meshPolicy.permissiveFallbacks,
-                pinnedHosts: meshPolicy.pinnedHosts,
-                trustDomain: model.trustDomain,
-                trustBundle: trust.trustBundle,
-            },
-            { ...opts, dependsOn: [controlPlane] },
-        );
-    }
-    if (alerts.enabled) {
-        const thresholds = alertThresholds(model.intermediateCa, model.rootCa, model.workloadCerts, alerts);
-        new CertificateAlerts(
-            "certificate-alerts",
-            { namespace: model.istio.namespace, thresholds, istiodCa: istiodHoldsCa(model), certManager: model.certManager !== undefined, labels: alerts.ruleLabels },
-            { ...opts, dependsOn: [controlPlane] },
-        );
-    }
-
-    const outputs: StackOutputs = { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
+    const outputs: StackOutputs = { ...mesh };
     const state = options.rotationState;
     if (state) outputs.rotationState = recordWhenDeployed(state, deployed.resources);
     return outputs;
+}
+
+/**
+ * The provider of every Vault resource. Without a token in config none is set here: the provider
+ * reads VAULT_TOKEN itself (the config model refused a deployment without either).
+ */
+function vaultProvider(settings: VaultSettings, opts: pulumi.CustomResourceOptions): vault.Provider {
+    return new vault.Provider("vault", {
+        address: settings.address,
+        namespace: settings.namespace,
+        token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
+        // The provider makes one non-renewable child token per update, 1200 s by default
+        // (terraform-provider-vault internal/provider/meta.go, createChildToken): too short for an
+        // update that waits on cert-manager and istiod before deleting an old issuer at its end.
+        maxLeaseTtlSeconds: Math.round(settings.providerTokenTtlMs / 1000),
+    }, opts);
 }
 
 /** The provider's kubeconfig and context from the model (a kubeconfig's contents as a secret). */

@@ -90,3 +90,18 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
     { key: "vaultProviderTokenTtl", type: "string", default: "2h", description: "`vault` mode: lifetime of the child token the Vault provider makes for one `pulumi up` (its `maxLeaseTtlSeconds`; the provider's own default of 20m is shorter than a rotation update). The parent token's TTL must be at least this. 20m to 24h. Go duration." },
     { key: "vaultIntermediateGeneration", type: "integer", default: "1", description: "`vault` mode: generation of the Vault intermediate. Raise it by one to renew the intermediate: the new generation is a new issuer, made the default; the old issuer stays in Vault (it is not deleted) so that what it signed keeps its chain and CRL until it expires." },
 ];
+
+/**
+ * Keys only the istio-ca program reads, not the `IstioCa` component: cluster and Vault access belong
+ * to the providers a reuser passes in the resource options, and the rotation guard is the program's.
+ */
+export const PROGRAM_ONLY_KEYS: Readonly<Record<string, string>> = {
+    kubeconfig: "cluster access is the Kubernetes provider's: pass one in the resource options (`providers`)",
+    kubernetesContext: "cluster access is the Kubernetes provider's: pass one in the resource options (`providers`)",
+    vaultToken: "Vault access is the Vault provider's: pass one in the resource options (`providers`)",
+    vaultProviderTokenTtl: "the Vault provider's child token is set on that provider (`maxLeaseTtlSeconds`)",
+    rotationPropagationDelay: "the rotation guard is the program's; the component deploys the phase it is given",
+    rotationOverride: "the rotation guard is the program's; the component deploys the phase it is given",
+    rotationOverrideReason: "the rotation guard is the program's; the component deploys the phase it is given",
+    rotationStateStack: "the rotation guard is the program's; the component deploys the phase it is given",
+};

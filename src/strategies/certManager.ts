@@ -13,7 +13,7 @@ import { ROOT_ISSUER_NAME, cacertsMeshCaCertificates, rootIssuerName } from "../
 import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
 import { approveMeshIssuance, certManagerController, intermediatePolicy } from "./issuance";
 import { IssuancePolicy, caCertificatePolicy } from "../issuancePolicy";
-import { DeployCa, CaStrategyResult, TrustOutputs } from "./types";
+import { DeployCa, CaStrategyResult, ResourceNamer, TrustOutputs } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
 /** Namespaced CA Issuer (in istio-system) that istio-csr signs workload certificates with. */
@@ -98,22 +98,22 @@ export function inClusterRootPolicies(model: StackModel): IssuancePolicy[] {
     ];
 }
 
-export function meshRootIssuers(model: StackModel, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions, customOpts: pulumi.CustomResourceOptions, approval: pulumi.Resource[] = []): MeshRootIssuers {
+export function meshRootIssuers(model: StackModel, name: ResourceNamer, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions, customOpts: pulumi.CustomResourceOptions, approval: pulumi.Resource[] = []): MeshRootIssuers {
     if (hasInClusterRoot(model)) {
-        const issuer = new SelfSignedRootIssuer(ROOT_ISSUER_NAME, { certManager, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval }, opts);
+        const issuer = new SelfSignedRootIssuer(name(ROOT_ISSUER_NAME), { certManager, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval }, opts);
         return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
     }
     const plan = rotationPlan(model.rotation);
     const certs: Record<string, pulumi.Output<string>> = {};
     const issuers: pulumi.Resource[] = [];
-    plan.roots.forEach((name, index) => {
+    plan.roots.forEach((rootName, index) => {
         const existing = existingRootAt(model, index);
         const root: KnownRoot = existing
             ? { certPem: pulumi.output(existing.certPem), keyPem: pulumi.secret(existing.keyPem.reveal()) }
-            : generateRoot(`cert-manager-root-${name}`, name, rootCaSettings(model, name, model.rootCa), customOpts);
-        const issuerName = rootIssuerName(name);
-        const issuer = new CaClusterIssuer(issuerName, { certManager, certPem: root.certPem, keyPem: root.keyPem }, opts);
-        certs[name] = root.certPem;
+            : generateRoot(name(`cert-manager-root-${rootName}`), rootName, rootCaSettings(model, rootName, model.rootCa), customOpts);
+        const issuerName = rootIssuerName(rootName);
+        const issuer = new CaClusterIssuer(name(issuerName), { certManager, certPem: root.certPem, keyPem: root.keyPem }, opts);
+        certs[rootName] = root.certPem;
         issuers.push(issuer.issuer);
     });
     const trustedPems = plan.trustedRoots.map((name) => certs[name]);
@@ -143,9 +143,9 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
  * (see `src/certManagerRotation.ts`).
  */
-export const certManagerCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
+export const certManagerCa: DeployCa = ({ model, name, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, disableAutoApproval: settings.approval === "policy" }, opts);
+    const certManager = new CertManager(name("cert-manager"), { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, disableAutoApproval: settings.approval === "policy" }, opts);
     // Exactly the requests this mode makes: the in-cluster root, then the intermediate, then istio-csr's.
     const signingIssuer = signingRootIssuer(model);
     const istioNamespaceName = model.istio.namespace;
@@ -156,16 +156,16 @@ export const certManagerCa: DeployCa = ({ model, istioNamespace, opts, customOpt
             : intermediatePolicy(model, "istio-ca-intermediate", { issuer: signingIssuer, namespace: istioNamespaceName, intermediate: model.intermediateCa }),
         ...(settings.delivery === "istio-csr" ? istioCsrRequestPolicies(model, { name: ISTIO_CSR_ISSUER_NAME, kind: "Issuer" }) : []),
     ];
-    const issuance = approveMeshIssuance(model, certManager, policies, opts, [istioNamespace]);
-    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts, issuance.ready);
+    const issuance = approveMeshIssuance(model, name, certManager, policies, opts, [istioNamespace]);
+    const roots = meshRootIssuers(model, name, certManager, settings, opts, customOpts, issuance.ready);
     const trust = roots.trust;
     // Set from steady on, so that a later rotation needs no restart to enable them.
     const multiRoot = multiRootValues();
 
     // An intermediate in istio-system issued by the signing root's ClusterIssuer. Moving issuerRef
     // to another root's issuer (at sign-new) makes cert-manager re-issue it at once.
-    const intermediateFromSigningRoot = (name: string, secretName: string, issuerName?: string) =>
-        new IntermediateCaCertificate(name, {
+    const intermediateFromSigningRoot = (base: string, secretName: string, issuerName?: string) =>
+        new IntermediateCaCertificate(name(base), {
             namespace: istioNamespace.metadata.name,
             secretName,
             issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
@@ -186,6 +186,7 @@ export const certManagerCa: DeployCa = ({ model, istioNamespace, opts, customOpt
     const intermediate = intermediateFromSigningRoot("istio-csr-intermediate", ISTIO_CSR_INTERMEDIATE_SECRET_NAME, ISTIO_CSR_ISSUER_NAME);
     const delivery = deliverThroughIstioCsr({
         model,
+        name,
         certManager,
         settings,
         issuer: { name: ISTIO_CSR_ISSUER_NAME, kind: "Issuer" },

@@ -1,3 +1,4 @@
+import { ResourceNamer } from "./types";
 import * as pulumi from "@pulumi/pulumi";
 import { ApproverPolicy } from "../components/approverPolicy";
 import { CertManager } from "../components/certManager";
@@ -42,10 +43,10 @@ export interface MeshIssuance {
  * With `certManagerApproval: policy`, installs approver-policy and the CertificateRequestPolicies of
  * exactly the mesh's requests; the cert-manager release must be installed with `disableAutoApproval`.
  */
-export function approveMeshIssuance(model: StackModel, certManager: CertManager, policies: IssuancePolicy[], opts: pulumi.ComponentResourceOptions, dependsOn: pulumi.Input<pulumi.Resource>[] = []): MeshIssuance {
+export function approveMeshIssuance(model: StackModel, name: ResourceNamer, certManager: CertManager, policies: IssuancePolicy[], opts: pulumi.ComponentResourceOptions, dependsOn: pulumi.Input<pulumi.Resource>[] = []): MeshIssuance {
     const settings = model.certManager!;
     if (settings.approval !== "policy") return { ready: [] };
-    const approver = new ApproverPolicy("approver-policy", { certManager, namespace: certManager.namespaceName, version: settings.approverPolicyVersion }, opts);
-    const issuance = new IssuancePolicies("mesh-issuance", { policies, approverPolicy: approver.release, dependsOn: [certManager.namespace, ...dependsOn] }, opts);
+    const approver = new ApproverPolicy(name("approver-policy"), { certManager, namespace: certManager.namespaceName, version: settings.approverPolicyVersion }, opts);
+    const issuance = new IssuancePolicies(name("mesh-issuance"), { policies, approverPolicy: approver.release, dependsOn: [certManager.namespace, ...dependsOn] }, opts);
     return { approverPolicy: approver.release, ready: issuance.resources };
 }

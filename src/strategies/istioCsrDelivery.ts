@@ -1,3 +1,4 @@
+import { ResourceNamer } from "./types";
 import * as pulumi from "@pulumi/pulumi";
 import { CertManager } from "../components/certManager";
 import { IstioCsr, istioCsrAddress } from "../components/istioCsr";
@@ -11,6 +12,7 @@ import { IstiodCaValues } from "../istioValues";
 
 export interface IstioCsrDeliveryArgs {
     model: StackModel;
+    name: ResourceNamer;
     certManager: CertManager;
     settings: CertManagerSettings;
     /** The cert-manager issuer istio-csr signs every workload certificate through. */
@@ -47,16 +49,16 @@ export function istioCsrRequestPolicies(model: StackModel, issuer: IssuancePolic
  * pointing proxies at istio-csr.
  */
 export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: IstiodCaValues; istiodDependsOn: pulumi.Resource[] } {
-    const { model, certManager, settings, opts } = args;
-    const trustManager = new TrustManager("trust-manager", { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor, approverPolicy: args.issuance.approverPolicy }, opts);
-    const bundle = new MeshTrustBundle("mesh-trust", {
+    const { model, name, certManager, settings, opts } = args;
+    const trustManager = new TrustManager(name("trust-manager"), { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor, approverPolicy: args.issuance.approverPolicy }, opts);
+    const bundle = new MeshTrustBundle(name("mesh-trust"), {
         trustNamespace: certManager.namespaceName,
         rootsPem: args.trustBundle,
         trustManager: trustManager.release,
         // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
         targetNamespaces: [settings.namespace],
     }, opts);
-    const istioCsr = new IstioCsr("istio-csr", {
+    const istioCsr = new IstioCsr(name("istio-csr"), {
         namespace: certManager.namespaceName,
         version: settings.istioCsrVersion,
         issuer: args.issuer,

@@ -18,18 +18,18 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  * intermediate issued from the signing root's ClusterIssuer. istiod holds no CA key. During a root
  * rotation the signer keeps its name; only the intermediate's issuer and the trust anchors change.
  */
-export const kubernetesCsr: DeployCa = ({ model, opts, customOpts }): CaStrategyResult => {
+export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager("cert-manager", { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true, disableAutoApproval: settings.approval === "policy" }, opts);
+    const certManager = new CertManager(name("cert-manager"), { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true, disableAutoApproval: settings.approval === "policy" }, opts);
     // The one CertificateRequest this mode makes: the signer's intermediate. Workload CSRs are
     // Kubernetes CertificateSigningRequests, which istiod approves as the RA.
-    const issuance = approveMeshIssuance(model, certManager, [intermediatePolicy(model, "istio-ca-mesh-signer", { issuer: signingRootIssuer(model), namespace: settings.namespace, intermediate: model.intermediateCa })], opts);
-    const roots = meshRootIssuers(model, certManager, settings, opts, customOpts, issuance.ready);
+    const issuance = approveMeshIssuance(model, name, certManager, [intermediatePolicy(model, "istio-ca-mesh-signer", { issuer: signingRootIssuer(model), namespace: settings.namespace, intermediate: model.intermediateCa })], opts);
+    const roots = meshRootIssuers(model, name, certManager, settings, opts, customOpts, issuance.ready);
     // Config refuses an in-cluster root for this mode: istiod needs the root PEMs as its trust anchors.
     if (!roots.trustedPems || !roots.trust.trustBundle) throw new Error("caMode kubernetes needs roots the program knows");
 
     // The root's key signs only this intermediate; the intermediate signs workloads.
-    const signerCa = new IntermediateCaCertificate("mesh-signer", {
+    const signerCa = new IntermediateCaCertificate(name("mesh-signer"), {
         namespace: certManager.clusterResourceNamespace,
         secretName: MESH_SIGNER_SECRET_NAME,
         issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },

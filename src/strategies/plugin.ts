@@ -11,13 +11,13 @@ import { DeployCa } from "./types";
  * one) in `cacerts`. Every root in `roots` keeps its (protected) resources across phases; the
  * rotation phase picks the bundle and the root the intermediate is issued from.
  */
-export const pluginCa: DeployCa = ({ model, istioNamespace, opts }) => {
+export const pluginCa: DeployCa = ({ model, name, istioNamespace, opts }) => {
     const plan = rotationPlan(model.rotation);
     const roots: RootCaSpec[] = plan.roots.map((name, index) => {
         const existing = existingRootAt(model, index);
         return existing ? { name, existing: { certPem: existing.certPem, keyPem: pulumi.secret(existing.keyPem.reveal()) } } : { name, generate: rootCaSettings(model, name, model.rootCa) };
     });
-    const ca = new PluginCa("plugin-ca", {
+    const ca = new PluginCa(name("plugin-ca"), {
         namespace: istioNamespace.metadata.name,
         roots,
         signingRoot: plan.signingRoot,

@@ -4,9 +4,16 @@ import { StackModel } from "../config";
 import { CaModeRecord } from "../caModes";
 import { IstiodCaValues } from "../istioValues";
 
+/**
+ * Names a resource the deployment creates outside a component: the base name, prefixed where
+ * several deployments share one stack (Pulumi URNs carry the parents' types, not their names).
+ */
+export type ResourceNamer = (base: string) => string;
+
 /** What every CA strategy is given. */
 export interface StrategyContext {
     model: StackModel;
+    name: ResourceNamer;
     /** istiod's namespace, created before any CA material. */
     istioNamespace: k8s.core.v1.Namespace;
     /** Options every component of the strategy is created with: the explicit providers (Kubernetes). */

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as vault from "@pulumi/vault";
 import { CertManager } from "../components/certManager";
 import { IntermediateCaCertificate } from "../components/intermediateCaCertificate";
 import { istioCsrAddress } from "../components/istioCsr";
@@ -55,34 +54,16 @@ export function vaultIntermediateSettings(model: StackModel): VaultIntermediateS
     };
 }
 
-/** The providers of resource options as a list. */
-function providerList(providers: pulumi.ComponentResourceOptions["providers"]): pulumi.ProviderResource[] {
-    if (!providers) return [];
-    return Array.isArray(providers) ? providers : Object.values(providers);
-}
-
-export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): CaStrategyResult => {
+export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStrategyResult => {
     const settings = model.vault!;
     const cm = model.certManager!;
     const delivery = cm.delivery;
 
-    // Every Vault resource uses this provider. Without a token in config none is set here: the
-    // provider reads VAULT_TOKEN itself (the config model refused a deployment without either).
-    const provider = new vault.Provider("vault", {
-        address: settings.address,
-        namespace: settings.namespace,
-        token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
-        // The provider makes one non-renewable child token per update, 1200 s by default
-        // (terraform-provider-vault internal/provider/meta.go, createChildToken): too short for an
-        // update that waits on cert-manager and istiod before deleting an old issuer at its end.
-        maxLeaseTtlSeconds: Math.round(settings.providerTokenTtlMs / 1000),
-    }, customOpts);
-    const vaultOpts: pulumi.ComponentResourceOptions = { ...opts, providers: [...providerList(opts.providers), provider] };
-
+    // Every Vault resource uses the Vault provider of the resource options (or the default provider).
     const plan = rotationPlan(model.rotation);
     const cacertsCommonName = vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot, settings.intermediate.generation);
     const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
-    const pki = new VaultPki("vault-pki", {
+    const pki = new VaultPki(name("vault-pki"), {
         address: settings.address,
         rootMountPath: settings.rootMountPath,
         intermediateMountPath: settings.intermediateMountPath,
@@ -99,9 +80,9 @@ export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): 
                       settings: { trustDomain: model.trustDomain, keyAlgorithm: "RSA-2048", ttlMs: model.workloadCerts.ttlMs, maxTtlMs: model.workloadCerts.maxTtlMs, dnsNames: workloadDnsNames },
                   }
                 : undefined,
-    }, vaultOpts);
+    }, opts);
 
-    const auth = new VaultKubernetesAuth("vault-auth", {
+    const auth = new VaultKubernetesAuth(name("vault-auth"), {
         path: settings.kubernetesAuth.path,
         kubernetesHost: settings.kubernetesAuth.host,
         kubernetesCaCert: settings.kubernetesAuth.caCertPem,
@@ -112,12 +93,13 @@ export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): 
         tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
         policyName: VAULT_SIGNER_POLICY,
         policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs }),
-    }, vaultOpts);
+    }, opts);
 
-    const certManager = new CertManager("cert-manager", { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor, disableAutoApproval: cm.approval === "policy" }, opts);
+    const certManager = new CertManager(name("cert-manager"), { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor, disableAutoApproval: cm.approval === "policy" }, opts);
     const vaultIssuer = { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" as const };
     const issuance = approveMeshIssuance(
         model,
+        name,
         certManager,
         delivery === "cacerts"
             ? [intermediatePolicy(model, "istio-ca-cacerts", { issuer: vaultIssuer, namespace: model.istio.namespace, intermediate: { ...model.intermediateCa, commonName: cacertsCommonName } })]
@@ -125,7 +107,7 @@ export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): 
         opts,
         [istioNamespace],
     );
-    const issuer = new VaultClusterIssuer(VAULT_ISSUER_NAME, {
+    const issuer = new VaultClusterIssuer(name(VAULT_ISSUER_NAME), {
         issuerName: VAULT_ISSUER_NAME,
         certManager,
         serviceAccountName: VAULT_SIGNER_SERVICE_ACCOUNT,
@@ -161,7 +143,7 @@ export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): 
     if (delivery === "cacerts") {
         // cert-manager posts istiod's CSR to <intermediate>/root/sign-intermediate; Vault sets its
         // path length to one less than the intermediate's (0): istiod signs leaves only.
-        const cacerts = new IntermediateCaCertificate("istiod-cacerts", {
+        const cacerts = new IntermediateCaCertificate(name("istiod-cacerts"), {
             namespace: istioNamespace.metadata.name,
             secretName: CACERTS_SECRET_NAME,
             issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
@@ -177,6 +159,7 @@ export const vaultCa: DeployCa = ({ model, istioNamespace, opts, customOpts }): 
 
     const istioCsrDelivery = deliverThroughIstioCsr({
         model,
+        name,
         certManager,
         settings: cm,
         issuer: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
