@@ -50,7 +50,8 @@ export type { IssuancePolicy } from "./issuancePolicy";
 // Vault PKI.
 export { VaultPki } from "./components/vaultPki";
 export type { VaultIntermediateSettings, VaultPkiArgs } from "./components/vaultPki";
-export type { WorkloadRoleSettings } from "./vault";
+export { clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "./vault";
+export type { SignedIntermediateRequest, SignerRequest, VaultDelivery, WorkloadRoleSettings } from "./vault";
 export { VaultKubernetesAuth } from "./components/vaultKubernetesAuth";
 export type { VaultKubernetesAuthArgs } from "./components/vaultKubernetesAuth";
 export type { VaultPolicyRule } from "./vaultPolicy";
@@ -76,6 +77,6 @@ export { CONFIG_KEYS, ConfigError, parseStackConfig } from "./config";
 export type { ConfigKeySpec, ConfigProblem, RawConfig } from "./config";
 
 // Pure logic: rotation phases and trust bundles.
-export { ROTATION_PHASES, rotationPlan } from "./rotation";
+export { ROTATION_PHASES, multiRootValues, rotationPlan } from "./rotation";
 export type { RotationPhase, RotationPlan, RotationSettings } from "./rotation";
 export { composeTrustBundle, sha256Fingerprint } from "./pki";

@@ -39,8 +39,16 @@ export const VAULT_WORKLOAD_ROLE = "istio-workloads";
  * intermediate mount's `root/sign-intermediate` (the mount's default issuer signs);
  * `istio-csr` signs leaves through the workload role.
  */
-export function vaultSignPath(delivery: VaultDelivery, intermediateMountPath: string): string {
-    return delivery === "cacerts" ? `${intermediateMountPath}/root/sign-intermediate` : `${intermediateMountPath}/sign/${VAULT_WORKLOAD_ROLE}`;
+export function vaultSignPath(delivery: VaultDelivery, intermediateMountPath: string, workloadRole = VAULT_WORKLOAD_ROLE): string {
+    return delivery === "cacerts" ? `${intermediateMountPath}/root/sign-intermediate` : `${intermediateMountPath}/sign/${workloadRole}`;
+}
+
+/** What the signer asks Vault for. */
+export interface SignerRequest {
+    /** With `cacerts`: the one intermediate request it may make. */
+    cacerts?: SignedIntermediateRequest;
+    /** With `istio-csr`: the role that signs workload leaves. Default: "istio-workloads". */
+    workloadRole?: string;
 }
 
 /** What istiod's CA certificate is requested as (cacerts delivery): the only request `sign-intermediate` accepts. */
@@ -60,8 +68,9 @@ export interface SignedIntermediateRequest {
  * exactly its values; every other parameter (max_path_length, use_csr_values, format, not_after,
  * issuer_ref, ...) is denied. With `istio-csr`, the role limits names, lifetime and key.
  */
-export function signerPolicyRules(delivery: VaultDelivery, intermediateMountPath: string, cacerts?: SignedIntermediateRequest): VaultPolicyRule[] {
-    const rule: VaultPolicyRule = { path: vaultSignPath(delivery, intermediateMountPath), capabilities: ["create", "update"] };
+export function signerPolicyRules(delivery: VaultDelivery, intermediateMountPath: string, request: SignerRequest = {}): VaultPolicyRule[] {
+    const { cacerts } = request;
+    const rule: VaultPolicyRule = { path: vaultSignPath(delivery, intermediateMountPath, request.workloadRole), capabilities: ["create", "update"] };
     if (delivery === "cacerts") {
         if (!cacerts) throw new Error("the cacerts delivery's signer policy needs the request it allows");
         rule.allowedParameters = {

@@ -42,14 +42,14 @@ describe("Vault policy HCL", () => {
     });
 
     it("grants the cacerts signer only create and update on sign-intermediate of the intermediate mount", () => {
-        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio", { commonName: "istio-ca intermediate", durationMs: 8760 * 3600000 }));
+        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio", { cacerts: { commonName: "istio-ca intermediate", durationMs: 8760 * 3600000 } }));
         assert.deepEqual(grants(policy), { "pki-istio/root/sign-intermediate": ["create", "update"] });
         assert.equal(vaultSignPath("cacerts", "pki-istio"), "pki-istio/root/sign-intermediate");
         assert.throws(() => signerPolicyRules("cacerts", "pki-istio"), /needs the request it allows/);
     });
 
     it("lets the cacerts signer send exactly what cert-manager sends for the cacerts Certificate, and nothing else", () => {
-        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio", { commonName: "istio-ca intermediate r2027", durationMs: 8760 * 3600000 }));
+        const policy = renderVaultPolicy(signerPolicyRules("cacerts", "pki-istio", { cacerts: { commonName: "istio-ca intermediate r2027", durationMs: 8760 * 3600000 } }));
         const parsed = JSON.parse(hcl.parse(policy));
         const [allowed] = parsed.path[0]["pki-istio/root/sign-intermediate"][0].allowed_parameters;
         // cert-manager internal/vault/vault.go Sign: these seven string parameters, ttl as Go's Duration.String().
@@ -77,6 +77,7 @@ describe("Vault policy HCL", () => {
         const policy = renderVaultPolicy(signerPolicyRules("istio-csr", "mesh/pki"));
         assert.deepEqual(grants(policy), { "mesh/pki/sign/istio-workloads": ["create", "update"] });
         assert.ok(!/\*|\+|sudo|read|delete|issue|root\//.test(policy), policy);
+        assert.deepEqual(grants(renderVaultPolicy(signerPolicyRules("istio-csr", "mesh/pki", { workloadRole: "mesh-workloads" }))), { "mesh/pki/sign/mesh-workloads": ["create", "update"] });
     });
 
     it("refuses paths and capabilities that would change what the policy means", () => {

@@ -92,7 +92,7 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
         audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
         tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
         policyName: VAULT_SIGNER_POLICY,
-        policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs }),
+        policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { cacerts: { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs } }),
     }, opts);
 
     const certManager = new CertManager(name("cert-manager"), { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor, disableAutoApproval: cm.approval === "policy" }, opts);
