@@ -12,6 +12,9 @@ import { DrillOptions, DrillResult, checkLoadOptions, runDrill } from "./run";
 const USAGE =
     "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>]";
 
+/** A number as the drill's flags take it: decimal digits, an optional sign and fraction. Number() also takes 1e-300, 0x10 and 0b1. */
+export const PLAIN_DECIMAL_RE = /^-?[0-9]{1,9}(\.[0-9]{1,9})?$/;
+
 export const CERTIFICATE_SOURCES = ["rotation", "plugin"] as const;
 
 export interface DrillCliArgs extends DrillOptions {
@@ -34,9 +37,8 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
         };
         const number = (): number => {
             const text = take();
-            const value = Number(text);
-            if (text.trim() === "" || !Number.isFinite(value)) throw new Error(`${flag} must be a number, got "${text}".\n${USAGE}`);
-            return value;
+            if (!PLAIN_DECIMAL_RE.test(text)) throw new Error(`${flag} must be a number, got "${text}" (plain decimal such as 200 or 0.5, at most 9 digits after the point; no exponent, hex or binary).\n${USAGE}`);
+            return Number(text);
         };
         if (flag === "--workloads") args.workloads = number();
         else if (flag === "--rate") args.rate = number();

@@ -273,7 +273,7 @@ export function checkLoadOptions(options: Pick<DrillOptions, "workloads" | "rate
     if (options.propagationMs !== undefined && !(options.propagationMs >= 0 && options.propagationMs <= 60000)) problems.push(`--propagation-ms must be between 0 and 60000, got ${options.propagationMs}`);
     if (options.ttlSeconds !== undefined && !(options.ttlSeconds > 0 && options.ttlSeconds <= 3600)) problems.push(`--ttl-seconds must be more than 0 and at most 3600, got ${options.ttlSeconds}`);
     if (!Number.isInteger(options.workloads) || options.workloads < 2 || options.workloads > 64) problems.push(`--workloads must be an integer from 2 to 64, got ${options.workloads}`);
-    if (!(options.rate > 0 && options.rate <= 5000)) problems.push(`--rate must be between 1 and 5000 requests per second, got ${options.rate}`);
+    if (!(options.rate >= 1 && options.rate <= 5000)) problems.push(`--rate must be between 1 and 5000 requests per second, got ${options.rate}`);
     if (!(options.phaseSeconds > 0 && options.phaseSeconds <= 600)) problems.push(`--phase-seconds must be between 0 and 600, got ${options.phaseSeconds}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));
 }

@@ -14,6 +14,7 @@ import { MissingConfigError, ProjectConfigDeclaration, applyProjectConfig } from
 import { diffPlans, leavesOf, secretDigests } from "./diff";
 import { forcesReplacement, replaceRuleOf } from "./engineRules";
 import type { PlanResult, PlannedResource } from "./types";
+import { isOnlyCertificates } from "../src/pki";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -313,8 +314,7 @@ function unwrapSecrets(value: any): any {
 
 /** Certificates are public even inside a secret (e.g. `ca-cert.pem` in the cacerts Secret). */
 function isPublicCertificatePem(value: string): boolean {
-    const stripped = value.replace(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----/g, "");
-    return stripped !== value && stripped.trim() === "";
+    return isOnlyCertificates(value);
 }
 
 /** Collects every string inside secret-marked values, so copies elsewhere can be redacted too. */
@@ -389,6 +389,10 @@ export function planStack(options: PlanOptions): Promise<PlanResult> {
 }
 
 async function planStackNow(options: PlanOptions): Promise<PlanResult> {
+    // The guard would refuse an invalid clock too, but the emulators and the diff read it first.
+    if (options.now !== undefined && !(options.now instanceof Date && Number.isFinite(options.now.getTime()))) {
+        throw new PlanError(`now is ${String(options.now)}, not a time; give a valid Date (the plan's --now takes ISO 8601, e.g. 2026-11-24T12:00:00Z).`);
+    }
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const { name: project, config: declarations } = readProject(projectDir);
     const stackConfig = options.config ?? loadStackConfig(options.configFile ?? findStackConfigFile(options.stack, projectDir));

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { KEY_ALGORITHMS } from "../src/pki";
+import { shownValue } from "../src/config";
 import type { RootParameters } from "../src/config";
 export type { RootParameters } from "../src/config";
 import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverrideName, RotationPhase, rootCountFor, rotationPlan } from "../src/rotation";
@@ -88,6 +89,13 @@ export type PreviousDeployment =
 
 const isoTime = z.iso.datetime({ message: "is not an ISO 8601 UTC time such as 2026-03-01T12:00:00.000Z" });
 const rootName = z.string().regex(ROOT_NAME_RE, { message: "is not a root name (a lower-case DNS label)" });
+/** Most roots a state names: the old and the new root of a rotation. */
+export const STATE_ROOTS_MAX = 2;
+const rootList = z.array(rootName).max(STATE_ROOTS_MAX, { message: `lists more than ${STATE_ROOTS_MAX} roots (a state holds at most the old and the new root)` });
+/** A record keyed by root name, with no more keys than a state has roots. */
+function rootRecord<T extends z.ZodType>(value: T) {
+    return z.record(rootName, value).refine((record) => Object.keys(record).length <= STATE_ROOTS_MAX, { message: `names more than ${STATE_ROOTS_MAX} roots (a state holds at most the old and the new root)` });
+}
 const phase = z.enum(ROTATION_PHASES);
 const positiveInt = z.number().int().positive();
 
@@ -101,13 +109,13 @@ const overrideSchema = z.object({ name: z.enum(ROTATION_OVERRIDES), reason: z.st
 const commonFields = {
     caMode: z.string().min(1),
     phase,
-    roots: z.array(rootName),
-    trustedRoots: z.array(rootName),
+    roots: rootList,
+    trustedRoots: rootList,
     signingRoot: rootName.nullable(),
     multiRootEnabled: z.boolean(),
     phaseStartedAt: z.partialRecord(phase, isoTime),
-    signedUntil: z.record(rootName, isoTime),
-    rootSources: z.record(rootName, z.string().regex(/^(generated|in-cluster|existing sha256:[0-9a-f]{64})$/, { message: 'is not "generated", "in-cluster" or "existing sha256:<fingerprint>"' })),
+    signedUntil: rootRecord(isoTime),
+    rootSources: rootRecord(z.string().regex(/^(generated|in-cluster|existing sha256:[0-9a-f]{64})$/, { message: 'is not "generated", "in-cluster" or "existing sha256:<fingerprint>"' })),
     lastOverride: overrideSchema.optional(),
 };
 
@@ -119,8 +127,8 @@ const stateV2Schema = z
         stack: z.string().min(1),
         recordedAt: isoTime,
         ...commonFields,
-        rootParameters: z.record(rootName, rootParametersSchema),
-        trustedSince: z.record(rootName, isoTime),
+        rootParameters: rootRecord(rootParametersSchema),
+        trustedSince: rootRecord(isoTime),
         timing: z.object({ oldChainLifetimeMs: z.number().int().nonnegative(), propagationDelayMs: z.number().int().nonnegative(), loweredAt: isoTime.optional() }).strict(),
         vaultIntermediate: z
             .object({
@@ -165,7 +173,8 @@ export function stateConsistencyProblems(state: RotationState): string[] {
     const problems: string[] = [];
     const at = (path: string, message: string) => problems.push(`rotationState${path} ${message}`);
     const { roots } = state;
-    if (new Set(roots).size !== roots.length) at(".roots", `lists a root twice: ${JSON.stringify(roots)}`);
+    const inRoots = new Set(roots);
+    if (inRoots.size !== roots.length) at(".roots", `lists a root twice: ${JSON.stringify(roots)}`);
     if (roots.length === 0) {
         if (state.phase !== "steady") at(".phase", `is ${state.phase} with no roots`);
         if (state.trustedRoots.length > 0 || state.signingRoot !== null) at(".trustedRoots", "lists roots while roots is empty");
@@ -181,7 +190,7 @@ export function stateConsistencyProblems(state: RotationState): string[] {
         }
     }
     for (const root of Object.keys(state.signedUntil)) {
-        if (!roots.includes(root)) at(`.signedUntil.${root}`, `names a root that is not in roots ${JSON.stringify(roots)}`);
+        if (!inRoots.has(root)) at(`.signedUntil.${root}`, `names a root that is not in roots ${JSON.stringify(roots)}`);
         else if (root === state.signingRoot) at(`.signedUntil.${root}`, "names the root that signs now");
     }
     if (own(state.phaseStartedAt, state.phase) === undefined) at(`.phaseStartedAt.${state.phase}`, "is missing: the current phase's start is recorded when it is entered");
@@ -237,7 +246,7 @@ export interface ReadContext {
 /** Interprets the previous outputs read through the StackReference ({} on a first deployment). */
 export function readPreviousDeployment(outputs: unknown, context: ReadContext): PreviousDeployment {
     if (outputs === null || typeof outputs !== "object" || Array.isArray(outputs)) {
-        return unreadable([`the previous deployment's outputs are ${JSON.stringify(outputs)?.slice(0, 100)}, not a map of outputs`]);
+        return unreadable([`the previous deployment's outputs are ${shownValue(outputs)}, not a map of outputs`]);
     }
     const record = outputs as Record<string, unknown>;
     if (Object.keys(record).length === 0) return { kind: "none" };

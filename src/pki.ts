@@ -15,10 +15,86 @@ export function tlsKeyArgs(algorithm: KeyAlgorithm): { algorithm: "RSA" | "ECDSA
     return family === "RSA" ? { algorithm: "RSA", rsaBits: Number(size) } : { algorithm: "ECDSA", ecdsaCurve: size };
 }
 
+/** Longest PEM bundle taken from config (a CA bundle of a few hundred certificates). */
+export const PEM_BUNDLE_MAX_CHARS = 512 * 1024;
+/** Longest single PEM block taken from config (a root certificate or key is a few KiB). */
+export const PEM_BLOCK_MAX_CHARS = 64 * 1024;
+
+/** One PEM block: its label ("CERTIFICATE", "EC PRIVATE KEY"), the text between its BEGIN and END lines, and the whole block. */
+export interface PemBlock {
+    label: string;
+    body: string;
+    pem: string;
+}
+
+/** The PEM blocks of a text, and whether it holds anything else than whitespace (an unterminated block included). */
+export interface PemScan {
+    blocks: PemBlock[];
+    otherText: boolean;
+}
+
+/** A PEM label: upper-case words separated by single spaces ("EC PRIVATE KEY"), at most 64 characters. */
+const PEM_LABEL_RE = /^(?=[A-Z0-9 ]{1,64}$)[A-Z0-9]+(?: [A-Z0-9]+)*$/;
+
+/**
+ * Finds the PEM blocks of a text in one pass with indexOf. A block runs from its BEGIN line to the
+ * next "-----", which must open its own END line (base64 has no "-"). A lazy regex would rescan to
+ * the end of the text from every BEGIN that has no END: quadratic in the text's length.
+ */
+export function scanPem(text: string): PemScan {
+    const blocks: PemBlock[] = [];
+    let otherText = false;
+    let pos = 0;
+    for (;;) {
+        const begin = text.indexOf("-----BEGIN ", pos);
+        if (begin < 0) break;
+        if (text.slice(pos, begin).trim() !== "") otherText = true;
+        // Every search below starts after `pos` and `pos` only moves forward: each character is read a bounded number of times.
+        const labelEnd = text.indexOf("-----", begin + 11);
+        if (labelEnd < 0) {
+            otherText = true;
+            pos = text.length;
+            break;
+        }
+        const label = text.slice(begin + 11, labelEnd);
+        if (!PEM_LABEL_RE.test(label)) {
+            otherText = true;
+            pos = labelEnd;
+            continue;
+        }
+        const bodyStart = labelEnd + 5;
+        const next = text.indexOf("-----", bodyStart);
+        if (next < 0) {
+            otherText = true;
+            pos = text.length;
+            break;
+        }
+        const endLine = `-----END ${label}-----`;
+        if (!text.startsWith(endLine, next)) {
+            // Another BEGIN, or an END of another label: this block is broken; scan on from that marker.
+            otherText = true;
+            pos = next;
+            continue;
+        }
+        const end = next + endLine.length;
+        blocks.push({ label, body: text.slice(bodyStart, next), pem: text.slice(begin, end) });
+        pos = end;
+    }
+    if (text.slice(pos).trim() !== "") otherText = true;
+    return { blocks, otherText };
+}
+
 /** Splits a PEM bundle into its certificates (each with a trailing newline). */
 export function splitPemCertificates(bundle: string): string[] {
-    const matches = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    return matches.map((pem) => pem.trim() + "\n");
+    return scanPem(bundle)
+        .blocks.filter((block) => block.label === "CERTIFICATE")
+        .map((block) => block.pem + "\n");
+}
+
+/** Whether a text is PEM certificates and nothing else (no key, no other text). */
+export function isOnlyCertificates(text: string): boolean {
+    const { blocks, otherText } = scanPem(text);
+    return blocks.length > 0 && !otherText && blocks.every((block) => block.label === "CERTIFICATE" && /^[A-Za-z0-9+/=\s]*$/.test(block.body));
 }
 
 /** The subject CN of a PEM certificate, or undefined when its subject has none. Throws when `certPem` is not a certificate. */
@@ -63,11 +139,14 @@ export interface RootRequirements {
  * valid long enough for the intermediate it signs, and the key belongs to it.
  */
 export function checkCaKeyPair(certPem: string, keyPem: string, requirements?: RootRequirements): string | undefined {
-    const certificates = splitPemCertificates(certPem);
+    if (certPem.length > PEM_BLOCK_MAX_CHARS) return `the certificate is ${certPem.length} characters long, more than the ${PEM_BLOCK_MAX_CHARS} taken (a root certificate's PEM is a few thousand)`;
+    if (keyPem.length > PEM_BLOCK_MAX_CHARS) return `the private key is ${keyPem.length} characters long, more than the ${PEM_BLOCK_MAX_CHARS} taken (a PEM private key is a few thousand)`;
+    const certScan = scanPem(certPem);
+    const certificates = certScan.blocks.filter((block) => block.label === "CERTIFICATE");
     if (certificates.length > 1) return `it holds ${certificates.length} certificates; give only the root certificate`;
-    if (certificates.length === 1 && certPem.trim() !== certificates[0].trim()) return "it holds text besides the PEM certificate; give only the certificate's PEM block";
-    const keyBlocks = keyPem.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g) ?? [];
-    if (keyBlocks.length !== 1 || keyPem.trim() !== keyBlocks[0].trim()) return "the private key is not exactly one PEM private key block";
+    if (certificates.length === 1 && (certScan.otherText || certScan.blocks.length > 1)) return "it holds text besides the PEM certificate; give only the certificate's PEM block";
+    const keyScan = scanPem(keyPem);
+    if (keyScan.blocks.length !== 1 || keyScan.otherText || !/PRIVATE KEY$/.test(keyScan.blocks[0].label)) return "the private key is not exactly one PEM private key block";
     let cert: x509.X509Certificate;
     try {
         cert = new x509.X509Certificate(certPem);

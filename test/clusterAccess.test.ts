@@ -33,7 +33,7 @@ describe("cluster access: the explicit Kubernetes provider", () => {
 
     it("refuses an empty kubeconfig, a missing file while deploying, and a context that is not a name", () => {
         assert.match(onlyConfigProblem({ kubeconfig: " " }, "kubeconfig").message, /is empty/);
-        const missing = onlyConfigProblem({ kubeconfig: "/nowhere/kubeconfig" }, "kubeconfig", { deploying: true, fileExists: () => false, value: '"/nowhere/kubeconfig"' });
+        const missing = onlyConfigProblem({ kubeconfig: "/nowhere/kubeconfig" }, "kubeconfig", { deploying: true, fileExists: () => false, value: "(value not shown)" });
         assert.match(missing.message, /does not exist/);
         // The offline plan does not look at the file.
         assert.doesNotThrow(() => parseStackConfig(rawConfig({ kubeconfig: "/nowhere/kubeconfig" })));

@@ -5,6 +5,9 @@ import { readLabels } from "./meshPolicy";
 import { IntermediateCaSettings } from "./model";
 import { ConfigReader, fullKey } from "./reader";
 
+/** Shortest alert window taken. */
+export const ALERT_WINDOW_MIN = { ms: 60000, why: "the rules count whole seconds of metrics scraped about once a minute, so a shorter window rounds towards 0 s and the alert would never fire" };
+
 export function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaSettings): AlertSettings {
     // Off by default: a plain cluster has no PrometheusRule CRD (the Prometheus Operator's).
     const enabled = reader.boolean("alertsEnabled", false);
@@ -16,8 +19,8 @@ export function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaS
         }
         return { enabled, ...defaults, ruleLabels: {} };
     }
-    const renewalMarginMs = reader.has("alertRenewalMargin") ? reader.duration("alertRenewalMargin", "24h") : defaults.renewalMarginMs;
-    const rootExpiryWindowMs = reader.has("alertRootExpiryWindow") ? reader.duration("alertRootExpiryWindow", "2160h") : defaults.rootExpiryWindowMs;
+    const renewalMarginMs = reader.has("alertRenewalMargin") ? reader.duration("alertRenewalMargin", "24h", { min: ALERT_WINDOW_MIN }) : defaults.renewalMarginMs;
+    const rootExpiryWindowMs = reader.has("alertRootExpiryWindow") ? reader.duration("alertRootExpiryWindow", "2160h", { min: ALERT_WINDOW_MIN }) : defaults.rootExpiryWindowMs;
     if (reader.has("alertRenewalMargin") && renewalMarginMs * 2 >= intermediateCa.renewBeforeMs) {
         reader.problem(
             "alertRenewalMargin",

@@ -5,7 +5,7 @@ import { DEFAULT_ROOT_NAME } from "../rotation";
 import { vaultIntermediateNaming } from "../vaultRotation";
 import { CaMode, CertManagerDelivery, caModeRecord, modesWhere, quotedModes } from "../caModes";
 import { CaCertSettings, ExistingRoot, IntermediateCaSettings, VaultSettings, WorkloadCertSettings } from "./model";
-import { ConfigReader, fullKey } from "./reader";
+import { ConfigReader, fullKey, shownValue } from "./reader";
 
 /** The longest CA lifetime taken: 100 years. Beyond a few centuries, Go's time arithmetic in the tls provider wraps around. */
 export const CA_LIFETIME_LIMIT = { ms: 876000 * 3600000, why: "a CA's lifetime is bounded (100 years here); Go's time arithmetic wraps a few centuries out, which would give the certificate a notAfter in the past" };
@@ -13,7 +13,11 @@ export const CA_LIFETIME_LIMIT = { ms: 876000 * 3600000, why: "a CA's lifetime i
 /** RFC 5280's upper bound on a subject CN or O (ub-common-name, ub-organization-name). */
 export const SUBJECT_NAME_MAX = 64;
 
-/** A subject name (CN or O) from config: printable, trimmed, non-empty, at most 64 characters. */
+/**
+ * A subject name (CN or O) from config: printable, trimmed, non-empty, at most 64 characters.
+ * Printable in Unicode's sense: no control, format (zero-width), private-use or unassigned
+ * character, and no line or paragraph separator, all of which hide what a certificate says.
+ */
 export function readSubjectName(reader: ConfigReader, key: string, fallback: string): string {
     const value = reader.stringOr(key, fallback);
     const problem =
@@ -21,8 +25,8 @@ export function readSubjectName(reader: ConfigReader, key: string, fallback: str
             ? "is empty"
             : value.length > SUBJECT_NAME_MAX
               ? `is ${value.length} characters long; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`
-              : /[\u0000-\u001f\u007f]/.test(value)
-                ? "holds a control character (a newline, say)"
+              : /[\p{C}\p{Zl}\p{Zp}]/u.test(value)
+                ? "holds a control character (a newline, say), or an invisible format or line-separator character"
                 : value !== value.trim()
                   ? "starts or ends with whitespace"
                   : undefined;
@@ -131,13 +135,13 @@ export function checkGeneratedSubjects(reader: ConfigReader, caMode: CaMode, roo
     const rootCns = generated.map((root) => record.rootCommonName(rootCa.commonName, root));
     const longRoot = rootCns.find((cn) => cn.length > SUBJECT_NAME_MAX);
     if (longRoot) {
-        reader.problem("rootCommonName", `makes the root CN "${longRoot}", ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("rootCommonName")} (or the root names) so that "${record.rootCommonName("<rootCommonName>", "<root>")}" fits in ${SUBJECT_NAME_MAX} characters.`);
+        reader.problem("rootCommonName", `makes the root CN ${shownValue(longRoot)}, ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("rootCommonName")} (or the root names) so that "${record.rootCommonName("<rootCommonName>", "<root>")}" fits in ${SUBJECT_NAME_MAX} characters.`);
     }
     if (vault) {
         const signing = roots.length > 0 ? roots[roots.length - 1] : DEFAULT_ROOT_NAME;
         const cn = vaultIntermediateNaming(signing, `${rootCa.organization} vault intermediate`, vault.intermediate.generation).commonName;
         if (cn.length > SUBJECT_NAME_MAX) {
-            reader.problem("organization", `makes the Vault intermediate's CN "${cn}", ${cn.length} characters; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("organization")} so that "<organization> vault intermediate <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`);
+            reader.problem("organization", `makes the Vault intermediate's CN ${shownValue(cn)}, ${cn.length} characters; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("organization")} so that "<organization> vault intermediate <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`);
         }
     }
 }

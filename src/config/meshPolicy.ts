@@ -10,12 +10,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Most entries taken in a policy list, and most service accounts in one pin: each becomes part of a Kubernetes resource. */
+export const POLICY_LIST_MAX = 1000;
+
 /** A list of objects from a structured key; each entry's unknown fields are problems. */
 export function readObjectList(reader: ConfigReader, key: string, fields: readonly string[], example: string): { path: string; entry: Record<string, unknown> }[] {
     const value = reader.json(key);
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
         reader.problemAt(key, "", value, "is not a list", `write ${fullKey(key)} as a YAML list of objects such as ${example}.`);
+        return [];
+    }
+    if (value.length > POLICY_LIST_MAX) {
+        reader.problem(key, `lists ${value.length} entries; at most ${POLICY_LIST_MAX} are taken (each becomes a Kubernetes resource)`, `merge entries of ${fullKey(key)} (a selector-less fallback covers a whole namespace, a "*.<namespace>" host every service in it), or split the mesh into several stacks.`);
         return [];
     }
     const entries: { path: string; entry: Record<string, unknown> }[] = [];
@@ -106,8 +113,11 @@ export function readPinnedHosts(reader: ConfigReader): PinnedHost[] {
         }
         const clientNamespace = readNamespaceField(reader, key, `${path}.clientNamespace`, entry.clientNamespace);
         const serviceAccounts: string[] = [];
+        const listed = new Set<string>();
         if (!Array.isArray(entry.serviceAccounts) || entry.serviceAccounts.length === 0) {
             reader.problemAt(key, `${path}.serviceAccounts`, entry.serviceAccounts, "is not a non-empty list; the servers' identities must be listed because Istio workload certificates carry no DNS names", `list the servers' service accounts as "namespace/name", e.g. ["prod/payments"].`);
+        } else if (entry.serviceAccounts.length > POLICY_LIST_MAX) {
+            reader.problemAt(key, `${path}.serviceAccounts`, entry.serviceAccounts, `lists ${entry.serviceAccounts.length} service accounts; at most ${POLICY_LIST_MAX} are taken (each is a subject name the DestinationRule matches)`, `list only the servers behind this host, or pin a narrower host.`);
         } else {
             for (const [index, account] of entry.serviceAccounts.entries()) {
                 const parts = typeof account === "string" ? account.split("/") : [];
@@ -115,9 +125,10 @@ export function readPinnedHosts(reader: ConfigReader): PinnedHost[] {
                     parts.length !== 2 ? "is not of the form namespace/name" : dns1123LabelProblem(parts[0]) ?? (dns1123SubdomainProblem(parts[1]) === undefined ? undefined : "has a service account name that is not a DNS-1123 subdomain");
                 if (problem !== undefined) {
                     reader.problemAt(key, `${path}.serviceAccounts[${index}]`, account, `is not a service account reference: it ${problem}`, `write it as "namespace/name", e.g. "prod/payments".`);
-                } else if (serviceAccounts.includes(account)) {
+                } else if (listed.has(account)) {
                     reader.problemAt(key, `${path}.serviceAccounts[${index}]`, account, "is listed twice", "remove the duplicate.");
                 } else {
+                    listed.add(account);
                     serviceAccounts.push(account);
                 }
             }

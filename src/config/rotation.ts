@@ -4,7 +4,7 @@ import { caModeRecord, modesWhere, quotedModes } from "../caModes";
 import { DEFAULT_ROOT_NAME, ROOT_NAME_RE, ROTATION_OVERRIDES, ROTATION_PHASES, RotationOverride, rootCountFor } from "../rotation";
 import { CaMode } from "./keys";
 import { CertManagerSettings, RotationModel, StackModel } from "./model";
-import { ConfigReader, fullKey } from "./reader";
+import { ConfigReader, fullKey, shownList } from "./reader";
 
 /** One to three '/'-separated parts, each starting with a letter or digit (no "." or ".." parts). */
 export const STACK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*){0,2}$/;
@@ -27,7 +27,7 @@ export function readRoots(reader: ConfigReader): string[] | undefined {
     }
     const bad = roots.filter((root) => !ROOT_NAME_RE.test(root));
     if (bad.length > 0) {
-        reader.problem("roots", `has names that are not lower-case DNS labels: ${bad.map((b) => JSON.stringify(b)).join(", ")}`, "use names of lower-case letters, digits and '-', at most 63 characters, such as r2026.");
+        reader.problem("roots", `has names that are not lower-case DNS labels: ${shownList(bad)}`, "use names of lower-case letters, digits and '-', at most 63 characters, such as r2026.");
         return undefined;
     }
     if (new Set(roots).size !== roots.length) {
@@ -43,6 +43,14 @@ export function readRoots(reader: ConfigReader): string[] | undefined {
  */
 export function rotatesRoots(model: Pick<StackModel, "caMode" | "certManager">): boolean {
     return caModeRecord(model.caMode).rotatesRoots && model.certManager?.root !== "in-cluster";
+}
+
+/** Shortest override reason taken, in visible characters. */
+export const MIN_OVERRIDE_REASON_CHARS = 10;
+
+/** Characters of a text that show: no whitespace, separators, or control and format characters (zero-width spaces). */
+export function visibleLength(text: string): number {
+    return [...text.replace(/[\s\p{Z}\p{C}]/gu, "")].length;
 }
 
 export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?: CertManagerSettings): RotationModel {
@@ -88,8 +96,8 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
     let override: RotationOverride | undefined;
     if (overrideName !== undefined) {
         const name = reader.oneOf("rotationOverride", ROTATION_OVERRIDES, ROTATION_OVERRIDES[0]);
-        if (reason === undefined || reason.trim().length < 10) {
-            reader.problem("rotationOverrideReason", "must say why the check is waived (at least 10 characters) when rotationOverride is set", `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
+        if (reason === undefined || visibleLength(reason) < MIN_OVERRIDE_REASON_CHARS) {
+            reader.problem("rotationOverrideReason", `must say why the check is waived (at least ${MIN_OVERRIDE_REASON_CHARS} characters, not counting spaces and invisible characters) when rotationOverride is set`, `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
         }
         override = { name, reason: reason ?? "" };
     } else if (reason !== undefined) {

@@ -1,7 +1,7 @@
 /** Settings of the `vault` CA mode. */
 import { caModeRecord, modesWhere, quotedModes } from "../caModes";
 import { formatDuration } from "../duration";
-import { KEY_ALGORITHMS, splitPemCertificates } from "../pki";
+import { KEY_ALGORITHMS, PEM_BUNDLE_MAX_CHARS, scanPem } from "../pki";
 import { DEFAULT_ROOT_NAME } from "../rotation";
 import { VaultDelivery } from "../vault";
 import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES } from "../vaultRotation";
@@ -11,20 +11,22 @@ import { CaCertSettings, IntermediateCaSettings, MAX_VAULT_INTERMEDIATE_GENERATI
 import { ConfigReader, RawConfig, fullKey } from "./reader";
 import { X509Certificate } from "crypto";
 
-/** An `https://host[:port]` URL with nothing after the authority, or undefined with a problem. */
+/** ASCII host (a name, an IPv4 address or a bracketed IPv6 one) and optional port, then at most one "/". */
+const STRICT_HTTPS_URL_RE = /^https:\/\/[A-Za-z0-9.\-[\]:]+\/?$/;
+
+/**
+ * An `https://host[:port]` URL with nothing after the authority, as its normalised origin, or
+ * undefined with a problem. The text must already be in that form (no whitespace, backslash,
+ * path, query or fragment): WHATWG URL parsing forgives what Go's url.Parse, in the providers and
+ * Vault, does not. A URL with a user name, query or fragment is never quoted: it may carry a token.
+ */
 export function readHttpsUrl(reader: ConfigReader, key: string, example: string): string | undefined {
     const text = reader.string(key);
     if (text === undefined) {
         reader.problem(key, `is required by caMode "vault"`, `set it: pulumi config set ${fullKey(key)} ${example}`);
         return undefined;
     }
-    let url: URL | undefined;
-    try {
-        url = new URL(text);
-    } catch {
-        url = undefined;
-    }
-    if (url && (url.username || url.password)) {
+    if (text.includes("@")) {
         // The URL goes into the ClusterIssuer, the provider and every certificate's issuing URLs: never echo it.
         reader.problems.push({
             key: fullKey(key),
@@ -34,24 +36,42 @@ export function readHttpsUrl(reader: ConfigReader, key: string, example: string)
         });
         return undefined;
     }
-    if (!url || url.protocol !== "https:" || !url.hostname || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
-        reader.problem(key, "is not an https URL of the form https://host[:port] (tokens and certificates must not cross the network in clear text)", `set ${fullKey(key)} to a URL such as ${example}.`);
+    const url = STRICT_HTTPS_URL_RE.test(text) ? parsedUrl(text) : undefined;
+    if (!url || url.protocol !== "https:" || !url.hostname || url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+        reader.problems.push({
+            key: fullKey(key),
+            value: /[?#]/.test(text) ? "(URL with a query or fragment, not shown)" : reader.shown(key),
+            message: "is not an https URL of the form https://host[:port] with nothing else: no path, query, fragment, whitespace or backslash (tokens and certificates must not cross the network in clear text)",
+            fix: `set ${fullKey(key)} to a URL such as ${example}.`,
+        });
         return undefined;
     }
-    return text.replace(/\/+$/, "");
+    return url.origin;
+}
+
+function parsedUrl(text: string): URL | undefined {
+    try {
+        return new URL(text);
+    } catch {
+        return undefined;
+    }
 }
 
 export function readPemBundle(reader: ConfigReader, key: string): string | undefined {
     const text = reader.string(key);
     if (text === undefined) return undefined;
-    const pems = splitPemCertificates(text);
-    const leftover = text.replace(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g, "").trim();
+    if (text.length > PEM_BUNDLE_MAX_CHARS) {
+        reader.problem(key, `is ${text.length} characters long, more than the ${PEM_BUNDLE_MAX_CHARS} taken for a CA bundle`, `set ${fullKey(key)} to only the CA certificate(s) that sign the server's certificate: pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
+        return text;
+    }
+    const scan = scanPem(text);
+    const pems = scan.blocks.filter((block) => block.label === "CERTIFICATE").map((block) => block.pem + "\n");
     const bad =
         pems.length === 0
             ? "it holds no PEM certificate"
             : /PRIVATE KEY/.test(text)
               ? "it holds a private key, which must never be in this key (it is not a secret)"
-              : leftover !== ""
+              : scan.otherText || scan.blocks.length !== pems.length
                 ? "it holds text besides the PEM certificates"
                 : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
     if (bad) reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
