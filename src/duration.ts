@@ -22,8 +22,9 @@ export const MAX_GO_DURATION_MS = 9223372036854.775;
 /** Parses a Go duration string into milliseconds. Returns undefined when the text is not one, or is longer than Go can hold. */
 export function parseDuration(text: string): number | undefined {
     if (typeof text !== "string" || text.length > 100) return undefined;
-    let rest = text.trim();
-    if (rest === "") return undefined;
+    // Go's time.ParseDuration takes no surrounding spaces.
+    let rest = text;
+    if (rest === "" || rest !== rest.trim()) return undefined;
     if (rest === "0") return 0;
     let total = 0;
     while (rest.length > 0) {
@@ -32,7 +33,10 @@ export function parseDuration(text: string): number | undefined {
         total += parseFloat(match[1]) * UNIT_MS[match[2]];
         rest = rest.slice(match[0].length);
     }
-    return Number.isFinite(total) && total <= MAX_GO_DURATION_MS ? total : undefined;
+    if (!Number.isFinite(total) || total > MAX_GO_DURATION_MS) return undefined;
+    // Whole milliseconds, the unit of the model and of the recorded rotation timing; a fraction
+    // rounds up (after removing floating-point noise, so that 1.1h stays 3960000).
+    return total > 0 && total < 1 ? 1 : Math.ceil(Math.round(total * 1e6) / 1e6);
 }
 
 export const HOUR_MS = 3600 * 1000;

@@ -86,7 +86,7 @@ describe("stack config model", () => {
     }
 
     it("rejects a grace period ratio that is not a number", () => {
-        assert.match(onlyConfigProblem({ gracePeriodRatio: "half" }, "gracePeriodRatio").message, /not a number/);
+        assert.match(onlyConfigProblem({ gracePeriodRatio: "half" }, "gracePeriodRatio").message, /is not a plain decimal number/);
     });
 
     for (const key of ["workloadCertTtl", "maxWorkloadCertTtl", "rootValidity", "intermediateValidity", "intermediateRenewBefore"]) {

@@ -334,6 +334,35 @@ describe("hostile inputs: values accepted only within their bounds", () => {
         assert.equal(model.rotation.override?.reason, "  clock é 10 ok  ");
     });
 
+    for (const [what, reason] of [
+        ["PEM text", "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----"],
+        ["a line break", "waived after the incident\nsee ticket 42"],
+        ["601 characters", "x".repeat(601)],
+    ]) {
+        it(`refuses an override reason with ${what}: it is recorded in plain text in the stack's outputs`, () => {
+            const problem = onlyConfigProblem({ caMode: "plugin", rotationOverride: "retire-old-early", rotationOverrideReason: reason }, "rotationOverrideReason");
+            assert.match(problem.message, /recorded in plain text in the stack's outputs/);
+            assert.ok(!problem.value.includes("MIGHAgEAMBMG"), problem.value);
+        });
+    }
+
+    for (const text of ["1h ", " 1h", "600000.5ms\n"]) {
+        it(`refuses the duration "${escaped(text)}": Go's ParseDuration takes no surrounding spaces`, () => {
+            assert.match(onlyConfigProblem({ maxWorkloadCertTtl: text }, "maxWorkloadCertTtl").message, /Go duration/);
+        });
+    }
+
+    it("reads a duration with a fraction of a millisecond as whole milliseconds, rounded up, so the recorded timing stays whole", () => {
+        assert.equal(parseStackConfig(rawConfig({ maxWorkloadCertTtl: "172800000.5ms" })).workloadCerts.maxTtlMs, 172800001);
+        assert.equal(parseStackConfig(rawConfig({ workloadCertTtl: "1.1h", maxWorkloadCertTtl: "48h" })).workloadCerts.ttlMs, 3960000);
+    });
+
+    for (const text of [" 0.5", "0.5 ", "5e-324", "0x1", "+0.5", ".5"]) {
+        it(`refuses gracePeriodRatio "${text}": only plain decimal numbers`, () => {
+            assert.match(onlyConfigProblem({ gracePeriodRatio: text }, "gracePeriodRatio").message, /is not a plain decimal number/);
+        });
+    }
+
     for (const [flag, value] of [["--rate", "1e-300"], ["--rate", "0b1"], ["--rate", "1e3"], ["--workloads", "0x10"], ["--workloads", "1e1"], ["--phase-seconds", "1e-300"], ["--ttl-seconds", " 5"], ["--propagation-ms", "Infinity"]]) {
         it(`refuses drill ${flag} ${value}: only plain decimal numbers`, () => {
             assert.throws(() => parseDrillArgs([flag, value]), new RegExp(`${flag} must be a number, got "${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}" \\(plain decimal`));

@@ -86,11 +86,11 @@ export interface IstioCaArgs {
     organization?: pulumi.Input<string>;
     /**
      * PEM of an existing root CA to use instead of generating one (`plugin`, `cert-manager` and
-     * `kubernetes` modes). Set together with `existingRootKey`.
+     * `kubernetes` modes). Set together with `existingRootKey`. At most 64 KiB.
      */
     existingRootCert?: pulumi.Input<string>;
     /**
-     * PEM private key of `existingRootCert`. Held as a Pulumi secret.
+     * PEM private key of `existingRootCert`. At most 64 KiB. Held as a Pulumi secret.
      */
     existingRootKey?: pulumi.Input<string>;
     /**
@@ -155,12 +155,13 @@ export interface IstioCaArgs {
     mtlsMode?: pulumi.Input<string>;
     /**
      * List of scoped PERMISSIVE exceptions: `{namespace, selector?: {label: value}, reason}`. The
-     * reason is kept in the `istio-ca/reason` annotation. Default: `[]`.
+     * reason is kept in the `istio-ca/reason` annotation. At most 1000 entries. Default: `[]`.
      */
     permissiveFallbacks?: pulumi.Input<pulumi.Input<PermissiveFallbackArgs>[]>;
     /**
      * List of destinations whose server certificates must chain to this program's trust bundle:
-     * `{host, clientNamespace, serviceAccounts: ["ns/sa"]}`. See "Mesh mTLS policy". Default: `[]`.
+     * `{host, clientNamespace, serviceAccounts: ["ns/sa"]}`. At most 1000 entries, and 1000 service
+     * accounts in each. See "Mesh mTLS policy". Default: `[]`.
      */
     pinnedHosts?: pulumi.Input<pulumi.Input<PinnedHostArgs>[]>;
     /**
@@ -172,12 +173,13 @@ export interface IstioCaArgs {
     alertsEnabled?: pulumi.Input<boolean>;
     /**
      * Slack after a renewal was due before "renewal overdue" warns. Less than half of
-     * `intermediateRenewBefore`; unset, at most a quarter of it. Go duration. Default: `24h`.
+     * `intermediateRenewBefore`; unset, at most a quarter of it. At least 1m. Go duration. Default:
+     * `24h`.
      */
     alertRenewalMargin?: pulumi.Input<string>;
     /**
      * Page when the root CA expires within this. Less than `intermediateValidity`; unset, at most
-     * half of it. Go duration. Default: `2160h`.
+     * half of it. At least 1m. Go duration. Default: `2160h`.
      */
     alertRootExpiryWindow?: pulumi.Input<string>;
     /**
@@ -197,8 +199,8 @@ export interface IstioCaArgs {
      */
     rotationPhase?: pulumi.Input<string>;
     /**
-     * `vault` mode (required): Vault's address as Pulumi and cert-manager reach it,
-     * `https://host[:port]`.
+     * `vault` mode (required): Vault's address as Pulumi and cert-manager reach it, exactly
+     * `https://host[:port]` (an optional trailing `/`; no credentials, path, query or fragment).
      */
     vaultAddress?: pulumi.Input<string>;
     /**
@@ -207,8 +209,8 @@ export interface IstioCaArgs {
      */
     vaultNamespace?: pulumi.Input<string>;
     /**
-     * `vault` mode: PEM CA bundle of Vault's TLS certificate, for cert-manager's issuer. Default:
-     * cert-manager's system roots.
+     * `vault` mode: PEM CA bundle of Vault's TLS certificate, for cert-manager's issuer (at most
+     * 512 KiB). Default: cert-manager's system roots.
      */
     vaultCaBundle?: pulumi.Input<string>;
     /**
@@ -237,11 +239,12 @@ export interface IstioCaArgs {
     vaultKubernetesAuthPath?: pulumi.Input<string>;
     /**
      * `vault` mode (required): URL of this cluster's API server as Vault reaches it, for
-     * TokenReviews.
+     * TokenReviews: exactly `https://host[:port]`, like `vaultAddress`.
      */
     vaultKubernetesHost?: pulumi.Input<string>;
     /**
-     * `vault` mode: PEM CA of the API server's certificate. Default: Vault's system roots.
+     * `vault` mode: PEM CA of the API server's certificate (at most 512 KiB). Default: Vault's
+     * system roots.
      */
     vaultKubernetesCaCert?: pulumi.Input<string>;
     /**

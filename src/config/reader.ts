@@ -208,8 +208,9 @@ export class ConfigReader {
         const text = this.raw.values[key];
         if (text === undefined) return fallback;
         const value = Number(text);
-        if (text.trim() === "" || !Number.isFinite(value)) {
-            this.problem(key, "is not a number", `set ${fullKey(key)} to a decimal number such as 0.5.`);
+        // Plain decimals only: Number() would also take " 0.5", "0x1p0"-like hex and "5e-324".
+        if (!/^-?[0-9]+(\.[0-9]+)?$/.test(text) || !Number.isFinite(value)) {
+            this.problem(key, "is not a plain decimal number", `set ${fullKey(key)} to a decimal number such as 0.5.`);
             return fallback;
         }
         return value;

@@ -92,12 +92,16 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
     }
 
     const overrideName = reader.string("rotationOverride");
+    const MAX_OVERRIDE_REASON_CHARS = 500;
     const reason = reader.string("rotationOverrideReason");
     let override: RotationOverride | undefined;
     if (overrideName !== undefined) {
         const name = reader.oneOf("rotationOverride", ROTATION_OVERRIDES, ROTATION_OVERRIDES[0]);
         if (reason === undefined || visibleLength(reason) < MIN_OVERRIDE_REASON_CHARS) {
             reader.problem("rotationOverrideReason", `must say why the check is waived (at least ${MIN_OVERRIDE_REASON_CHARS} characters, not counting spaces and invisible characters) when rotationOverride is set`, `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
+        } else if (reason.length > MAX_OVERRIDE_REASON_CHARS || /-----BEGIN|PRIVATE KEY|[\p{C}\p{Zl}\p{Zp}]/u.test(reason)) {
+            // The reason is recorded in plain text in the stack's outputs (rotationState.lastOverride).
+            reader.problem("rotationOverrideReason", `is recorded in plain text in the stack's outputs, so it must be one line of prose of at most ${MAX_OVERRIDE_REASON_CHARS} characters, without PEM text or control characters`, `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
         }
         override = { name, reason: reason ?? "" };
     } else if (reason !== undefined) {
