@@ -49,7 +49,9 @@ async function meshScaling(): Promise<void> {
         const result = await timeRuns(() => planStack({ stack: `mesh-${count}`, config: { values, secretKeys: [] } }));
         baseline ??= result.medianMs;
         const perNamespace = count > 0 ? ((result.medianMs - baseline) / count).toFixed(2) : "-";
-        console.log(`${String(count).padStart(10)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)} ${perNamespace.padStart(13)}`);
+        console.log(
+            `${String(count).padStart(10)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)} ${perNamespace.padStart(13)}`,
+        );
     }
 }
 

@@ -34,7 +34,9 @@ function overrideIstiodEnv(manifests) {
             const name = key.slice(ANNOTATION_PREFIX.length);
             const entries = env ? env.items.filter((item) => item.get("name") === name) : [];
             if (entries.length !== 1) {
-                throw new Error(`expected exactly one ${name} in the env of container ${CONTAINER} of Deployment ${object.metadata.name}, found ${entries.length}; this chart version renders istiod's env differently`);
+                throw new Error(
+                    `expected exactly one ${name} in the env of container ${CONTAINER} of Deployment ${object.metadata.name}, found ${entries.length}; this chart version renders istiod's env differently`,
+                );
             }
             entries[0].delete("valueFrom");
             entries[0].set("value", String(value));

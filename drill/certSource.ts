@@ -40,7 +40,9 @@ export interface CertificateSource {
 }
 
 function cacertsSecret(plan: PlanResult): PlannedResource {
-    const secret = plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && typeof (r.inputs.stringData as Record<string, unknown> | undefined)?.["ca-cert.pem"] === "string");
+    const secret = plan.resources.find(
+        (r) => r.type === "kubernetes:core/v1:Secret" && typeof (r.inputs.stringData as Record<string, unknown> | undefined)?.["ca-cert.pem"] === "string",
+    );
     if (!secret) throw new Error(`stack ${plan.stack} has no plug-in CA Secret (cacerts); the drill needs a plug-in CA stack`);
     return secret;
 }
@@ -119,12 +121,7 @@ export class PluginPlanSource implements CertificateSource {
         return {
             description: `two offline plans of stack "${this.stack}" (plug-in CA), phases sequenced by the drill`,
             ...workloadSettingsFromPlan(oldPlan),
-            phases: [
-                oldCa,
-                { ...oldCa, phase: "trust-both", trustedRootPems: both },
-                { ...newCa, phase: "sign-new", trustedRootPems: both },
-                newCa,
-            ],
+            phases: [oldCa, { ...oldCa, phase: "trust-both", trustedRootPems: both }, { ...newCa, phase: "sign-new", trustedRootPems: both }, newCa],
         };
     }
 }

@@ -37,7 +37,10 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
         };
         const number = (): number => {
             const text = take();
-            if (!PLAIN_DECIMAL_RE.test(text)) throw new Error(`${flag} must be a number, got "${text}" (plain decimal such as 200 or 0.5, at most 9 digits after the point; no exponent, hex or binary).\n${USAGE}`);
+            if (!PLAIN_DECIMAL_RE.test(text))
+                throw new Error(
+                    `${flag} must be a number, got "${text}" (plain decimal such as 200 or 0.5, at most 9 digits after the point; no exponent, hex or binary).\n${USAGE}`,
+                );
             return Number(text);
         };
         if (flag === "--workloads") args.workloads = number();
@@ -48,10 +51,10 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
         else if (flag === "--stack") args.stack = take();
         else if (flag === "--source") {
             const source = take();
-            if (!(CERTIFICATE_SOURCES as readonly string[]).includes(source)) throw new Error(`--source must be one of ${CERTIFICATE_SOURCES.join(", ")}, got "${source}".\n${USAGE}`);
+            if (!(CERTIFICATE_SOURCES as readonly string[]).includes(source))
+                throw new Error(`--source must be one of ${CERTIFICATE_SOURCES.join(", ")}, got "${source}".\n${USAGE}`);
             args.source = source as DrillCliArgs["source"];
-        }
-        else if (flag === "--json") args.json = take();
+        } else if (flag === "--json") args.json = take();
         else if (flag === "--help" || flag === "-h") throw Object.assign(new Error(USAGE), { help: true });
         else throw new Error(`unknown argument "${flag}".\n${USAGE}`);
     }

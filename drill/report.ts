@@ -12,7 +12,10 @@ function reasons(figures: PhaseFigures): string {
 }
 
 function row(cells: string[], widths: number[]): string {
-    return cells.map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd();
+    return cells
+        .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join("  ")
+        .trimEnd();
 }
 
 const COLUMNS = ["phase", "handshakes", "failed", "skipped", "hs/s", "p50 ms", "p95 ms", "p99 ms", "renewals", "failure reasons"];
@@ -20,7 +23,18 @@ const WIDTHS = [12, 10, 7, 7, 7, 7, 7, 7, 8, 0];
 
 function phaseRow(figures: PhaseFigures, name = figures.phase): string {
     return row(
-        [name, String(figures.handshakes), String(figures.failures), String(figures.skipped), figures.handshakesPerSecond.toFixed(1), ms(figures.p50Ms), ms(figures.p95Ms), ms(figures.p99Ms), String(figures.renewals), reasons(figures)],
+        [
+            name,
+            String(figures.handshakes),
+            String(figures.failures),
+            String(figures.skipped),
+            figures.handshakesPerSecond.toFixed(1),
+            ms(figures.p50Ms),
+            ms(figures.p95Ms),
+            ms(figures.p99Ms),
+            String(figures.renewals),
+            reasons(figures),
+        ],
         WIDTHS,
     );
 }
@@ -30,7 +44,11 @@ export function renderScenario(result: ScenarioResult): string {
     const title = result.scenario === "phased" ? "Phased rotation (steady -> trust-both -> sign-new -> retire-old)" : "Naive swap (new root and intermediate in one step)";
     const lines = [title, row(COLUMNS, WIDTHS), ...result.phases.map((figures) => phaseRow(figures)), phaseRow(result.total, "total")];
     if (result.total.skipped > 0) lines.push(`  (${result.total.skipped} requests skipped: too many in flight)`);
-    lines.push(result.overlapProblems.length === 0 ? "  overlap rule: kept (every step trusts the old and the new signing root)" : `  overlap rule broken: ${result.overlapProblems.join("; ")}`);
+    lines.push(
+        result.overlapProblems.length === 0
+            ? "  overlap rule: kept (every step trusts the old and the new signing root)"
+            : `  overlap rule broken: ${result.overlapProblems.join("; ")}`,
+    );
     return lines.join("\n");
 }
 
@@ -46,12 +64,12 @@ function renderSideBySide(result: DrillResult): string {
         ["handshakes", String(phased.total.handshakes), String(naive.total.handshakes)],
         ["failed handshakes", String(phased.total.failures), String(naive.total.failures)],
         ["handshakes/s", phased.total.handshakesPerSecond.toFixed(1), naive.total.handshakesPerSecond.toFixed(1)],
+        ["offered / requested", `${offered(phased)} / ${result.settings.rate}`, `${offered(naive)} / ${result.settings.rate}`],
         [
-            "offered / requested",
-            `${offered(phased)} / ${result.settings.rate}`,
-            `${offered(naive)} / ${result.settings.rate}`,
+            "p50 / p95 / p99 ms",
+            `${ms(phased.total.p50Ms)} / ${ms(phased.total.p95Ms)} / ${ms(phased.total.p99Ms)}`,
+            `${ms(naive.total.p50Ms)} / ${ms(naive.total.p95Ms)} / ${ms(naive.total.p99Ms)}`,
         ],
-        ["p50 / p95 / p99 ms", `${ms(phased.total.p50Ms)} / ${ms(phased.total.p95Ms)} / ${ms(phased.total.p99Ms)}`, `${ms(naive.total.p50Ms)} / ${ms(naive.total.p95Ms)} / ${ms(naive.total.p99Ms)}`],
         ["certificate renewals", String(phased.total.renewals), String(naive.total.renewals)],
     ];
     const widths = [20, 22, 22];

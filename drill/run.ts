@@ -142,7 +142,8 @@ function resolvedTimings(certs: DrillCertificates, options: DrillOptions) {
  */
 export async function runScenario(scenario: "phased" | "naive", steps: CaStep[], certs: DrillCertificates, options: DrillOptions): Promise<ScenarioResult> {
     const problems = overlapProblems(steps, certs);
-    if (scenario === "phased" && problems.length > 0) throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${problems.join("; ")}`);
+    if (scenario === "phased" && problems.length > 0)
+        throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${problems.join("; ")}`);
     const { compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
     const schedule = buildSchedule(steps.map((step) => ({ name: step.certificates.phase, durationMs: step.durationMs })));
     const totalMs = schedule[schedule.length - 1].endMs;
@@ -153,7 +154,10 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
     const validityHours = Math.max(1, Math.ceil(certs.workloadCertTtlMs / 3600000));
     const trustDomain = steps[0].certificates.trustDomain;
 
-    const workloads = Array.from({ length: options.workloads }, (_, i) => new Workload(formatSpiffeId({ trustDomain, namespace: NAMESPACE, serviceAccount: `workload-${i}` }), trustDomain));
+    const workloads = Array.from(
+        { length: options.workloads },
+        (_, i) => new Workload(formatSpiffeId({ trustDomain, namespace: NAMESPACE, serviceAccount: `workload-${i}` }), trustDomain),
+    );
     const delays = propagationDelays(workloads.length, maxPropagationMs);
     const ages = initialCertificateAges(workloads.length, renewAfterMs);
     const timers = new Set<NodeJS.Timeout>();
@@ -167,17 +171,23 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
     let t0 = 0;
     const now = () => performance.now() - t0;
     const at = (tMs: number, action: () => void) => {
-        const timer = setTimeout(() => {
-            timers.delete(timer);
-            if (running) action();
-        }, Math.max(0, tMs - now()));
+        const timer = setTimeout(
+            () => {
+                timers.delete(timer);
+                if (running) action();
+            },
+            Math.max(0, tMs - now()),
+        );
         timers.add(timer);
     };
 
     try {
         const first = steps[0].certificates;
         for (const workload of workloads) {
-            workload.update({ certificate: await issueWorkloadCertificate(workload.spiffeId, first.intermediateCertPem, first.intermediateKeyPem, validityHours), bundle: first.trustedRootPems });
+            workload.update({
+                certificate: await issueWorkloadCertificate(workload.spiffeId, first.intermediateCertPem, first.intermediateKeyPem, validityHours),
+                bundle: first.trustedRootPems,
+            });
             await workload.listen();
         }
         t0 = performance.now();
@@ -270,9 +280,12 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
 /** Checks the load and phase options on their own (no certificates needed); throws every problem at once. */
 export function checkLoadOptions(options: Pick<DrillOptions, "workloads" | "rate" | "phaseSeconds" | "propagationMs" | "ttlSeconds">): void {
     const problems: string[] = [];
-    if (options.propagationMs !== undefined && !(options.propagationMs >= 0 && options.propagationMs <= 60000)) problems.push(`--propagation-ms must be between 0 and 60000, got ${options.propagationMs}`);
-    if (options.ttlSeconds !== undefined && !(options.ttlSeconds > 0 && options.ttlSeconds <= 3600)) problems.push(`--ttl-seconds must be more than 0 and at most 3600, got ${options.ttlSeconds}`);
-    if (!Number.isInteger(options.workloads) || options.workloads < 2 || options.workloads > 64) problems.push(`--workloads must be an integer from 2 to 64, got ${options.workloads}`);
+    if (options.propagationMs !== undefined && !(options.propagationMs >= 0 && options.propagationMs <= 60000))
+        problems.push(`--propagation-ms must be between 0 and 60000, got ${options.propagationMs}`);
+    if (options.ttlSeconds !== undefined && !(options.ttlSeconds > 0 && options.ttlSeconds <= 3600))
+        problems.push(`--ttl-seconds must be more than 0 and at most 3600, got ${options.ttlSeconds}`);
+    if (!Number.isInteger(options.workloads) || options.workloads < 2 || options.workloads > 64)
+        problems.push(`--workloads must be an integer from 2 to 64, got ${options.workloads}`);
     if (!(options.rate >= 1 && options.rate <= 5000)) problems.push(`--rate must be between 1 and 5000 requests per second, got ${options.rate}`);
     if (!(options.phaseSeconds > 0 && options.phaseSeconds <= 600)) problems.push(`--phase-seconds must be between 0 and 600, got ${options.phaseSeconds}`);
     if (problems.length > 0) throw new Error(problems.join("\n"));

@@ -10,7 +10,14 @@ export function percentile(values: readonly number[], p: number): number | undef
 
 type TlsError = { code?: string; message?: string };
 
-const UNKNOWN_CA_CODES = new Set(["UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_SIGNATURE_FAILURE"]);
+const UNKNOWN_CA_CODES = new Set([
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "CERT_SIGNATURE_FAILURE",
+]);
 
 function isUnknownCa(err: TlsError): boolean {
     return UNKNOWN_CA_CODES.has(err.code ?? "") || err.code === "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA" || /alert unknown ca|unable to get (local )?issuer/i.test(err.message ?? "");
@@ -73,7 +80,10 @@ export class PhaseTally {
     skipped = 0;
     renewals = 0;
 
-    constructor(readonly phase: string, readonly durationMs: number) {}
+    constructor(
+        readonly phase: string,
+        readonly durationMs: number,
+    ) {}
 
     success(latencyMs: number): void {
         this.attempts++;

@@ -101,7 +101,10 @@ export class Workload {
             // `rejectUnauthorized: true` would drop such a connection silently; checking
             // `authorized` here drops it the same way but records why.
             if (!socket.authorized) {
-                this.rejections.record(socket.remotePort, Object.assign(new Error(`client certificate rejected: ${socket.authorizationError}`), { code: String(socket.authorizationError) }));
+                this.rejections.record(
+                    socket.remotePort,
+                    Object.assign(new Error(`client certificate rejected: ${socket.authorizationError}`), { code: String(socket.authorizationError) }),
+                );
                 socket.destroy();
                 return;
             }

@@ -104,7 +104,9 @@ async function main(): Promise<void> {
     const saved = args.state ? loadPlanState(args.state) : undefined;
     let previous = args.previous ? readPlanFile(args.previous) : saved?.previous;
     if (previous && (previous.project !== readProject().name || previous.stack !== args.stack)) {
-        throw new PlanError(`the previous plan is of stack ${previous.project}/${previous.stack}, not ${readProject().name}/${args.stack}; plan every update of a stack under the same --stack name.`);
+        throw new PlanError(
+            `the previous plan is of stack ${previous.project}/${previous.stack}, not ${readProject().name}/${args.stack}; plan every update of a stack under the same --stack name.`,
+        );
     }
     previous = unprotect(previous, args.unprotect);
     const emulatedState: EmulatedState | undefined = saved?.emulatedState;

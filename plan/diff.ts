@@ -47,7 +47,9 @@ export function secretDigests(cleanedInputs: unknown, revealedInputs: unknown, u
     for (const [key, leaf] of leavesOf(cleanedInputs)) {
         if (leaf.value !== REDACTED_VALUE) continue;
         const secret = revealed.get(key)?.value;
-        digests[leaf.path.join(".")] = `sha256:${createHash("sha256").update(`istio-ca plan\0${urn}\0${key}\0${JSON.stringify(secret)}`).digest("hex")}`;
+        digests[leaf.path.join(".")] = `sha256:${createHash("sha256")
+            .update(`istio-ca plan\0${urn}\0${key}\0${JSON.stringify(secret)}`)
+            .digest("hex")}`;
     }
     return digests;
 }
@@ -62,7 +64,12 @@ function changedPaths(previous: PlannedResource, current: PlannedResource): Path
         const b = after.get(key);
         const path = (a ?? b)!.path;
         const dotted = path.join(".");
-        const same = a !== undefined && b !== undefined && (a.value === REDACTED_VALUE && b.value === REDACTED_VALUE ? previous.secretDigests?.[dotted] === current.secretDigests?.[dotted] : JSON.stringify(a.value) === JSON.stringify(b.value));
+        const same =
+            a !== undefined &&
+            b !== undefined &&
+            (a.value === REDACTED_VALUE && b.value === REDACTED_VALUE
+                ? previous.secretDigests?.[dotted] === current.secretDigests?.[dotted]
+                : JSON.stringify(a.value) === JSON.stringify(b.value));
         if (!same) changed.push(path);
     }
     return changed;
@@ -97,7 +104,14 @@ function isManaged(resource: PlannedResource): boolean {
 /** Replacement reasons of one resource present in both plans, or undefined when it is updated in place (or not at all). */
 export function replacementReasons(previous: PlannedResource, current: PlannedResource, changed: readonly Path[], providerFlags: Record<string, boolean>, now: Date): string[] {
     const rule = replaceRuleOf(current.type);
-    const forced = changed.filter((path) => (rule ? forcesReplacement(rule, path, providerFlags) : false) || coveredBy(current.replaceOnChanges.map((p) => p.split(".")), path));
+    const forced = changed.filter(
+        (path) =>
+            (rule ? forcesReplacement(rule, path, providerFlags) : false) ||
+            coveredBy(
+                current.replaceOnChanges.map((p) => p.split(".")),
+                path,
+            ),
+    );
     const reasons = forced.map((path) => path.join("."));
     if (rule?.renewsEarly && readyForRenewal(previous, current, now)) reasons.push("readyForRenewal");
     return reasons;
@@ -148,12 +162,12 @@ export function renderChanges(changes: readonly ResourceChange[]): string {
                 change.operation === "refused"
                     ? `  protected: pulumi up stops rather than ${change.refused === "delete" ? "delete" : "replace"} it${change.replacedBy.length > 0 ? ` (replaced by: ${change.replacedBy.join(", ")})` : ""}`
                     : change.replacedBy.length > 0
-                    ? `  replaced by: ${change.replacedBy.join(", ")}`
-                    : change.operation === "update"
-                      ? `  changed: ${change.changed.slice(0, 6).join(", ")}${change.changed.length > 6 ? ", ..." : ""}${change.stateOnly.length > 0 ? ` (state only: ${change.stateOnly.join(", ")})` : ""}`
-                      : change.keepsObject
-                        ? "  (the object stays: only Pulumi's state forgets it)"
-                        : "";
+                      ? `  replaced by: ${change.replacedBy.join(", ")}`
+                      : change.operation === "update"
+                        ? `  changed: ${change.changed.slice(0, 6).join(", ")}${change.changed.length > 6 ? ", ..." : ""}${change.stateOnly.length > 0 ? ` (state only: ${change.stateOnly.join(", ")})` : ""}`
+                        : change.keepsObject
+                          ? "  (the object stays: only Pulumi's state forgets it)"
+                          : "";
             return `  ${SYMBOL[change.operation].padEnd(2)} ${what.padEnd(22)} ${change.type} ${change.name}${detail}`;
         });
     return [...lines, `  ${summarizeChanges(changes)}`].join("\n");

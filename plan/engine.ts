@@ -17,9 +17,12 @@ import type { PlanResult, PlannedResource } from "./types";
 import { isOnlyCertificates } from "../src/pki";
 
 // Internal runtime modules: the mock monitor is installed and drained the way `setMocks` does.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const settings: { setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization?: string): void; waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
+const settings: {
+    setMockOptions(monitor: unknown, project: string, stack: string, preview: boolean, organization?: string): void;
+    waitForRPCs(): Promise<void>;
+} = require("@pulumi/pulumi/runtime/settings");
+
 const state: { getStore(): Record<string, any> } = require("@pulumi/pulumi/runtime/state");
 
 export const REDACTED = "[secret]";
@@ -123,8 +126,12 @@ export function findStackConfigFile(stack: string, projectDir = PROJECT_DIR): st
     // Then stack files in subfolders of stacks/ (e.g. stacks/rotation/).
     const file = candidates.find((candidate) => fs.existsSync(candidate)) ?? listStacks(projectDir).find((s) => s.stack === stack)?.file;
     if (!file) {
-        const known = listStacks(projectDir).map((s) => s.stack).sort();
-        throw new PlanError(`No config file for stack "${stack}" (looked for ${candidates.map((c) => path.relative(projectDir, c)).join(" and ")}). Known stacks: ${known.join(", ")}.`);
+        const known = listStacks(projectDir)
+            .map((s) => s.stack)
+            .sort();
+        throw new PlanError(
+            `No config file for stack "${stack}" (looked for ${candidates.map((c) => path.relative(projectDir, c)).join(" and ")}). Known stacks: ${known.join(", ")}.`,
+        );
     }
     return file;
 }
@@ -145,14 +152,19 @@ export function loadStackConfig(file: string): StackConfig {
     }
     // A stack file that is empty, a list or a scalar, or has no config map, is refused rather than planned as the defaults.
     const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-    if (!isMap(document)) throw new PlanError(`${file} is ${document === null || document === undefined ? "empty" : `a ${Array.isArray(document) ? "list" : typeof document}`}, not a stack file; write it as a map with a "config:" map of istio-ca: keys.`);
+    if (!isMap(document))
+        throw new PlanError(
+            `${file} is ${document === null || document === undefined ? "empty" : `a ${Array.isArray(document) ? "list" : typeof document}`}, not a stack file; write it as a map with a "config:" map of istio-ca: keys.`,
+        );
     if (!("config" in document)) throw new PlanError(`${file} has no "config:" map; put the stack's keys under config:, e.g. config:\n  istio-ca:caMode: plugin`);
     const config = document.config;
     if (!isMap(config)) throw new PlanError(`${file}: "config" must be a map of keys to values, not ${JSON.stringify(config)}.`);
     const values: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
         if (containsEncrypted(value)) {
-            throw new PlanError(`${file}: ${key} is an encrypted secret, which the offline plan cannot decrypt. Plan a stack file without encrypted values, or run "pulumi preview" with the stack's secrets provider.`);
+            throw new PlanError(
+                `${file}: ${key} is an encrypted secret, which the offline plan cannot decrypt. Plan a stack file without encrypted values, or run "pulumi preview" with the stack's secrets provider.`,
+            );
         }
         values[key] = typeof value === "string" ? value : JSON.stringify(value);
     }

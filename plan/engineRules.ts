@@ -82,13 +82,33 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
         forceNew: [["backend"], VAULT_NAMESPACE],
         source: `${VAULT}resource_pki_secret_backend_issuer.go: only backend ForceNew; issuer_ref is not (an in-place change keeps patching the old issuer); Delete deletes the issuer`,
     },
-    "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers": { forceNew: [VAULT_NAMESPACE], deleteLeavesObject: true, source: `${VAULT}resource_pki_secret_backend_config_issuers.go: default updates in place; Delete is a no-op` },
-    "vault:pkiSecret/secretBackendConfigUrls:SecretBackendConfigUrls": { forceNew: [VAULT_NAMESPACE], deleteLeavesObject: true, source: `${VAULT}resource_pki_secret_backend_config_urls.go: everything in place; Delete is a no-op` },
-    "vault:pkiSecret/secretBackendRole:SecretBackendRole": { forceNew: [["backend"], ["name"], VAULT_NAMESPACE], source: `${VAULT}resource_pki_secret_backend_role.go: backend, name ForceNew` },
+    "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers": {
+        forceNew: [VAULT_NAMESPACE],
+        deleteLeavesObject: true,
+        source: `${VAULT}resource_pki_secret_backend_config_issuers.go: default updates in place; Delete is a no-op`,
+    },
+    "vault:pkiSecret/secretBackendConfigUrls:SecretBackendConfigUrls": {
+        forceNew: [VAULT_NAMESPACE],
+        deleteLeavesObject: true,
+        source: `${VAULT}resource_pki_secret_backend_config_urls.go: everything in place; Delete is a no-op`,
+    },
+    "vault:pkiSecret/secretBackendRole:SecretBackendRole": {
+        forceNew: [["backend"], ["name"], VAULT_NAMESPACE],
+        source: `${VAULT}resource_pki_secret_backend_role.go: backend, name ForceNew`,
+    },
     "vault:index/policy:Policy": { forceNew: [["name"], VAULT_NAMESPACE], source: `${VAULT}resource_policy.go: name ForceNew; policy updates in place` },
-    "vault:index/authBackend:AuthBackend": { forceNew: [["type"], ["local"], VAULT_NAMESPACE], source: `${VAULT}resource_auth_backend.go: type, local ForceNew; path remounts in place` },
-    "vault:kubernetes/authBackendConfig:AuthBackendConfig": { forceNew: [["backend"], VAULT_NAMESPACE], source: `${VAULT}resource_kubernetes_auth_backend_config.go: backend ForceNew` },
-    "vault:kubernetes/authBackendRole:AuthBackendRole": { forceNew: [["roleName"], ["backend"], VAULT_NAMESPACE], source: `${VAULT}resource_kubernetes_auth_backend_role.go: role_name, backend ForceNew` },
+    "vault:index/authBackend:AuthBackend": {
+        forceNew: [["type"], ["local"], VAULT_NAMESPACE],
+        source: `${VAULT}resource_auth_backend.go: type, local ForceNew; path remounts in place`,
+    },
+    "vault:kubernetes/authBackendConfig:AuthBackendConfig": {
+        forceNew: [["backend"], VAULT_NAMESPACE],
+        source: `${VAULT}resource_kubernetes_auth_backend_config.go: backend ForceNew`,
+    },
+    "vault:kubernetes/authBackendRole:AuthBackendRole": {
+        forceNew: [["roleName"], ["backend"], VAULT_NAMESPACE],
+        source: `${VAULT}resource_kubernetes_auth_backend_role.go: role_name, backend ForceNew`,
+    },
     "kubernetes:helm.sh/v3:Release": {
         forceNew: [["name"], ["namespace"]],
         source: "pulumi/pulumi-kubernetes provider/pkg/provider/helm_release.go Diff: forceNewFields .name, .namespace; DeleteBeforeReplace false; chart, version and values upgrade in place",
@@ -103,8 +123,14 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
         forceNewUnlessProviderFlag: { flag: "enableConfigMapMutable", paths: [["data"], ["binaryData"]] },
         source: "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go forceNewProperties: .data/.binaryData unless enableConfigMapMutable (or immutable: true)",
     },
-    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": { ...kubernetesObject([["roleRef"]]), source: "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go: RoleBinding .roleRef" },
-    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": { ...kubernetesObject([["roleRef"]]), source: "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go: ClusterRoleBinding .roleRef" },
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": {
+        ...kubernetesObject([["roleRef"]]),
+        source: "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go: RoleBinding .roleRef",
+    },
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": {
+        ...kubernetesObject([["roleRef"]]),
+        source: "pulumi/pulumi-kubernetes provider/pkg/provider/diff.go: ClusterRoleBinding .roleRef",
+    },
 };
 
 function kubernetesObject(extra: Path[]): Omit<ReplaceRule, "source"> {
@@ -129,7 +155,8 @@ export const KUBERNETES_PROVIDER_RULE: ReplaceRule = {
 
 /** The engine's own rules, applied to every resource. */
 export const ENGINE_RULES = {
-    protect: "pulumi/pulumi pkg/resource/deploy/step_generator.go: a replacement of a protected resource fails (\"unable to replace resource ... as it is currently marked for protection\"); step.go: so does its deletion (\"cannot be deleted because it is protected\")",
+    protect:
+        'pulumi/pulumi pkg/resource/deploy/step_generator.go: a replacement of a protected resource fails ("unable to replace resource ... as it is currently marked for protection"); step.go: so does its deletion ("cannot be deleted because it is protected")',
     replaceOnChanges: "pulumi/pulumi pkg/resource/deploy/step_generator.go: a change to a replaceOnChanges path replaces the resource",
     retainOnDelete: "pulumi/pulumi pkg/resource/deploy/step.go DeleteStep: with retainOnDelete the provider's Delete is not called",
 };

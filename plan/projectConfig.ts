@@ -47,7 +47,12 @@ function configValueText(value: unknown): string {
  * The stack's config as the program receives it: stack values, plus the project's defaults and
  * values for keys the stack leaves unset. Throws MissingConfigError when a required key is unset.
  */
-export function applyProjectConfig(projectName: string, declarations: Record<string, ProjectConfigDeclaration> | undefined, stack: string, stackValues: Record<string, string>): Record<string, string> {
+export function applyProjectConfig(
+    projectName: string,
+    declarations: Record<string, ProjectConfigDeclaration> | undefined,
+    stack: string,
+    stackValues: Record<string, string>,
+): Record<string, string> {
     const merged = { ...stackValues };
     const missing: string[] = [];
     for (const declaredKey of Object.keys(declarations ?? {}).sort()) {

@@ -21,11 +21,27 @@ function vaultSettings(type: string, inputs: Record<string, any>, outputs: Recor
         case "Mount":
             return [`path=${inputs.path}`, `type=${inputs.type}`, `maxLeaseTtl=${inputs.maxLeaseTtlSeconds}s`];
         case "SecretBackendRootCert":
-            return [`mount=${inputs.backend}`, `CN=${inputs.commonName}`, `type=${inputs.type}`, `key=${inputs.keyType}-${inputs.keyBits}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, `issuer=${inputs.issuerName}`, ...notAfter(outputs.certificate)];
+            return [
+                `mount=${inputs.backend}`,
+                `CN=${inputs.commonName}`,
+                `type=${inputs.type}`,
+                `key=${inputs.keyType}-${inputs.keyBits}`,
+                `pathlen=${inputs.maxPathLength}`,
+                `ttl=${inputs.ttl}`,
+                `issuer=${inputs.issuerName}`,
+                ...notAfter(outputs.certificate),
+            ];
         case "SecretBackendIntermediateCertRequest":
             return [`mount=${inputs.backend}`, `CN=${inputs.commonName}`, `type=${inputs.type}`, `key=${inputs.keyType}-${inputs.keyBits}`];
         case "SecretBackendRootSignIntermediate":
-            return [`signer=${inputs.backend}`, `signedBy="${commonNameOf(outputs.issuingCa)}"`, `CN=${inputs.commonName}`, `pathlen=${inputs.maxPathLength}`, `ttl=${inputs.ttl}`, ...notAfter(outputs.certificate)];
+            return [
+                `signer=${inputs.backend}`,
+                `signedBy="${commonNameOf(outputs.issuingCa)}"`,
+                `CN=${inputs.commonName}`,
+                `pathlen=${inputs.maxPathLength}`,
+                `ttl=${inputs.ttl}`,
+                ...notAfter(outputs.certificate),
+            ];
         case "SecretBackendIntermediateSetSigned":
             return [`mount=${inputs.backend}`, `chain=${splitPemCertificates(String(inputs.certificate ?? "")).length} certificate(s)`];
         case "SecretBackendIssuer":
@@ -35,15 +51,31 @@ function vaultSettings(type: string, inputs: Record<string, any>, outputs: Recor
         case "SecretBackendConfigUrls":
             return [`mount=${inputs.backend}`, `issuing=${str(inputs.issuingCertificates)}`];
         case "SecretBackendRole":
-            return [`mount=${inputs.backend}`, `name=${inputs.name}`, `uriSans=${str(inputs.allowedUriSans)}`, `domains=${str(inputs.allowedDomains)}`, `key=${inputs.keyType}-${inputs.keyBits}`, `maxTtl=${inputs.maxTtl}s`];
+            return [
+                `mount=${inputs.backend}`,
+                `name=${inputs.name}`,
+                `uriSans=${str(inputs.allowedUriSans)}`,
+                `domains=${str(inputs.allowedDomains)}`,
+                `key=${inputs.keyType}-${inputs.keyBits}`,
+                `maxTtl=${inputs.maxTtl}s`,
+            ];
         case "Policy":
-            return [`name=${inputs.name}`, `grants=${[...String(inputs.policy).matchAll(/path "([^"]+)" \{\s*capabilities = \[([^\]]*)\]/g)].map((m) => `${m[1]}:${m[2].replace(/[" ]/g, "")}`).join(";")}`];
+            return [
+                `name=${inputs.name}`,
+                `grants=${[...String(inputs.policy).matchAll(/path "([^"]+)" \{\s*capabilities = \[([^\]]*)\]/g)].map((m) => `${m[1]}:${m[2].replace(/[" ]/g, "")}`).join(";")}`,
+            ];
         case "AuthBackend":
             return [`type=${inputs.type}`, `path=${inputs.path}`];
         case "AuthBackendConfig":
             return [`host=${inputs.kubernetesHost}`];
         case "AuthBackendRole":
-            return [`role=${inputs.roleName}`, `sa=${str(inputs.boundServiceAccountNamespaces)}/${str(inputs.boundServiceAccountNames)}`, `audience=${inputs.audience}`, `ttl=${inputs.tokenTtl}s`, `policies=${str(inputs.tokenPolicies)}`];
+            return [
+                `role=${inputs.roleName}`,
+                `sa=${str(inputs.boundServiceAccountNamespaces)}/${str(inputs.boundServiceAccountNames)}`,
+                `audience=${inputs.audience}`,
+                `ttl=${inputs.tokenTtl}s`,
+                `policies=${str(inputs.tokenPolicies)}`,
+            ];
         default:
             return [];
     }
@@ -71,7 +103,12 @@ function keySettings(resource: PlannedResource): string[] {
     if (resource.type === "kubernetes:helm.sh/v3:Release") {
         settings.push(`chart=${inputs.chart}@${inputs.version}`, `release=${inputs.name}`, `namespace=${inputs.namespace}`);
         const env = inputs.values?.env as Record<string, string> | undefined;
-        if (env) settings.push(`env={${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(", ")}}`);
+        if (env)
+            settings.push(
+                `env={${Object.entries(env)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(", ")}}`,
+            );
         // The roots istiod adds to the mesh's trust bundle.
         const anchors = inputs.values?.meshConfig?.caCertificates as { pem?: string }[] | undefined;
         if (anchors) settings.push(`caCertificates=[${anchors.map((a) => pemSubjects(a.pem)).join(", ")}]`);
@@ -94,7 +131,11 @@ function keySettings(resource: PlannedResource): string[] {
             settings.push(`issuer=${spec.issuerRef?.kind}/${spec.issuerRef?.name}`);
         } else if ((inputs.kind === "ClusterIssuer" || inputs.kind === "Issuer") && spec) {
             settings.push(`type=${Object.keys(spec).join(",")}`);
-            if (spec.vault) settings.push(`path=${spec.vault.path}`, `auth=${spec.vault.auth?.kubernetes?.mountPath} role=${spec.vault.auth?.kubernetes?.role} sa=${spec.vault.auth?.kubernetes?.serviceAccountRef?.name}`);
+            if (spec.vault)
+                settings.push(
+                    `path=${spec.vault.path}`,
+                    `auth=${spec.vault.auth?.kubernetes?.mountPath} role=${spec.vault.auth?.kubernetes?.role} sa=${spec.vault.auth?.kubernetes?.serviceAccountRef?.name}`,
+                );
         }
         const data = (inputs.stringData ?? inputs.data) as Record<string, unknown> | undefined;
         if (data && typeof data === "object") {

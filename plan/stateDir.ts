@@ -40,7 +40,11 @@ export function loadPlanState(dir: string): PlanState {
     try {
         if (fs.existsSync(planFile)) previous = readPlanFile(planFile);
         if (fs.existsSync(emulatedFile)) {
-            const saved = JSON.parse(fs.readFileSync(emulatedFile, "utf8"), reviver) as { format: number; resources: Map<string, { inputs: string; outputs: Record<string, unknown> }>; store: Map<string, unknown> };
+            const saved = JSON.parse(fs.readFileSync(emulatedFile, "utf8"), reviver) as {
+                format: number;
+                resources: Map<string, { inputs: string; outputs: Record<string, unknown> }>;
+                store: Map<string, unknown>;
+            };
             if (saved.format !== FORMAT || !(saved.resources instanceof Map) || !(saved.store instanceof Map)) throw new Error(`not a format ${FORMAT} emulated state`);
             for (const [key, value] of saved.resources) emulatedState.set(key, value);
             emulatorStoreFor(emulatedState, saved.store);
@@ -76,7 +80,9 @@ export function readPlanFile(file: string): PlanResult {
     const plan = parsed as Partial<PlanResult>;
     const isMap = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
     if (!isMap(plan) || typeof plan.project !== "string" || typeof plan.stack !== "string" || !Array.isArray(plan.resources) || !isMap(plan.outputs)) {
-        throw new PlanError(`${file} is not a plan written by --json or --state (it needs "project", "stack", "resources" and "outputs"); for a first deployment, give no previous plan.`);
+        throw new PlanError(
+            `${file} is not a plan written by --json or --state (it needs "project", "stack", "resources" and "outputs"); for a first deployment, give no previous plan.`,
+        );
     }
     return plan as PlanResult;
 }

@@ -36,4 +36,3 @@ export interface PlanResult {
     /** What the engine would do to each resource, when the plan was given a previous one. */
     changes?: ResourceChange[];
 }
-

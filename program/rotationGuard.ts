@@ -18,7 +18,18 @@ import {
     rotationPlan,
     DEFAULT_ROOT_NAME,
 } from "../src/rotation";
-import { PreviousDeployment, ROTATION_STATE_VERSION, RecordedTiming, RootParameters, RotationState, StackIdentity, VaultIntermediateRecord, adoptUnrotatedState, latestRecordedTime, own } from "./rotationState";
+import {
+    PreviousDeployment,
+    ROTATION_STATE_VERSION,
+    RecordedTiming,
+    RootParameters,
+    RotationState,
+    StackIdentity,
+    VaultIntermediateRecord,
+    adoptUnrotatedState,
+    latestRecordedTime,
+    own,
+} from "./rotationState";
 
 /** What the current config asks for. */
 export interface DesiredRotation {
@@ -142,7 +153,9 @@ function resolveVaultIntermediate(prev: RotationState | undefined, desired: Desi
     if (!before) return { record: { ...wanted, retainedIssuerNames: [] } };
     const nextGeneration = `raise istio-ca:vaultIntermediateGeneration to ${Math.max(before.generation, wanted.generation) + 1}`;
     if (wanted.generation < before.generation) {
-        return { problem: `Rotation refused: istio-ca:vaultIntermediateGeneration goes back from ${before.generation} to ${wanted.generation}; the intermediates of earlier generations are retired. Fix: set it to ${before.generation}, or ${nextGeneration} to renew the intermediate.` };
+        return {
+            problem: `Rotation refused: istio-ca:vaultIntermediateGeneration goes back from ${before.generation} to ${wanted.generation}; the intermediates of earlier generations are retired. Fix: set it to ${before.generation}, or ${nextGeneration} to renew the intermediate.`,
+        };
     }
     if (wanted.issuerName !== before.issuerName && before.retainedIssuerNames.includes(wanted.issuerName)) {
         return {
@@ -169,7 +182,10 @@ function resolveVaultIntermediate(prev: RotationState | undefined, desired: Desi
 export function guardRotation(input: GuardInput): GuardVerdict {
     const { desired, now } = input;
     if (!(now instanceof Date) || !Number.isFinite(now.getTime())) {
-        return { allowed: false, problems: [`Rotation refused: the clock reads ${String(now)}, not a time. Fix: give the program a valid clock (the plan's --now takes ISO 8601).`] };
+        return {
+            allowed: false,
+            problems: [`Rotation refused: the clock reads ${String(now)}, not a time. Fix: give the program a valid clock (the plan's --now takes ISO 8601).`],
+        };
     }
     const nowIso = now.toISOString();
     const nowMs = now.getTime();
@@ -199,7 +215,8 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         timing: timingRecord,
         rootSources: { ...desired.rootSources },
     });
-    const staleOverride = (what: string): string => `istio-ca:rotationOverride is ${override!.name}, but ${what} does not need it. Overrides are one-shot so that a forgotten one cannot waive a later check. Fix: pulumi config rm istio-ca:rotationOverride && pulumi config rm istio-ca:rotationOverrideReason`;
+    const staleOverride = (what: string): string =>
+        `istio-ca:rotationOverride is ${override!.name}, but ${what} does not need it. Overrides are one-shot so that a forgotten one cannot waive a later check. Fix: pulumi config rm istio-ca:rotationOverride && pulumi config rm istio-ca:rotationOverrideReason`;
     const finish = (kind: Exclude<GuardVerdict, { allowed: false }>["kind"], state: Omit<RotationState, "rootParameters">, prev: RotationState | undefined): GuardVerdict => {
         const roots = resolveRootParameters(prev, desired);
         const intermediate = resolveVaultIntermediate(prev, desired);
@@ -231,7 +248,13 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         // An adopted phase counts its waits from now, as if it had just been entered.
         const signedUntil = plan && (plan.phase === "sign-new" || plan.phase === "retire-old") ? { [plan.roots[0]]: nowIso } : {};
         const state = base({ [desired.settings.phase]: nowIso }, signedUntil);
-        if (override) state.lastOverride = { name: override.name, reason: override.reason, at: nowIso, transition: `first deployment at ${desired.settings.phase} ${rootsText(desired.settings.roots)}` };
+        if (override)
+            state.lastOverride = {
+                name: override.name,
+                reason: override.reason,
+                at: nowIso,
+                transition: `first deployment at ${desired.settings.phase} ${rootsText(desired.settings.roots)}`,
+            };
         return finish("first-deployment", state, undefined);
     }
     const recorded: RotationState = previous.kind === "legacy" ? legacyState(previous.caMode, desired.identity) : previous.state;
@@ -283,7 +306,9 @@ export function guardRotation(input: GuardInput): GuardVerdict {
                 ],
             };
         }
-        const swapped = Object.keys(desired.rootSources).find((root) => own(prev.rootSources, root) !== undefined && own(prev.rootSources, root) !== own(desired.rootSources, root));
+        const swapped = Object.keys(desired.rootSources).find(
+            (root) => own(prev.rootSources, root) !== undefined && own(prev.rootSources, root) !== own(desired.rootSources, root),
+        );
         if (swapped) {
             return {
                 allowed: false,
@@ -395,7 +420,10 @@ function resolveTiming(prev: RotationState | undefined, configured: RotationTimi
     if (!lower) return { effective: plain, record: plain };
     const loweredAt = parseTime(recorded.loweredAt) ?? nowMs;
     if (nowMs >= loweredAt + recorded.oldChainLifetimeMs + recorded.propagationDelayMs) return { effective: plain, record: plain };
-    const longest = { oldChainLifetimeMs: Math.max(recorded.oldChainLifetimeMs, configured.oldChainLifetimeMs), propagationDelayMs: Math.max(recorded.propagationDelayMs, configured.propagationDelayMs) };
+    const longest = {
+        oldChainLifetimeMs: Math.max(recorded.oldChainLifetimeMs, configured.oldChainLifetimeMs),
+        propagationDelayMs: Math.max(recorded.propagationDelayMs, configured.propagationDelayMs),
+    };
     return { effective: longest, record: { ...longest, loweredAt: new Date(loweredAt).toISOString() } };
 }
 

@@ -94,13 +94,21 @@ export const STATE_ROOTS_MAX = 2;
 const rootList = z.array(rootName).max(STATE_ROOTS_MAX, { message: `lists more than ${STATE_ROOTS_MAX} roots (a state holds at most the old and the new root)` });
 /** A record keyed by root name, with no more keys than a state has roots. */
 function rootRecord<T extends z.ZodType>(value: T) {
-    return z.record(rootName, value).refine((record) => Object.keys(record).length <= STATE_ROOTS_MAX, { message: `names more than ${STATE_ROOTS_MAX} roots (a state holds at most the old and the new root)` });
+    return z.record(rootName, value).refine((record) => Object.keys(record).length <= STATE_ROOTS_MAX, {
+        message: `names more than ${STATE_ROOTS_MAX} roots (a state holds at most the old and the new root)`,
+    });
 }
 const phase = z.enum(ROTATION_PHASES);
 const positiveInt = z.number().int().positive();
 
 const rootParametersSchema = z
-    .object({ commonName: z.string().min(1), organization: z.string(), keyAlgorithm: z.enum(KEY_ALGORITHMS), validityHours: positiveInt, maxPathLength: z.number().int().min(0).nullable() })
+    .object({
+        commonName: z.string().min(1),
+        organization: z.string(),
+        keyAlgorithm: z.enum(KEY_ALGORITHMS),
+        validityHours: positiveInt,
+        maxPathLength: z.number().int().min(0).nullable(),
+    })
     .strict();
 
 const overrideSchema = z.object({ name: z.enum(ROTATION_OVERRIDES), reason: z.string(), at: isoTime, transition: z.string() }).strict();
@@ -115,7 +123,9 @@ const commonFields = {
     multiRootEnabled: z.boolean(),
     phaseStartedAt: z.partialRecord(phase, isoTime),
     signedUntil: rootRecord(isoTime),
-    rootSources: rootRecord(z.string().regex(/^(generated|in-cluster|existing sha256:[0-9a-f]{64})$/, { message: 'is not "generated", "in-cluster" or "existing sha256:<fingerprint>"' })),
+    rootSources: rootRecord(
+        z.string().regex(/^(generated|in-cluster|existing sha256:[0-9a-f]{64})$/, { message: 'is not "generated", "in-cluster" or "existing sha256:<fingerprint>"' }),
+    ),
     lastOverride: overrideSchema.optional(),
 };
 
@@ -151,8 +161,17 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 /** Every time the state holds. */
-function recordedTimes(state: Pick<RotationState, "phaseStartedAt" | "signedUntil" | "lastOverride"> & { recordedAt?: string; trustedSince?: Record<string, string>; timing?: RecordedTiming }): number[] {
-    const times = [...Object.values(state.phaseStartedAt), ...Object.values(state.signedUntil), ...Object.values(state.trustedSince ?? {}), state.lastOverride?.at, state.timing?.loweredAt, state.recordedAt];
+function recordedTimes(
+    state: Pick<RotationState, "phaseStartedAt" | "signedUntil" | "lastOverride"> & { recordedAt?: string; trustedSince?: Record<string, string>; timing?: RecordedTiming },
+): number[] {
+    const times = [
+        ...Object.values(state.phaseStartedAt),
+        ...Object.values(state.signedUntil),
+        ...Object.values(state.trustedSince ?? {}),
+        state.lastOverride?.at,
+        state.timing?.loweredAt,
+        state.recordedAt,
+    ];
     return times.filter((t): t is string => typeof t === "string").map((t) => Date.parse(t));
 }
 
@@ -165,7 +184,13 @@ export function latestRecordedTime(state: RotationState): number | undefined {
 /** A state recorded while cert-manager and kubernetes modes did not rotate (roots []) reads as steady on the default root. */
 export function adoptUnrotatedState(state: RotationState): RotationState {
     if (state.roots.length > 0 || state.phase !== "steady") return state;
-    return { ...state, roots: [DEFAULT_ROOT_NAME], trustedRoots: [DEFAULT_ROOT_NAME], signingRoot: DEFAULT_ROOT_NAME, trustedSince: { [DEFAULT_ROOT_NAME]: own(state.trustedSince, DEFAULT_ROOT_NAME) ?? new Date(0).toISOString() } };
+    return {
+        ...state,
+        roots: [DEFAULT_ROOT_NAME],
+        trustedRoots: [DEFAULT_ROOT_NAME],
+        signingRoot: DEFAULT_ROOT_NAME,
+        trustedSince: { [DEFAULT_ROOT_NAME]: own(state.trustedSince, DEFAULT_ROOT_NAME) ?? new Date(0).toISOString() },
+    };
 }
 
 /** Problems of a state whose fields are well-formed but do not fit together. */
@@ -182,11 +207,16 @@ export function stateConsistencyProblems(state: RotationState): string[] {
         at(".roots", `lists ${roots.length} root(s), but phase ${state.phase} has ${rootCountFor(state.phase)}`);
     } else {
         const plan = rotationPlan({ phase: state.phase, roots });
-        if (JSON.stringify(state.trustedRoots) !== JSON.stringify(plan.trustedRoots)) at(".trustedRoots", `is ${JSON.stringify(state.trustedRoots)}, but phase ${state.phase} of ${JSON.stringify(roots)} trusts ${JSON.stringify(plan.trustedRoots)}`);
-        if (state.signingRoot !== plan.signingRoot) at(".signingRoot", `is ${JSON.stringify(state.signingRoot)}, but phase ${state.phase} of ${JSON.stringify(roots)} signs with ${plan.signingRoot}`);
+        if (JSON.stringify(state.trustedRoots) !== JSON.stringify(plan.trustedRoots))
+            at(".trustedRoots", `is ${JSON.stringify(state.trustedRoots)}, but phase ${state.phase} of ${JSON.stringify(roots)} trusts ${JSON.stringify(plan.trustedRoots)}`);
+        if (state.signingRoot !== plan.signingRoot)
+            at(".signingRoot", `is ${JSON.stringify(state.signingRoot)}, but phase ${state.phase} of ${JSON.stringify(roots)} signs with ${plan.signingRoot}`);
         // The old root stopped signing at sign-new; the guard counts retire-old's wait from that time.
         if ((state.phase === "sign-new" || state.phase === "retire-old") && own(state.signedUntil, roots[0]) === undefined) {
-            at(`.signedUntil.${roots[0]}`, `is missing: in phase ${state.phase} the old root ${roots[0]} has stopped signing, and when it did decides how long its certificates live`);
+            at(
+                `.signedUntil.${roots[0]}`,
+                `is missing: in phase ${state.phase} the old root ${roots[0]} has stopped signing, and when it did decides how long its certificates live`,
+            );
         }
     }
     for (const root of Object.keys(state.signedUntil)) {
@@ -195,7 +225,8 @@ export function stateConsistencyProblems(state: RotationState): string[] {
     }
     if (own(state.phaseStartedAt, state.phase) === undefined) at(`.phaseStartedAt.${state.phase}`, "is missing: the current phase's start is recorded when it is entered");
     const trusted = [...state.trustedRoots].sort().join(",");
-    if (roots.length > 0 && Object.keys(state.trustedSince).sort().join(",") !== trusted) at(".trustedSince", `names ${JSON.stringify(Object.keys(state.trustedSince))}, not the trusted roots ${JSON.stringify(state.trustedRoots)}`);
+    if (roots.length > 0 && Object.keys(state.trustedSince).sort().join(",") !== trusted)
+        at(".trustedSince", `names ${JSON.stringify(Object.keys(state.trustedSince))}, not the trusted roots ${JSON.stringify(state.trustedRoots)}`);
     const order = ROTATION_PHASES.indexOf(state.phase);
     let previous: { phase: string; ms: number } | undefined;
     for (const p of ROTATION_PHASES) {
@@ -272,10 +303,18 @@ export function readPreviousDeployment(outputs: unknown, context: ReadContext): 
             return unreadable([`rotationState belongs to ${state.organization}/${state.project}/${state.stack}, not to this stack ${organization}/${project}/${stack}`]);
         }
     } else {
-        if (!context.fromSelf) return unreadable(["rotationState was recorded by an earlier release, which did not name its stack, and was not read from this stack (istio-ca:rotationStateStack)"]);
+        if (!context.fromSelf)
+            return unreadable(["rotationState was recorded by an earlier release, which did not name its stack, and was not read from this stack (istio-ca:rotationStateStack)"]);
         const v1 = parsed.data as Omit<RotationState, "version" | "organization" | "project" | "stack" | "recordedAt" | "rootParameters" | "trustedSince" | "timing">;
         const times = recordedTimes({ ...v1 });
-        state = { ...v1, version: ROTATION_STATE_VERSION, ...context.expected, recordedAt: new Date(times.length > 0 ? Math.max(...times) : 0).toISOString(), rootParameters: {}, trustedSince: v1TrustedSince(v1) };
+        state = {
+            ...v1,
+            version: ROTATION_STATE_VERSION,
+            ...context.expected,
+            recordedAt: new Date(times.length > 0 ? Math.max(...times) : 0).toISOString(),
+            rootParameters: {},
+            trustedSince: v1TrustedSince(v1),
+        };
     }
     const problems = stateConsistencyProblems(adoptUnrotatedState(state));
     if (problems.length > 0) return unreadable(problems);

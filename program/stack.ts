@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { StackModel, VaultSettings, existingRootAt, parseStackConfig, rotatesRoots } from "../src/config";
 import { MeshOutputs, deployMesh } from "../src/mesh";
+import { resolvedOutput } from "../src/outputState";
 import { certificateSha256Hex } from "../src/pki";
 import { kubernetesProviderArgs } from "../src/kubernetesProvider";
 import { readRawConfig } from "./pulumiConfig";
@@ -59,15 +60,19 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
  * reads VAULT_TOKEN itself (the config model refused a deployment without either).
  */
 function vaultProvider(settings: VaultSettings, opts: pulumi.CustomResourceOptions): vault.Provider {
-    return new vault.Provider("vault", {
-        address: settings.address,
-        namespace: settings.namespace,
-        token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
-        // The provider makes one non-renewable child token per update, 1200 s by default
-        // (terraform-provider-vault internal/provider/meta.go, createChildToken): too short for an
-        // update that waits on cert-manager and istiod before deleting an old issuer at its end.
-        maxLeaseTtlSeconds: Math.round(settings.providerTokenTtlMs / 1000),
-    }, opts);
+    return new vault.Provider(
+        "vault",
+        {
+            address: settings.address,
+            namespace: settings.namespace,
+            token: settings.token ? pulumi.secret(settings.token.reveal()) : undefined,
+            // The provider makes one non-renewable child token per update, 1200 s by default
+            // (terraform-provider-vault internal/provider/meta.go, createChildToken): too short for an
+            // update that waits on cert-manager and istiod before deleting an old issuer at its end.
+            maxLeaseTtlSeconds: Math.round(settings.providerTokenTtlMs / 1000),
+        },
+        opts,
+    );
 }
 
 /** The provider's kubeconfig and context from the model (a kubeconfig's contents as a secret). */
@@ -142,7 +147,13 @@ function desiredVaultIntermediate(model: StackModel): DesiredRotation["vaultInte
         generation: intermediate.generation,
         signingRoot,
         issuerName: naming.issuerName,
-        parameters: { commonName: intermediate.commonName, organization: intermediate.organization, keyAlgorithm: intermediate.keyAlgorithm, validityHours: toHoursCeil(intermediate.validityMs), maxPathLength: intermediate.maxPathLength },
+        parameters: {
+            commonName: intermediate.commonName,
+            organization: intermediate.organization,
+            keyAlgorithm: intermediate.keyAlgorithm,
+            validityHours: toHoursCeil(intermediate.validityMs),
+            maxPathLength: intermediate.maxPathLength,
+        },
     };
 }
 
@@ -157,13 +168,15 @@ export function recordWhenDeployed(state: RotationState, resources: pulumi.Custo
     return (async () => {
         const results = await Promise.all(
             resources.map(async (resource) => {
-                const [known, id, urn] = await Promise.all([(resource.id as any).isKnown as Promise<boolean>, (resource.id as any).promise() as Promise<unknown>, (resource.urn as any).promise() as Promise<string>]);
-                return { ok: known && typeof id === "string" && id !== "", urn };
+                const [id, urn] = await Promise.all([resolvedOutput(resource.id), resolvedOutput(resource.urn)]);
+                return { ok: id.known && typeof id.value === "string" && id.value !== "", urn: String(urn.value) };
             }),
         );
         const missing = results.filter((result) => !result.ok).map((result) => result.urn.split("::").pop());
         if (missing.length > 0) {
-            throw new Error(`rotationState not recorded: ${missing.length} resource(s) of this update did not complete (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}); the previous state stays in force. Fix what failed and run pulumi up again (a targeted update, pulumi up --target, is not supported).`);
+            throw new Error(
+                `rotationState not recorded: ${missing.length} resource(s) of this update did not complete (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}); the previous state stays in force. Fix what failed and run pulumi up again (a targeted update, pulumi up --target, is not supported).`,
+            );
         }
         return state;
     })();

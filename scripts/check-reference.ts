@@ -24,7 +24,6 @@ const valuesWalker: Validate = (value, schema) => checkSchema(value, schema).pro
 
 function ajvValidator(): Validate | undefined {
     try {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const Ajv = require("ajv");
         const ajv = new (Ajv.default ?? Ajv)({ strict: false, allErrors: true, validateFormats: false });
         return (value, schema) => {
@@ -61,20 +60,30 @@ async function main(): Promise<void> {
     let failures = 0;
     let checked = 0;
     // Every stack: any of them may install a jetstack chart or create cert-manager resources.
-    const plans = await planEveryStack([{ name: "cert-manager-in-cluster-root", values: { "istio-ca:caMode": "cert-manager", "istio-ca:certManagerRoot": "in-cluster", "istio-ca:certManagerServiceMonitor": "true" } }]);
+    const plans = await planEveryStack([
+        {
+            name: "cert-manager-in-cluster-root",
+            values: { "istio-ca:caMode": "cert-manager", "istio-ca:certManagerRoot": "in-cluster", "istio-ca:certManagerServiceMonitor": "true" },
+        },
+    ]);
     // The CSR signer gate is only set when another strategy asks for it; check that rendering too.
     const { certManagerValues } = await import("../src/certManagerValues");
-    const releases: { label: string; chart: string; values: unknown }[] = [{ label: "certManagerValues(enableCsrSigner)", chart: "cert-manager", values: certManagerValues({ serviceMonitor: true, enableCsrSigner: true }) }];
+    const releases: { label: string; chart: string; values: unknown }[] = [
+        { label: "certManagerValues(enableCsrSigner)", chart: "cert-manager", values: certManagerValues({ serviceMonitor: true, enableCsrSigner: true }) },
+    ];
     for (const plan of plans) {
         for (const resource of plan.resources) {
             const inputs = resource.inputs as any;
-            if (resource.type === "kubernetes:helm.sh/v3:Release" && CHART_SCHEMAS[inputs.chart]) releases.push({ label: `${plan.stack}/${resource.name}`, chart: inputs.chart, values: inputs.values });
+            if (resource.type === "kubernetes:helm.sh/v3:Release" && CHART_SCHEMAS[inputs.chart])
+                releases.push({ label: `${plan.stack}/${resource.name}`, chart: inputs.chart, values: inputs.values });
         }
     }
     for (const { stack, resource, inputs, key } of customResources(plans)) {
         if (!crdGroups.has(String(inputs.apiVersion).split("/")[0])) continue;
         const schema = crdSchemas.get(key);
-        const problems = schema ? validateResource({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec }, schema) : [`${inputs.apiVersion} ${inputs.kind} is not a served version of a CRD in ${referenceDir}`];
+        const problems = schema
+            ? validateResource({ apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata, spec: inputs.spec }, schema)
+            : [`${inputs.apiVersion} ${inputs.kind} is not a served version of a CRD in ${referenceDir}`];
         checked++;
         failures += problems.length;
         console.log(`${problems.length ? "FAIL" : "ok  "} ${stack}/${inputs.kind} ${resource.name}${problems.map((p) => `\n     ${p}`).join("")}`);

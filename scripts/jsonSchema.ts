@@ -39,7 +39,10 @@ function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
     while (current.$ref) {
         if (seen.has(String(current.$ref))) throw new Error(`$ref cycle: ${[...seen, current.$ref].join(" -> ")}`);
         seen.add(String(current.$ref));
-        const ref = String(current.$ref).replace(/^#\//, "").split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
+        const ref = String(current.$ref)
+            .replace(/^#\//, "")
+            .split("/")
+            .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
         current = ref.reduce<any>((node, key) => node[key], root);
     }
     return current;

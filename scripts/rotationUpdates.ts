@@ -26,12 +26,30 @@ export interface RotationSequence {
 }
 
 export const ROTATION_SEQUENCES: RotationSequence[] = [
-    { title: "plugin", directory: "rotation", overrides: {}, retireAt: 25 + 49, renewal: { overrides: {}, afterHours: 8760 - 720 + 24, what: "pulumi up inside the intermediate's renewal window (intermediateRenewBefore)" } },
+    {
+        title: "plugin",
+        directory: "rotation",
+        overrides: {},
+        retireAt: 25 + 49,
+        renewal: { overrides: {}, afterHours: 8760 - 720 + 24, what: "pulumi up inside the intermediate's renewal window (intermediateRenewBefore)" },
+    },
     { title: "cert-manager, cacerts", directory: "rotation-cert-manager", overrides: {}, retireAt: 25 + 49 },
     { title: "cert-manager, istio-csr", directory: "rotation-cert-manager", overrides: { certManagerDelivery: "istio-csr" }, retireAt: 25 + 49 },
     { title: "kubernetes", directory: "rotation-kubernetes", overrides: {}, retireAt: 25 + 49 },
-    { title: "vault, cacerts", directory: "rotation-vault", overrides: { certManagerDelivery: "cacerts" }, retireAt: 25 + 50, renewal: { overrides: { vaultIntermediateGeneration: "2" }, afterHours: 1, what: "istio-ca:vaultIntermediateGeneration 2" } },
-    { title: "vault, istio-csr", directory: "rotation-vault", overrides: { certManagerDelivery: "istio-csr" }, retireAt: 25 + 49, renewal: { overrides: { vaultIntermediateGeneration: "2" }, afterHours: 1, what: "istio-ca:vaultIntermediateGeneration 2" } },
+    {
+        title: "vault, cacerts",
+        directory: "rotation-vault",
+        overrides: { certManagerDelivery: "cacerts" },
+        retireAt: 25 + 50,
+        renewal: { overrides: { vaultIntermediateGeneration: "2" }, afterHours: 1, what: "istio-ca:vaultIntermediateGeneration 2" },
+    },
+    {
+        title: "vault, istio-csr",
+        directory: "rotation-vault",
+        overrides: { certManagerDelivery: "istio-csr" },
+        retireAt: 25 + 49,
+        renewal: { overrides: { vaultIntermediateGeneration: "2" }, afterHours: 1, what: "istio-ca:vaultIntermediateGeneration 2" },
+    },
 ];
 
 /** One update of a sequence and what the engine would do. */
@@ -62,7 +80,14 @@ export async function planRotationUpdates(sequence: RotationSequence, options: {
         const config = loadStackConfig(path.join(dir, `Pulumi.${sequence.directory}-${step}.yaml`));
         for (const [key, value] of Object.entries({ ...sequence.overrides, ...extra })) config.values[`istio-ca:${key}`] = value;
         const previousResources = previous?.resources.map((resource) => (unprotected.includes(resource.name) ? { ...resource, protect: false } : resource));
-        const result = await planStack({ stack: sequence.directory, config, previousOutputs: previous?.outputs, previousResources, now: new Date(FIRST_UPDATE.getTime() + hour * HOUR), emulatedState });
+        const result = await planStack({
+            stack: sequence.directory,
+            config,
+            previousOutputs: previous?.outputs,
+            previousResources,
+            now: new Date(FIRST_UPDATE.getTime() + hour * HOUR),
+            emulatedState,
+        });
         const update: PlannedUpdate = { label, plan: result, changes: result.changes, unprotected, refusal: result.changes ? refusalOf(result.changes) : undefined };
         updates.push(update);
         if (!update.refusal) previous = result;
@@ -83,11 +108,19 @@ export async function planRotationUpdates(sequence: RotationSequence, options: {
 /** The lines README shows for an update: each resource the engine changes, and how. */
 export function updateLines(update: PlannedUpdate): string[] {
     const symbol = { create: "+", update: "~", replace: "+-", "delete-before-replace": "-+", delete: "-", refused: "!", same: " " } as const;
-    if (!update.changes) return [`   (first deployment: ${update.plan.resources.filter((r) => r.custom && !r.read && r.type !== "pulumi:pulumi:StackReference").length} resources to create)`];
+    if (!update.changes)
+        return [`   (first deployment: ${update.plan.resources.filter((r) => r.custom && !r.read && r.type !== "pulumi:pulumi:StackReference").length} resources to create)`];
     const lines = update.changes
         .filter((change) => change.operation !== "same")
         .map((change) => {
-            const why = change.replacedBy.length > 0 ? ` (${change.replacedBy.join(", ")})` : change.operation === "update" ? ` (${change.changed.join(", ")})` : change.keepsObject ? " (stays in Vault)" : "";
+            const why =
+                change.replacedBy.length > 0
+                    ? ` (${change.replacedBy.join(", ")})`
+                    : change.operation === "update"
+                      ? ` (${change.changed.join(", ")})`
+                      : change.keepsObject
+                        ? " (stays in Vault)"
+                        : "";
             return `${symbol[change.operation].padEnd(2)} ${change.name}${why}`;
         });
     return lines.length > 0 ? lines : ["   (no change)"];
@@ -95,7 +128,10 @@ export function updateLines(update: PlannedUpdate): string[] {
 
 /** The markdown block of one sequence. */
 export function sequenceMarkdown(sequence: RotationSequence, updates: PlannedUpdate[]): string {
-    const body = updates.flatMap((update) => [`# ${update.label}${update.unprotected.length > 0 ? `, after pulumi state unprotect of ${update.unprotected.join(", ")}` : ""}`, ...updateLines(update)]);
+    const body = updates.flatMap((update) => [
+        `# ${update.label}${update.unprotected.length > 0 ? `, after pulumi state unprotect of ${update.unprotected.join(", ")}` : ""}`,
+        ...updateLines(update),
+    ]);
     return [`${sequence.title} (stacks/${sequence.directory}/):`, "", "```text", ...body, "```"].join("\n");
 }
 

@@ -25,7 +25,10 @@ export type KeyRotationPolicy = "Always" | "Never";
 export const KEY_ROTATION_POLICIES: readonly KeyRotationPolicy[] = ["Always", "Never"];
 
 /** cert-manager `privateKey` fields for a key algorithm. */
-export function certManagerPrivateKey(algorithm: KeyAlgorithm, rotationPolicy: KeyRotationPolicy): { algorithm: "RSA" | "ECDSA"; size: number; rotationPolicy: KeyRotationPolicy; encoding: "PKCS8" } {
+export function certManagerPrivateKey(
+    algorithm: KeyAlgorithm,
+    rotationPolicy: KeyRotationPolicy,
+): { algorithm: "RSA" | "ECDSA"; size: number; rotationPolicy: KeyRotationPolicy; encoding: "PKCS8" } {
     const [family, size] = algorithm.split("-");
     return {
         algorithm: family === "RSA" ? "RSA" : "ECDSA",

@@ -219,7 +219,8 @@ function certManagerRules(t: AlertThresholds, namespaces: string[]): AlertRule[]
             labels: { severity: "critical" },
             annotations: {
                 summary: "A mesh CA Certificate is not Ready: issuance or renewal failed.",
-                description: "Certificate {{ $labels.namespace }}/{{ $labels.name }} is not Ready. Run: kubectl describe certificate -n {{ $labels.namespace }} {{ $labels.name }}.",
+                description:
+                    "Certificate {{ $labels.namespace }}/{{ $labels.name }} is not Ready. Run: kubectl describe certificate -n {{ $labels.namespace }} {{ $labels.name }}.",
             },
         },
         {
@@ -242,7 +243,8 @@ function certManagerRules(t: AlertThresholds, namespaces: string[]): AlertRule[]
             labels: { severity: "critical" },
             annotations: {
                 summary: "A mesh CA Certificate expires soon.",
-                description: "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}, less than half of its renewBefore window: renewal has failed.",
+                description:
+                    "Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }}, less than half of its renewBefore window: renewal has failed.",
             },
         },
     ];

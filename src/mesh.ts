@@ -46,14 +46,18 @@ export function deployMesh(model: StackModel, options: MeshDeploymentOptions): M
     );
     const { ca, istiodDependsOn, trust } = strategy.deploy({ model, name, istioNamespace, opts, customOpts });
 
-    const controlPlane = new IstioControlPlane(name("istio"), {
-        version: model.istio.version,
-        namespace: istioNamespace.metadata.name,
-        trustDomain: model.trustDomain,
-        workloadCerts: model.workloadCerts,
-        ca,
-        istiodDependsOn,
-    }, opts);
+    const controlPlane = new IstioControlPlane(
+        name("istio"),
+        {
+            version: model.istio.version,
+            namespace: istioNamespace.metadata.name,
+            trustDomain: model.trustDomain,
+            workloadCerts: model.workloadCerts,
+            ca,
+            istiodDependsOn,
+        },
+        opts,
+    );
 
     // Policies and rules are custom resources: they need the Istio CRDs, so they come after the control plane.
     const { meshPolicy, alerts } = model;

@@ -70,7 +70,10 @@ export function spiffeId(trustDomain: string, serviceAccount: string): string {
 
 /** Lower-case slug of at most `max` characters, safe inside a DNS-1123 name. */
 function slug(text: string, max: number): string {
-    const cleaned = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const cleaned = text
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
     return cleaned.slice(0, max).replace(/-+$/, "") || "x";
 }
 
@@ -81,14 +84,23 @@ function shortHash(text: string): string {
 /** Canonical text of a selector (sorted), for names and duplicate detection. */
 export function selectorKey(selector: Record<string, string> | undefined): string {
     if (!selector) return "";
-    return Object.keys(selector).sort().map((key) => `${key}=${selector[key]}`).join(",");
+    return Object.keys(selector)
+        .sort()
+        .map((key) => `${key}=${selector[key]}`)
+        .join(",");
 }
 
 /** Object name of a fallback: `permissive` for a namespace, else label values and a hash. */
 export function fallbackName(fallback: PermissiveFallback): string {
     if (!fallback.selector) return "permissive";
     const key = selectorKey(fallback.selector);
-    return `permissive-${slug(Object.keys(fallback.selector).sort().map((k) => fallback.selector![k]).join("-"), 40)}-${shortHash(key)}`;
+    return `permissive-${slug(
+        Object.keys(fallback.selector)
+            .sort()
+            .map((k) => fallback.selector![k])
+            .join("-"),
+        40,
+    )}-${shortHash(key)}`;
 }
 
 /** Object name of a pinned rule: the host's first labels and a hash. */

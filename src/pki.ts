@@ -139,8 +139,10 @@ export interface RootRequirements {
  * valid long enough for the intermediate it signs, and the key belongs to it.
  */
 export function checkCaKeyPair(certPem: string, keyPem: string, requirements?: RootRequirements): string | undefined {
-    if (certPem.length > PEM_BLOCK_MAX_CHARS) return `the certificate is ${certPem.length} characters long, more than the ${PEM_BLOCK_MAX_CHARS} taken (a root certificate's PEM is a few thousand)`;
-    if (keyPem.length > PEM_BLOCK_MAX_CHARS) return `the private key is ${keyPem.length} characters long, more than the ${PEM_BLOCK_MAX_CHARS} taken (a PEM private key is a few thousand)`;
+    if (certPem.length > PEM_BLOCK_MAX_CHARS)
+        return `the certificate is ${certPem.length} characters long, more than the ${PEM_BLOCK_MAX_CHARS} taken (a root certificate's PEM is a few thousand)`;
+    if (keyPem.length > PEM_BLOCK_MAX_CHARS)
+        return `the private key is ${keyPem.length} characters long, more than the ${PEM_BLOCK_MAX_CHARS} taken (a PEM private key is a few thousand)`;
     const certScan = scanPem(certPem);
     const certificates = certScan.blocks.filter((block) => block.label === "CERTIFICATE");
     if (certificates.length > 1) return `it holds ${certificates.length} certificates; give only the root certificate`;
@@ -159,7 +161,8 @@ export function checkCaKeyPair(certPem: string, keyPem: string, requirements?: R
     if (keyUsage && (keyUsage.usages & x509.KeyUsageFlags.keyCertSign) === 0) return "its key usage does not include keyCertSign, so it may not sign certificates";
     if (constraints.pathLength === 0) return "its path length constraint is 0, so it cannot sign the intermediate the mesh's CA certificates chain through";
     if (cert.notAfter.getTime() < Date.now()) return `the certificate expired on ${cert.notAfter.toISOString()}`;
-    if (cert.notBefore.getTime() > Date.now()) return `the certificate is not valid yet (notBefore ${cert.notBefore.toISOString()}), so nothing it signed would be trusted before then`;
+    if (cert.notBefore.getTime() > Date.now())
+        return `the certificate is not valid yet (notBefore ${cert.notBefore.toISOString()}), so nothing it signed would be trusted before then`;
     if (requirements && cert.notAfter.getTime() < requirements.validUntil.getTime()) {
         return `it expires on ${cert.notAfter.toISOString()}, before the intermediate it would sign (valid until ${requirements.validUntil.toISOString()})`;
     }

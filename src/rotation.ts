@@ -13,9 +13,9 @@
  * In every legal transition, each root that signs before or after is trusted both before and
  * after, so proxies on either side of the change accept every live certificate; and a root
  * leaves the bundle only after the longest certificate it signed has expired. Everything here
- * is pure: strategies call these functions, `src/stack.ts` applies the verdict.
+ * is pure: strategies call these functions, the program's guard (`program/rotationGuard.ts`) applies the verdict.
  */
-import type { CaMode, StackModel } from "./config";
+import type { StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
 import { caModeRecord } from "./caModes";
 import { DEFAULT_ROOT_NAME } from "./rootNames";
@@ -31,7 +31,6 @@ export type RotationOverrideName = (typeof ROTATION_OVERRIDES)[number];
 
 /** `rootSources` value of a root made inside the cluster (cert-manager `certManagerRoot: in-cluster`), which cannot rotate. */
 export const IN_CLUSTER_ROOT_SOURCE = "in-cluster";
-
 
 /** Root names become resource names and certificate subjects: DNS-label style. */
 export const ROOT_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -185,7 +184,10 @@ export function classifyTransition(from: RotationSettings, to: RotationSettings)
     switch (`${from.phase}>${to.phase}`) {
         case "steady>trust-both":
             if (to.roots[0] !== from.roots[0] || to.roots[1] === from.roots[0]) {
-                return illegal(`${phaseChange}: the first root must be the one in use (${from.roots[0]}) and the second a new one`, rootsFix([from.roots[0], to.roots[1] === from.roots[0] ? to.roots[0] : to.roots[1]]));
+                return illegal(
+                    `${phaseChange}: the first root must be the one in use (${from.roots[0]}) and the second a new one`,
+                    rootsFix([from.roots[0], to.roots[1] === from.roots[0] ? to.roots[0] : to.roots[1]]),
+                );
             }
             return { legal: true, kind: "start" };
         case "trust-both>steady":
@@ -264,4 +266,3 @@ export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" 
     if (caModeRecord(model.caMode).signsFromOldChainAfterSignNew(model.certManager?.delivery ?? "cacerts")) oldChainLifetimeMs += timing.propagationDelayMs;
     return { ...timing, oldChainLifetimeMs };
 }
-

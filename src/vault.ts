@@ -169,12 +169,13 @@ export interface VaultIssuerSpecSettings {
  * one ServiceAccount (`auth.kubernetes.serviceAccountRef`); no static token or Secret.
  */
 export function vaultIssuerSpec(settings: VaultIssuerSpecSettings): Record<string, unknown> {
+    const serviceAccountRef: { name: string; audiences?: string[] } = { name: settings.serviceAccountName };
+    if (settings.extraAudiences?.length) serviceAccountRef.audiences = [...settings.extraAudiences];
     const vault: Record<string, unknown> = {
         server: settings.server,
         path: settings.path,
-        auth: { kubernetes: { role: settings.role, mountPath: settings.mountPath, serviceAccountRef: { name: settings.serviceAccountName } } },
+        auth: { kubernetes: { role: settings.role, mountPath: settings.mountPath, serviceAccountRef } },
     };
-    if (settings.extraAudiences?.length) (vault.auth as any).kubernetes.serviceAccountRef.audiences = [...settings.extraAudiences];
     if (settings.vaultNamespace) vault.namespace = settings.vaultNamespace;
     if (settings.caBundlePem) vault.caBundle = Buffer.from(settings.caBundlePem).toString("base64");
     return { vault };

@@ -47,9 +47,13 @@ export function renderVaultPolicy(rules: VaultPolicyRule[]): string {
         const capabilities = rule.capabilities.map((capability) => `"${capability}"`).join(", ");
         const parameters = Object.entries(rule.allowedParameters ?? {});
         for (const [, values] of parameters) {
-            if (values.some((value) => value.startsWith("*") || value.endsWith("*"))) throw new Error(`Vault policy path "${rule.path}": allowed values glob on a leading or trailing "*"; use exact values`);
+            if (values.some((value) => value.startsWith("*") || value.endsWith("*")))
+                throw new Error(`Vault policy path "${rule.path}": allowed values glob on a leading or trailing "*"; use exact values`);
         }
-        const allowed = parameters.length > 0 ? `  allowed_parameters = {\n${parameters.map(([name, values]) => `    ${hclString(name)} = [${values.map(hclString).join(", ")}]\n`).join("")}  }\n` : "";
+        const allowed =
+            parameters.length > 0
+                ? `  allowed_parameters = {\n${parameters.map(([name, values]) => `    ${hclString(name)} = [${values.map(hclString).join(", ")}]\n`).join("")}  }\n`
+                : "";
         return `path "${rule.path}" {\n  capabilities = [${capabilities}]\n${allowed}}\n`;
     });
     return blocks.join("\n");

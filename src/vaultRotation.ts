@@ -4,7 +4,6 @@
  * bundle. Every root is an issuer of the root mount; the intermediate is re-signed by the signing
  * root's issuer and the mounts' default issuers follow the signing root.
  */
-import type { StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
 import { cacertsMeshCaCertificates } from "./certManagerRotation";
 import { DEFAULT_ROOT_NAME } from "./rootNames";
@@ -48,8 +47,13 @@ function generationSuffix(generation: number): { name: string; cn: string } {
  */
 export function vaultIntermediateNaming(signingRoot: string, commonNameBase: string, generation = 1): VaultCaNaming {
     const gen = generationSuffix(generation);
-    if (signingRoot === DEFAULT_ROOT_NAME) return { resourceSuffix: gen.name, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}${gen.name}`, commonName: `${commonNameBase}${gen.cn}` };
-    return { resourceSuffix: `-${signingRoot}${gen.name}`, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}-${signingRoot}${gen.name}`, commonName: `${commonNameBase} ${signingRoot}${gen.cn}` };
+    if (signingRoot === DEFAULT_ROOT_NAME)
+        return { resourceSuffix: gen.name, issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}${gen.name}`, commonName: `${commonNameBase}${gen.cn}` };
+    return {
+        resourceSuffix: `-${signingRoot}${gen.name}`,
+        issuerName: `${DEFAULT_INTERMEDIATE_ISSUER_NAME}-${signingRoot}${gen.name}`,
+        commonName: `${commonNameBase} ${signingRoot}${gen.cn}`,
+    };
 }
 
 /**

@@ -43,7 +43,9 @@ describe("cert-manager expiry alert with short-lived certificates", () => {
     it("pages relative to each Certificate's own renewal window, not a fixed 360h", async () => {
         const plan = await planConfig({ caMode: "cert-manager", certManagerDelivery: "istio-csr", alertsEnabled: "true" });
         const [rule] = byType(plan, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-        const expiring = ((rule.inputs.spec as any).groups as { rules: { alert: string; expr: string }[] }[]).flatMap((g) => g.rules).find((r) => r.alert === "CertManagerMeshCertificateExpiring")!;
+        const expiring = ((rule.inputs.spec as any).groups as { rules: { alert: string; expr: string }[] }[])
+            .flatMap((g) => g.rules)
+            .find((r) => r.alert === "CertManagerMeshCertificateExpiring")!;
         // istio-csr's istiod Certificate lives 1h: a fixed threshold in the hundreds of hours would always fire.
         assert.match(expiring.expr, /certmanager_certificate_renewal_timestamp_seconds/);
         assert.doesNotMatch(expiring.expr, /< \d{4,}/);

@@ -35,7 +35,12 @@ export interface BoundPolicy {
 }
 
 function wildcard(pattern: string, value: string): boolean {
-    const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+    const regex = new RegExp(
+        `^${pattern
+            .split("*")
+            .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+            .join(".*")}$`,
+    );
     return regex.test(value);
 }
 
@@ -83,8 +88,10 @@ export function policyProblems(spec: Record<string, any>, request: RequestModel)
         const duration = request.duration === undefined ? undefined : parseDuration(request.duration);
         if (duration === undefined) problems.push("duration: required");
         else {
-            if (constraints.minDuration !== undefined && duration < parseDuration(constraints.minDuration)!) problems.push(`duration: ${request.duration} below ${constraints.minDuration}`);
-            if (constraints.maxDuration !== undefined && duration > parseDuration(constraints.maxDuration)!) problems.push(`duration: ${request.duration} above ${constraints.maxDuration}`);
+            if (constraints.minDuration !== undefined && duration < parseDuration(constraints.minDuration)!)
+                problems.push(`duration: ${request.duration} below ${constraints.minDuration}`);
+            if (constraints.maxDuration !== undefined && duration > parseDuration(constraints.maxDuration)!)
+                problems.push(`duration: ${request.duration} above ${constraints.maxDuration}`);
         }
     }
     const key = constraints.privateKey;
@@ -116,10 +123,18 @@ export function boundPoliciesOf(plan: PlanResult): BoundPolicy[] {
         const name = inputs.metadata.name;
         const users: BoundPolicy["users"] = [];
         for (const role of roles) {
-            const grants = (role.rules ?? []).some((rule: any) => rule.verbs.includes("use") && rule.resources.includes("certificaterequestpolicies") && rule.apiGroups.includes("policy.cert-manager.io") && (rule.resourceNames ?? [name]).includes(name));
+            const grants = (role.rules ?? []).some(
+                (rule: any) =>
+                    rule.verbs.includes("use") &&
+                    rule.resources.includes("certificaterequestpolicies") &&
+                    rule.apiGroups.includes("policy.cert-manager.io") &&
+                    (rule.resourceNames ?? [name]).includes(name),
+            );
             if (!grants) continue;
             for (const binding of bindings.filter((b) => b.metadata.namespace === role.metadata.namespace && b.roleRef.name === role.metadata.name && b.roleRef.kind === "Role")) {
-                for (const subject of binding.subjects) if (subject.kind === "ServiceAccount") users.push({ namespace: role.metadata.namespace, username: `system:serviceaccount:${subject.namespace}:${subject.name}` });
+                for (const subject of binding.subjects)
+                    if (subject.kind === "ServiceAccount")
+                        users.push({ namespace: role.metadata.namespace, username: `system:serviceaccount:${subject.namespace}:${subject.name}` });
             }
         }
         return { name, spec: inputs.spec, users };

@@ -38,7 +38,8 @@ describe("CA mode records", () => {
             if (record.acceptsExistingRoot) assert.equal(record.rootMaker, "program", `${at}: only a program-made root can be swapped for an existing one`);
             assert.equal(record.usesVault, record.rootMaker === "vault", at);
             assert.equal(record.rootMaxPathLength === undefined, record.rootMaker === "istiod", `${at}: a made root has a path length`);
-            if (record.deliveries.length > 0 || record.certManagerRoots.length > 0) assert.ok(record.installsCertManager, `${at}: delivery and root source are cert-manager settings`);
+            if (record.deliveries.length > 0 || record.certManagerRoots.length > 0)
+                assert.ok(record.installsCertManager, `${at}: delivery and root source are cert-manager settings`);
             for (const delivery of ["cacerts", "istio-csr"] as const) {
                 if (!record.deliveries.includes(delivery) && record.deliveries.length > 0) continue;
                 if (record.workloadSigner(delivery) === "istio-csr") assert.ok(record.installsCertManager, `${at}: istio-csr runs on cert-manager`);
@@ -54,7 +55,12 @@ describe("CA mode records", () => {
         const offenders = ["src", "program", "plan", "scripts"]
             .flatMap(sourcesUnder)
             .filter((file) => !file.endsWith(path.join("src", "caModes.ts")))
-            .flatMap((file) => fs.readFileSync(path.join(ROOT, file), "utf8").split("\n").map((line, index) => ({ file, line, index })))
+            .flatMap((file) =>
+                fs
+                    .readFileSync(path.join(ROOT, file), "utf8")
+                    .split("\n")
+                    .map((line, index) => ({ file, line, index })),
+            )
             .filter(({ line }) => comparison.test(line) || modeList.test(line))
             .map(({ file, index, line }) => `${file}:${index + 1}: ${line.trim()}`);
         assert.deepEqual(offenders, []);
@@ -63,17 +69,32 @@ describe("CA mode records", () => {
     it("names the modes that take a key from the records in its refusals", () => {
         assert.equal(quotedModes(modesWhere((mode) => mode.acceptsExistingRoot)), `"plugin", "kubernetes" or "cert-manager"`);
         const problems = problemsOf({ caMode: "istiod", certManagerVersion: "v1.21.1", vaultAddress: "https://vault.example.com" });
-        assert.ok(problems.some((p) => p.includes(`istio-ca:certManagerVersion: is only used by caMode "kubernetes", "cert-manager" or "vault", not "istiod"`)), problems.join("\n"));
-        assert.ok(problems.some((p) => p.includes(`istio-ca:vaultAddress: is only used by caMode "vault", not "istiod"`)), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.includes(`istio-ca:certManagerVersion: is only used by caMode "kubernetes", "cert-manager" or "vault", not "istiod"`)),
+            problems.join("\n"),
+        );
+        assert.ok(
+            problems.some((p) => p.includes(`istio-ca:vaultAddress: is only used by caMode "vault", not "istiod"`)),
+            problems.join("\n"),
+        );
         const rotating = problemsOf({ caMode: "istiod", rotationPhase: "trust-both" });
-        assert.ok(rotating.some((p) => p.includes(`only for caMode "plugin", "kubernetes", "cert-manager" or "vault", not "istiod"`)), rotating.join("\n"));
+        assert.ok(
+            rotating.some((p) => p.includes(`only for caMode "plugin", "kubernetes", "cert-manager" or "vault", not "istiod"`)),
+            rotating.join("\n"),
+        );
     });
 
     it("refuses certManagerRoot where the mode's record does not take it, with the record's reason", () => {
         const vault = problemsOf({ caMode: "vault", certManagerRoot: "generated", vaultAddress: "https://vault.example.com" });
-        assert.ok(vault.some((p) => /certManagerRoot: is not used by caMode "vault": caMode "vault" generates the root inside Vault/.test(p)), vault.join("\n"));
+        assert.ok(
+            vault.some((p) => /certManagerRoot: is not used by caMode "vault": caMode "vault" generates the root inside Vault/.test(p)),
+            vault.join("\n"),
+        );
         const kubernetes = problemsOf({ caMode: "kubernetes", certManagerRoot: "in-cluster" });
-        assert.ok(kubernetes.some((p) => /certManagerRoot: is in-cluster, but caMode kubernetes gives istiod the root as its trust anchor/.test(p)), kubernetes.join("\n"));
+        assert.ok(
+            kubernetes.some((p) => /certManagerRoot: is in-cluster, but caMode kubernetes gives istiod the root as its trust anchor/.test(p)),
+            kubernetes.join("\n"),
+        );
         assert.equal(parseStackConfig(rawConfig({ caMode: "kubernetes", certManagerRoot: "generated" })).certManager?.root, "generated");
     });
 });

@@ -36,8 +36,12 @@ describe("cert-manager chart values", () => {
     });
 
     it("the allowlist check catches an unknown key and a wrong type", () => {
-        assert.deepEqual(checkValues({ prometheus: { serviceMonitor: { enabled: true } } }, CERT_MANAGER_VALUE_PATHS), ["prometheus.serviceMonitor.enabled: not a values key the chart schema declares"]);
-        assert.deepEqual(checkValues({ featureGates: { ExperimentalCertificateSigningRequestControllers: true } }, CERT_MANAGER_VALUE_PATHS), ["featureGates.ExperimentalCertificateSigningRequestControllers: not a values key the chart schema declares"]);
+        assert.deepEqual(checkValues({ prometheus: { serviceMonitor: { enabled: true } } }, CERT_MANAGER_VALUE_PATHS), [
+            "prometheus.serviceMonitor.enabled: not a values key the chart schema declares",
+        ]);
+        assert.deepEqual(checkValues({ featureGates: { ExperimentalCertificateSigningRequestControllers: true } }, CERT_MANAGER_VALUE_PATHS), [
+            "featureGates.ExperimentalCertificateSigningRequestControllers: not a values key the chart schema declares",
+        ]);
         assert.deepEqual(checkValues({ crds: { enabled: "yes" } }, CERT_MANAGER_VALUE_PATHS), ["crds.enabled: expected boolean, got string"]);
     });
 
@@ -47,7 +51,13 @@ describe("cert-manager chart values", () => {
 });
 
 describe("istio-csr chart values", () => {
-    const settings = { issuer: { name: "istio-ca", kind: "Issuer" as const }, certificateRequestNamespace: "istio-system", istioNamespace: "istio-system", trustDomain: "prod.example.com", maxCertificateDuration: "48h" };
+    const settings = {
+        issuer: { name: "istio-ca", kind: "Issuer" as const },
+        certificateRequestNamespace: "istio-system",
+        istioNamespace: "istio-system",
+        trustDomain: "prod.example.com",
+        maxCertificateDuration: "48h",
+    };
 
     it("sets issuer, trust domain and maximum duration", () => {
         const values = istioCsrValues(settings) as any;
@@ -124,23 +134,39 @@ describe("cert-manager custom resource specs", () => {
             metadata: { name: "x" },
             spec: { ...spec, secretName: undefined, privateKey: { algorithm: "EC", size: 256 }, usages: ["cert signing"], subject: { commonName: "x" } },
         });
-        assert.deepEqual(bad.sort(), [
-            "Certificate is namespaced but has no metadata.namespace",
-            'spec.privateKey.algorithm: "EC" is not one of RSA, ECDSA, Ed25519',
-            "spec.secretName: expected a string, got undefined",
-            "spec.secretName: required",
-            "spec.subject.commonName: not a field of this schema",
-            'spec.usages[0]: "cert signing" is not one of ' + "signing, digital signature, content commitment, key encipherment, key agreement, data encipherment, cert sign, crl sign, encipher only, decipher only, any, server auth, client auth, code signing, email protection, s/mime, ipsec end system, ipsec tunnel, ipsec user, timestamping, ocsp signing, microsoft sgc, netscape sgc",
-        ].sort());
-        assert.deepEqual(validateCustomResource({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "x", namespace: "a" }, spec: { ca: { secretName: "s" }, selfSigned: {} } }).sort(), [
-            "ClusterIssuer is cluster-scoped but has metadata.namespace",
-            "spec: exactly one of acme, ca, selfSigned, vault, venafi must be set (got ca, selfSigned)",
+        assert.deepEqual(
+            bad.sort(),
+            [
+                "Certificate is namespaced but has no metadata.namespace",
+                'spec.privateKey.algorithm: "EC" is not one of RSA, ECDSA, Ed25519',
+                "spec.secretName: expected a string, got undefined",
+                "spec.secretName: required",
+                "spec.subject.commonName: not a field of this schema",
+                'spec.usages[0]: "cert signing" is not one of ' +
+                    "signing, digital signature, content commitment, key encipherment, key agreement, data encipherment, cert sign, crl sign, encipher only, decipher only, any, server auth, client auth, code signing, email protection, s/mime, ipsec end system, ipsec tunnel, ipsec user, timestamping, ocsp signing, microsoft sgc, netscape sgc",
+            ].sort(),
+        );
+        assert.deepEqual(
+            validateCustomResource({
+                apiVersion: "cert-manager.io/v1",
+                kind: "ClusterIssuer",
+                metadata: { name: "x", namespace: "a" },
+                spec: { ca: { secretName: "s" }, selfSigned: {} },
+            }).sort(),
+            ["ClusterIssuer is cluster-scoped but has metadata.namespace", "spec: exactly one of acme, ca, selfSigned, vault, venafi must be set (got ca, selfSigned)"],
+        );
+        assert.deepEqual(
+            validateCustomResource({
+                apiVersion: "trust.cert-manager.io/v1alpha1",
+                kind: "Bundle",
+                metadata: { name: "b" },
+                spec: { sources: [{ configMap: { key: "ca.pem" } }], target: {} },
+            }).sort(),
+            ["spec.sources[0].configMap: exactly one of name, selector must be set (got none)", "spec.target: at least one of configMap, secret must be set"],
+        );
+        assert.deepEqual(validateCustomResource({ apiVersion: "trust.cert-manager.io/v1", kind: "Bundle", metadata: { name: "b" }, spec: { sources: [{ inLine: "x" }] } }), [
+            "apiVersion trust.cert-manager.io/v1 of Bundle is not trust.cert-manager.io/v1alpha1",
         ]);
-        assert.deepEqual(validateCustomResource({ apiVersion: "trust.cert-manager.io/v1alpha1", kind: "Bundle", metadata: { name: "b" }, spec: { sources: [{ configMap: { key: "ca.pem" } }], target: {} } }).sort(), [
-            "spec.sources[0].configMap: exactly one of name, selector must be set (got none)",
-            "spec.target: at least one of configMap, secret must be set",
-        ]);
-        assert.deepEqual(validateCustomResource({ apiVersion: "trust.cert-manager.io/v1", kind: "Bundle", metadata: { name: "b" }, spec: { sources: [{ inLine: "x" }] } }), ["apiVersion trust.cert-manager.io/v1 of Bundle is not trust.cert-manager.io/v1alpha1"]);
     });
 });
 
@@ -153,8 +179,16 @@ describe("cert-manager components", () => {
             config: noConfig,
             program: () => {
                 const certManager = new CertManager("cm", { namespace: "certs", version: "v1.20.2", serviceMonitor: true, enableCsrSigner: true });
-                const ca = new CaClusterIssuer("corp", { certManager, certPem: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", keyPem: pulumi.secret("key"), issuerName: "corp-ca" });
-                const selfSigned = new SelfSignedRootIssuer("lab", { certManager, root: { keyAlgorithm: "RSA-4096", validityMs: 87600 * HOUR, commonName: "lab root", organization: "Lab" } });
+                const ca = new CaClusterIssuer("corp", {
+                    certManager,
+                    certPem: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+                    keyPem: pulumi.secret("key"),
+                    issuerName: "corp-ca",
+                });
+                const selfSigned = new SelfSignedRootIssuer("lab", {
+                    certManager,
+                    root: { keyAlgorithm: "RSA-4096", validityMs: 87600 * HOUR, commonName: "lab root", organization: "Lab" },
+                });
                 return { issuers: [ca.issuerName, selfSigned.issuerName, selfSigned.secretName], namespace: certManager.clusterResourceNamespace };
             },
         });
@@ -201,7 +235,10 @@ describe("cert-manager components", () => {
                 return {};
             },
         });
-        assert.deepEqual(plan.resources.filter((r) => r.custom).map((r) => r.type), ["kubernetes:cert-manager.io/v1:Certificate"]);
+        assert.deepEqual(
+            plan.resources.filter((r) => r.custom).map((r) => r.type),
+            ["kubernetes:cert-manager.io/v1:Certificate"],
+        );
         const spec = (byName(plan, "ica-certificate").inputs as any).spec;
         assert.equal(spec.duration, "4380h");
         assert.equal(spec.renewBefore, "360h");

@@ -25,7 +25,11 @@ function waitsFor(plan: PlanResult, name: string, seen = new Set<string>()): Set
         seen.add(dependency);
         waitsFor(plan, dependency, seen);
         // A component dependency means all of its children.
-        for (const child of plan.resources.filter((r) => r.parent === dependency)) if (!seen.has(child.name)) (seen.add(child.name), waitsFor(plan, child.name, seen));
+        for (const child of plan.resources.filter((r) => r.parent === dependency)) {
+            if (seen.has(child.name)) continue;
+            seen.add(child.name);
+            waitsFor(plan, child.name, seen);
+        }
     }
     return seen;
 }
@@ -81,7 +85,10 @@ describe("mode cert-manager, cacerts delivery", () => {
         assert.ok(root.ca);
         assert.equal(pathLength(data["tls.crt"]), 1);
         assert.ok(secret.protect);
-        const protectedNames = plan.resources.filter((r) => r.protect).map((r) => r.name).sort();
+        const protectedNames = plan.resources
+            .filter((r) => r.protect)
+            .map((r) => r.name)
+            .sort();
         assert.deepEqual(protectedNames, ["cert-manager-root-primary", "cert-manager-root-primary-key", "istio-ca-root-ca"]);
     });
 
@@ -186,7 +193,8 @@ describe("mode cert-manager, istio-csr delivery", () => {
         const istiod = release(plan, "istiod");
         assert.ok(istiod.dependsOn.includes(istioCsr), istiod.dependsOn.join(","));
         const csrWaits = waitsFor(plan, istioCsr);
-        for (const name of ["cert-manager-release", "istio-ca-root-issuer", "istio-csr-intermediate-issuer", "mesh-trust-bundle", "mesh-trust-source", "trust-manager-release"]) assert.ok(csrWaits.has(name), `istio-csr waits for ${name}`);
+        for (const name of ["cert-manager-release", "istio-ca-root-issuer", "istio-csr-intermediate-issuer", "mesh-trust-bundle", "mesh-trust-source", "trust-manager-release"])
+            assert.ok(csrWaits.has(name), `istio-csr waits for ${name}`);
         assert.ok(waitsFor(plan, "trust-manager-release").has("cert-manager-release"), "trust-manager's webhook certificate comes from cert-manager");
     });
 
@@ -206,7 +214,10 @@ describe("mode cert-manager with an in-cluster root", () => {
         const plan = await planConfig({ caMode: "cert-manager", certManagerRoot: "in-cluster", certManagerServiceMonitor: "true" });
         assert.equal(plan.resources.filter((r) => r.type.startsWith("tls:")).length, 0);
         const issuers = byType(plan, CLUSTER_ISSUER).map((r) => r.inputs as any);
-        assert.deepEqual(issuers.map((i) => [i.metadata.name, Object.keys(i.spec)[0]]).sort(), [["istio-ca-root", "ca"], ["istio-ca-root-selfsigned", "selfSigned"]]);
+        assert.deepEqual(issuers.map((i) => [i.metadata.name, Object.keys(i.spec)[0]]).sort(), [
+            ["istio-ca-root", "ca"],
+            ["istio-ca-root-selfsigned", "selfSigned"],
+        ]);
         const root = byType(plan, CERTIFICATE).find((r) => (r.inputs as any).metadata.namespace === "cert-manager")!;
         const spec = (root.inputs as any).spec;
         assert.ok(root.protect);
@@ -227,7 +238,13 @@ describe("mode cert-manager with an in-cluster root", () => {
 describe("mode cert-manager with an existing root", () => {
     it("hands the given root to the CA ClusterIssuer and generates none", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P384" });
-        const root = await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+        const root = await selfSignedCertificate(key.privateKeyPem, {
+            subject: { commonName: "corp root" },
+            validityHours: 20000,
+            isCa: true,
+            allowedUses: ["cert_signing", "crl_signing"],
+            setSubjectKeyId: true,
+        });
         const plan = await planConfig({ caMode: "cert-manager", existingRootCert: root.certPem, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] });
         assert.equal(plan.resources.filter((r) => r.type.startsWith("tls:")).length, 0);
         const data = byName(plan, "istio-ca-root-ca").inputs.stringData as Record<string, string>;

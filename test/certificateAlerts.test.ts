@@ -44,7 +44,12 @@ describe("alert thresholds", () => {
     });
 
     it("follow short lifetimes", () => {
-        const t = alertThresholds({ validityMs: 48 * H * 1000, renewBeforeMs: 16 * H * 1000 }, { validityMs: 96 * H * 1000 }, { ttlMs: H * 1000, gracePeriodRatio: 0.5 }, { renewalMarginMs: 2 * H * 1000, rootExpiryWindowMs: 12 * H * 1000 });
+        const t = alertThresholds(
+            { validityMs: 48 * H * 1000, renewBeforeMs: 16 * H * 1000 },
+            { validityMs: 96 * H * 1000 },
+            { ttlMs: H * 1000, gracePeriodRatio: 0.5 },
+            { renewalMarginMs: 2 * H * 1000, rootExpiryWindowMs: 12 * H * 1000 },
+        );
         assert.equal(t.chainRenewalOverdueSec, 14 * H);
         assert.equal(t.chainCriticalSec, 8 * H);
         assert.equal(t.rootWarningSec, 48 * H);
@@ -53,13 +58,18 @@ describe("alert thresholds", () => {
     });
 
     it("keep the CSR paging delay between 5 minutes and 1 hour", () => {
-        const csrFor = (ttlMs: number) => alertThresholds({ validityMs: 1e9, renewBeforeMs: 1e8 }, { validityMs: 1e10 }, { ttlMs, gracePeriodRatio: 0.5 }, { renewalMarginMs: 1e6, rootExpiryWindowMs: 1e6 }).csrFailingForSec;
+        const csrFor = (ttlMs: number) =>
+            alertThresholds({ validityMs: 1e9, renewBeforeMs: 1e8 }, { validityMs: 1e10 }, { ttlMs, gracePeriodRatio: 0.5 }, { renewalMarginMs: 1e6, rootExpiryWindowMs: 1e6 })
+                .csrFailingForSec;
         assert.equal(csrFor(60 * 1000), 300);
         assert.equal(csrFor(1000 * H * 1000), H);
     });
 
     it("come from the stack config, with unset windows following the lifetimes", () => {
-        const model = parseStackConfig({ values: { caMode: "plugin", intermediateValidity: "48h", intermediateRenewBefore: "16h", maxWorkloadCertTtl: "12h", workloadCertTtl: "6h" }, secretKeys: new Set() });
+        const model = parseStackConfig({
+            values: { caMode: "plugin", intermediateValidity: "48h", intermediateRenewBefore: "16h", maxWorkloadCertTtl: "12h", workloadCertTtl: "6h" },
+            secretKeys: new Set(),
+        });
         assert.equal(model.alerts.renewalMarginMs, 4 * H * 1000); // a quarter of renewBefore
         assert.equal(model.alerts.rootExpiryWindowMs, 24 * H * 1000); // half the intermediate's life
         const t = alertThresholds(model.intermediateCa, model.rootCa, model.workloadCerts, model.alerts);
@@ -69,7 +79,10 @@ describe("alert thresholds", () => {
 
 describe("alert config", () => {
     it("reads the keys", () => {
-        const model = parseStackConfig({ values: { alertsEnabled: "true", alertRenewalMargin: "12h", alertRootExpiryWindow: "720h", alertRuleLabels: '{"release":"prom"}' }, secretKeys: new Set() });
+        const model = parseStackConfig({
+            values: { alertsEnabled: "true", alertRenewalMargin: "12h", alertRootExpiryWindow: "720h", alertRuleLabels: '{"release":"prom"}' },
+            secretKeys: new Set(),
+        });
         assert.deepEqual(model.alerts, { enabled: true, renewalMarginMs: 12 * H * 1000, rootExpiryWindowMs: 720 * H * 1000, ruleLabels: { release: "prom" } });
     });
 
@@ -94,14 +107,26 @@ describe("alert config", () => {
 
     it("rejects a root window not shorter than the intermediate's life", () => {
         const problems = configProblems({ alertsEnabled: "true", alertRootExpiryWindow: "8760h" });
-        assert.deepEqual(problems.map((p) => p.key), ["istio-ca:alertRootExpiryWindow"]);
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["istio-ca:alertRootExpiryWindow"],
+        );
         assert.match(problems[0].fix, /below 8760h/);
     });
 
     it("rejects malformed durations, booleans and labels", () => {
-        assert.deepEqual(configProblems({ alertsEnabled: "true", alertRenewalMargin: "1d" }).map((p) => p.key), ["istio-ca:alertRenewalMargin"]);
-        assert.deepEqual(configProblems({ alertsEnabled: "on" }).map((p) => p.key), ["istio-ca:alertsEnabled"]);
-        assert.deepEqual(configProblems({ alertsEnabled: "true", alertRuleLabels: '["release"]' }).map((p) => p.key), ["istio-ca:alertRuleLabels"]);
+        assert.deepEqual(
+            configProblems({ alertsEnabled: "true", alertRenewalMargin: "1d" }).map((p) => p.key),
+            ["istio-ca:alertRenewalMargin"],
+        );
+        assert.deepEqual(
+            configProblems({ alertsEnabled: "on" }).map((p) => p.key),
+            ["istio-ca:alertsEnabled"],
+        );
+        assert.deepEqual(
+            configProblems({ alertsEnabled: "true", alertRuleLabels: '["release"]' }).map((p) => p.key),
+            ["istio-ca:alertRuleLabels"],
+        );
         const [bad] = configProblems({ alertsEnabled: "true", alertRuleLabels: '{"release": "kube prometheus"}' });
         assert.equal(bad.key, "istio-ca:alertRuleLabels.release");
         assert.equal(bad.value, '"kube prometheus"');
@@ -149,7 +174,14 @@ describe("alert rules", () => {
         const rules = allRules(true);
         const severity = (name: string) => rules.find((r) => r.alert === name)!.labels.severity;
         assert.equal(severity("IstioCaIntermediateRenewalOverdue"), "warning");
-        for (const name of ["IstioCaIntermediateExpiring", "IstioCaRootExpiring", "IstioCaCsrSigningFailing", "CertManagerMeshCertificateNotReady", "CertManagerMeshCertificateExpiring"]) assert.equal(severity(name), "critical", name);
+        for (const name of [
+            "IstioCaIntermediateExpiring",
+            "IstioCaRootExpiring",
+            "IstioCaCsrSigningFailing",
+            "CertManagerMeshCertificateNotReady",
+            "CertManagerMeshCertificateExpiring",
+        ])
+            assert.equal(severity(name), "critical", name);
         for (const rule of rules) assert.ok(rule.annotations.summary && rule.annotations.description, rule.alert);
     });
 
@@ -173,7 +205,10 @@ describe("alerts in a plan", () => {
         assert.ok(rule.dependsOn.includes(crd.name), "the rule waits for the CRD read");
         assert.deepEqual(validateCustomResource(inputsOf(rule)), []);
         assert.equal(inputsOf(rule).metadata.labels.release, "kube-prometheus-stack");
-        assert.deepEqual(inputsOf(rule).spec.groups.map((g: any) => g.name), ["istio-ca.istiod"]);
+        assert.deepEqual(
+            inputsOf(rule).spec.groups.map((g: any) => g.name),
+            ["istio-ca.istiod"],
+        );
         assert.ok(rule.dependsOn.includes("istio-istiod"), "after the control plane");
     });
 

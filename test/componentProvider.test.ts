@@ -26,7 +26,9 @@ async function schemaFromRunningPlugin(): Promise<string> {
         const client = new rpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         const request = new proto.GetSchemaRequest();
         request.setVersion(0);
-        return await new Promise<string>((resolve, reject) => client.getSchema(request, (error: Error | null, response: any) => (error ? reject(error) : resolve(response.getSchema()))));
+        return await new Promise<string>((resolve, reject) =>
+            client.getSchema(request, (error: Error | null, response: any) => (error ? reject(error) : resolve(response.getSchema()))),
+        );
     } finally {
         plugin.kill();
     }

@@ -39,7 +39,20 @@ describe("stack config model", () => {
 
     it("reads every setting", () => {
         const model = parseStackConfig(
-            rawConfig({ caMode: "plugin", trustDomain: "prod.example.com", istioVersion: "1.29.1", workloadCertTtl: "12h", maxWorkloadCertTtl: "24h", gracePeriodRatio: "0.25", rootKeyAlgorithm: "RSA-4096", intermediateKeyAlgorithm: "RSA-2048", rootValidity: "43800h", intermediateValidity: "4380h", intermediateRenewBefore: "360h", organization: "Example" }),
+            rawConfig({
+                caMode: "plugin",
+                trustDomain: "prod.example.com",
+                istioVersion: "1.29.1",
+                workloadCertTtl: "12h",
+                maxWorkloadCertTtl: "24h",
+                gracePeriodRatio: "0.25",
+                rootKeyAlgorithm: "RSA-4096",
+                intermediateKeyAlgorithm: "RSA-2048",
+                rootValidity: "43800h",
+                intermediateValidity: "4380h",
+                intermediateRenewBefore: "360h",
+                organization: "Example",
+            }),
         );
         assert.equal(model.caMode, "plugin");
         assert.equal(model.trustDomain, "prod.example.com");
@@ -92,7 +105,10 @@ describe("stack config model", () => {
     for (const key of ["workloadCertTtl", "maxWorkloadCertTtl", "rootValidity", "intermediateValidity", "intermediateRenewBefore"]) {
         it(`rejects a malformed duration in ${key}`, () => {
             const problems = configProblems({ caMode: "plugin", [key]: "30d" });
-            assert.ok(problems.some((p) => p.key === `istio-ca:${key}` && /Go duration/.test(p.message)), JSON.stringify(problems));
+            assert.ok(
+                problems.some((p) => p.key === `istio-ca:${key}` && /Go duration/.test(p.message)),
+                JSON.stringify(problems),
+            );
         });
     }
 
@@ -157,7 +173,15 @@ describe("existing root from secret config", () => {
     before(async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
         rootKeyPem = key.privateKeyPem;
-        rootCertPem = (await selfSignedCertificate(rootKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        rootCertPem = (
+            await selfSignedCertificate(rootKeyPem, {
+                subject: { commonName: "corp root" },
+                validityHours: 20000,
+                isCa: true,
+                allowedUses: ["cert_signing"],
+                setSubjectKeyId: true,
+            })
+        ).certPem;
         otherKeyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
         leafCertPem = (await selfSignedCertificate(otherKeyPem, { subject: { commonName: "not a ca" }, validityHours: 1000, isCa: false })).certPem;
     });
@@ -183,12 +207,16 @@ describe("existing root from secret config", () => {
     });
 
     it("refuses a certificate that is not a CA", () => {
-        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: leafCertPem, existingRootKey: otherKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
+        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: leafCertPem, existingRootKey: otherKeyPem }, "existingRootCert", {
+            secretKeys: ["existingRootKey"],
+        });
         assert.match(problem.message, /not a CA certificate/);
     });
 
     it("refuses a key that does not match the certificate", () => {
-        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: otherKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
+        const problem = onlyConfigProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: otherKeyPem }, "existingRootCert", {
+            secretKeys: ["existingRootKey"],
+        });
         assert.match(problem.message, /does not belong to the certificate/);
     });
 
@@ -198,7 +226,9 @@ describe("existing root from secret config", () => {
     });
 
     it("is refused outside plugin mode", () => {
-        const problem = onlyConfigProblem({ caMode: "istiod", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootCert", { secretKeys: ["existingRootKey"] });
+        const problem = onlyConfigProblem({ caMode: "istiod", existingRootCert: rootCertPem, existingRootKey: rootKeyPem }, "existingRootCert", {
+            secretKeys: ["existingRootKey"],
+        });
         assert.match(problem.message, /only used by caMode "plugin"/);
     });
 });
@@ -223,7 +253,15 @@ describe("cert-manager mode config", () => {
 
     it("reads every cert-manager setting", () => {
         const model = parseStackConfig(
-            rawConfig({ caMode: "cert-manager", certManagerDelivery: "istio-csr", certManagerVersion: "v1.20.0", certManagerServiceMonitor: "true", certManagerKeyRotationPolicy: "Never", istioCsrVersion: "v0.16.1", trustManagerVersion: "v0.23.0" }),
+            rawConfig({
+                caMode: "cert-manager",
+                certManagerDelivery: "istio-csr",
+                certManagerVersion: "v1.20.0",
+                certManagerServiceMonitor: "true",
+                certManagerKeyRotationPolicy: "Never",
+                istioCsrVersion: "v0.16.1",
+                trustManagerVersion: "v0.23.0",
+            }),
         );
         assert.equal(model.certManager?.delivery, "istio-csr");
         assert.equal(model.certManager?.version, "v1.20.0");
@@ -254,7 +292,10 @@ describe("cert-manager mode config", () => {
 
     it("refuses istio-csr and trust-manager versions with the cacerts delivery", () => {
         const problems = configProblems({ caMode: "cert-manager", istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
-        assert.deepEqual(problems.map((p) => p.key), ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"]);
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"],
+        );
         assert.match(problems[0].message, /only used by the istio-csr delivery/);
     });
 
@@ -265,12 +306,28 @@ describe("cert-manager mode config", () => {
 
     it("accepts an existing root, but not together with certManagerRoot", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
-        const cert = (await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        const cert = (
+            await selfSignedCertificate(key.privateKeyPem, {
+                subject: { commonName: "corp root" },
+                validityHours: 20000,
+                isCa: true,
+                allowedUses: ["cert_signing"],
+                setSubjectKeyId: true,
+            })
+        ).certPem;
         const model = parseStackConfig(rawConfig({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] }));
         assert.equal(model.existingRoot?.certPem, cert);
-        const problem = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", { secretKeys: ["existingRootKey"] });
+        const problem = onlyConfigProblem(
+            { caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem },
+            "certManagerRoot",
+            { secretKeys: ["existingRootKey"] },
+        );
         assert.match(problem.message, /in-cluster root, but an existing root is configured too; only one root can sign/);
-        const generated = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: key.privateKeyPem }, "certManagerRoot", { secretKeys: ["existingRootKey"] });
+        const generated = onlyConfigProblem(
+            { caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: key.privateKeyPem },
+            "certManagerRoot",
+            { secretKeys: ["existingRootKey"] },
+        );
         assert.match(generated.fix, /remove istio-ca:certManagerRoot to sign with the existing root/);
     });
 });

@@ -85,7 +85,6 @@ describe("workload certificate lifetime floor", () => {
 });
 
 describe("keys a mode does not use", () => {
-
     it("refuses root and intermediate settings in istiod mode, which makes its own CA", () => {
         const found = configProblems({ caMode: "istiod", rootKeyAlgorithm: "RSA-4096", intermediateValidity: "4380h", organization: "Example" });
         assert.deepEqual(found.map((p) => p.key).sort(), ["istio-ca:intermediateValidity", "istio-ca:organization", "istio-ca:rootKeyAlgorithm"]);
@@ -102,14 +101,20 @@ describe("keys a mode does not use", () => {
 
     it("refuses intermediate settings with Vault and istio-csr, where Vault's intermediate signs leaves", () => {
         const found = configProblems({ ...VAULT_BASE, certManagerDelivery: "istio-csr", intermediateRenewBefore: "360h" });
-        assert.deepEqual(found.map((p) => p.key), ["istio-ca:intermediateRenewBefore"]);
+        assert.deepEqual(
+            found.map((p) => p.key),
+            ["istio-ca:intermediateRenewBefore"],
+        );
         assert.match(found[0].message, /Vault's intermediate/);
         assertAccepted({ ...VAULT_BASE, certManagerDelivery: "cacerts", intermediateRenewBefore: "360h" });
     });
 
     it("refuses istio-csr chart versions with Vault's cacerts delivery", () => {
         const found = configProblems({ ...VAULT_BASE, istioCsrVersion: "v0.17.0", trustManagerVersion: "v0.24.0" });
-        assert.deepEqual(found.map((p) => p.key), ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"]);
+        assert.deepEqual(
+            found.map((p) => p.key),
+            ["istio-ca:istioCsrVersion", "istio-ca:trustManagerVersion"],
+        );
         assert.match(found[0].message, /only used by the istio-csr delivery/);
     });
 });

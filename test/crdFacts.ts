@@ -25,7 +25,31 @@ const strings: FieldSpec = { type: "array", items: str };
 const stringMap: FieldSpec = { type: "stringMap" };
 
 /** cert-manager `usages` enum (KeyUsage). */
-const KEY_USAGES = ["signing", "digital signature", "content commitment", "key encipherment", "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any", "server auth", "client auth", "code signing", "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"];
+const KEY_USAGES = [
+    "signing",
+    "digital signature",
+    "content commitment",
+    "key encipherment",
+    "key agreement",
+    "data encipherment",
+    "cert sign",
+    "crl sign",
+    "encipher only",
+    "decipher only",
+    "any",
+    "server auth",
+    "client auth",
+    "code signing",
+    "email protection",
+    "s/mime",
+    "ipsec end system",
+    "ipsec tunnel",
+    "ipsec user",
+    "timestamping",
+    "ocsp signing",
+    "microsoft sgc",
+    "netscape sgc",
+];
 
 const issuerRef: FieldSpec = { type: "object", required: ["name"], properties: { name: str, kind: str, group: str } };
 
@@ -104,7 +128,11 @@ export const BUNDLE_SPEC: FieldSpec = {
     properties: {
         sources: {
             type: "array",
-            items: { type: "object", exactlyOne: ["configMap", "secret", "inLine", "useDefaultCAs"], properties: { configMap: bundleSourceObject, secret: bundleSourceObject, inLine: str, useDefaultCAs: { type: "boolean" } } },
+            items: {
+                type: "object",
+                exactlyOne: ["configMap", "secret", "inLine", "useDefaultCAs"],
+                properties: { configMap: bundleSourceObject, secret: bundleSourceObject, inLine: str, useDefaultCAs: { type: "boolean" } },
+            },
         },
         target: {
             type: "object",
@@ -116,7 +144,14 @@ export const BUNDLE_SPEC: FieldSpec = {
                     type: "object",
                     properties: {
                         matchLabels: stringMap,
-                        matchExpressions: { type: "array", items: { type: "object", required: ["key", "operator"], properties: { key: str, operator: { type: "string", enum: ["In", "NotIn", "Exists", "DoesNotExist"] }, values: strings } } },
+                        matchExpressions: {
+                            type: "array",
+                            items: {
+                                type: "object",
+                                required: ["key", "operator"],
+                                properties: { key: str, operator: { type: "string", enum: ["In", "NotIn", "Exists", "DoesNotExist"] }, values: strings },
+                            },
+                        },
                     },
                 },
             },
@@ -148,7 +183,10 @@ export const CERTIFICATE_REQUEST_POLICY_SPEC: FieldSpec = {
             properties: {
                 minDuration: str,
                 maxDuration: str,
-                privateKey: { type: "object", properties: { algorithm: { type: "string", enum: ["RSA", "ECDSA", "Ed25519"] }, minSize: { type: "integer" }, maxSize: { type: "integer" } } },
+                privateKey: {
+                    type: "object",
+                    properties: { algorithm: { type: "string", enum: ["RSA", "ECDSA", "Ed25519"] }, minSize: { type: "integer" }, maxSize: { type: "integer" } },
+                },
             },
         },
         selector: {
@@ -182,7 +220,9 @@ export function validateField(value: unknown, spec: FieldSpec, path: string): st
             return Number.isInteger(value) ? [] : [`${path}: expected an integer, got ${JSON.stringify(value)}`];
         case "stringMap":
             if (value === null || typeof value !== "object" || Array.isArray(value)) return [`${path}: expected a map of strings`];
-            return Object.entries(value).filter(([, v]) => typeof v !== "string").map(([k]) => `${path}.${k}: expected a string`);
+            return Object.entries(value)
+                .filter(([, v]) => typeof v !== "string")
+                .map(([k]) => `${path}.${k}: expected a string`);
         case "array":
             if (!Array.isArray(value)) return [`${path}: expected an array, got ${JSON.stringify(value)}`];
             return value.flatMap((item, index) => validateField(item, spec.items!, `${path}[${index}]`));
@@ -213,7 +253,8 @@ export function validateCustomResource(resource: { apiVersion?: unknown; kind?: 
     if (!facts) return [`kind ${kind} has no CRD facts`];
     const problems: string[] = [];
     if (resource.apiVersion !== facts.apiVersion) problems.push(`apiVersion ${resource.apiVersion} of ${kind} is not ${facts.apiVersion}`);
-    if (typeof resource.metadata?.name !== "string" || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(resource.metadata.name)) problems.push(`metadata.name ${resource.metadata?.name} is not a DNS subdomain name`);
+    if (typeof resource.metadata?.name !== "string" || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(resource.metadata.name))
+        problems.push(`metadata.name ${resource.metadata?.name} is not a DNS subdomain name`);
     if (facts.namespaced && typeof resource.metadata?.namespace !== "string") problems.push(`${kind} is namespaced but has no metadata.namespace`);
     if (!facts.namespaced && resource.metadata?.namespace !== undefined) problems.push(`${kind} is cluster-scoped but has metadata.namespace`);
     problems.push(...validateField(resource.spec, facts.spec, "spec"));

@@ -4,7 +4,16 @@ import { DrillCertificates, PluginPlanSource, RotationPlanSource, allRootPems, i
 import { naiveSteps, overlapProblems, phasedSteps, drillSettings, runScenario } from "../drill/run";
 import { drillVerdict, parseDrillArgs } from "../drill/cli";
 import { DrillResult, ScenarioResult } from "../drill/run";
-import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertificateAges, minimumSafePhaseMs, phaseIndexAt, propagationDelays, renewalTime } from "../drill/schedule";
+import {
+    buildSchedule,
+    checkRotationOverlap,
+    compressionFactor,
+    initialCertificateAges,
+    minimumSafePhaseMs,
+    phaseIndexAt,
+    propagationDelays,
+    renewalTime,
+} from "../drill/schedule";
 import { checkPeerSpiffeId, formatSpiffeId, parseSpiffeId, uriSans } from "../drill/spiffe";
 import { PhaseTally, failureReason, percentile } from "../drill/stats";
 import { issueWorkloadCertificate } from "../drill/workload";
@@ -20,7 +29,8 @@ describe("drill: SPIFFE IDs", () => {
     });
 
     it("refuses malformed IDs", () => {
-        for (const bad of ["spiffe://td/ns/a", "https://td/ns/a/sa/b", "spiffe://TD/ns/a/sa/b", "spiffe://td/ns/a/sa/b/extra", "spiffe://td/sa/b/ns/a"]) assert.equal(parseSpiffeId(bad), undefined, bad);
+        for (const bad of ["spiffe://td/ns/a", "https://td/ns/a/sa/b", "spiffe://TD/ns/a/sa/b", "spiffe://td/ns/a/sa/b/extra", "spiffe://td/sa/b/ns/a"])
+            assert.equal(parseSpiffeId(bad), undefined, bad);
         assert.throws(() => formatSpiffeId({ trustDomain: "td", namespace: "a/b", serviceAccount: "c" }), /namespace/);
     });
 
@@ -171,7 +181,24 @@ describe("drill: verdict", () => {
 describe("drill: command line flags", () => {
     it("has small defaults and reads every flag", () => {
         assert.deepEqual(parseDrillArgs([]), { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin" });
-        const args = parseDrillArgs(["--workloads", "3", "--rate", "50", "--phase-seconds", "2", "--ttl-seconds", "1", "--propagation-ms", "100", "--json", "out.json", "--source", "plugin", "--stack", "dev"]);
+        const args = parseDrillArgs([
+            "--workloads",
+            "3",
+            "--rate",
+            "50",
+            "--phase-seconds",
+            "2",
+            "--ttl-seconds",
+            "1",
+            "--propagation-ms",
+            "100",
+            "--json",
+            "out.json",
+            "--source",
+            "plugin",
+            "--stack",
+            "dev",
+        ]);
         assert.deepEqual(args, { workloads: 3, rate: 50, phaseSeconds: 2, ttlSeconds: 1, propagationMs: 100, source: "plugin", stack: "dev", json: "out.json" });
     });
 
@@ -193,11 +220,19 @@ describe("drill: command line flags", () => {
 
 describe("drill: stack config of the rotation sequence", () => {
     it("keeps only the istio-ca: keys, without the prefix, with their secret flags", () => {
-        const values = { "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "istio-ca:vaultToken": "t", "kubernetes:context": "kind-drill", "istio-ca-other:x": "y" };
+        const values = {
+            "istio-ca:caMode": "plugin",
+            "istio-ca:trustDomain": "drill.example",
+            "istio-ca:vaultToken": "t",
+            "kubernetes:context": "kind-drill",
+            "istio-ca-other:x": "y",
+        };
         const raw = rawConfigFromValues(values, (key) => key === "istio-ca:vaultToken" || key === "kubernetes:context");
         assert.deepEqual(raw.values, { caMode: "plugin", trustDomain: "drill.example", vaultToken: "t" });
         assert.deepEqual([...raw.secretKeys], ["vaultToken"]);
-        const model = parseStackConfig(rawConfigFromValues({ "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "kubernetes:context": "kind-drill" }, () => false));
+        const model = parseStackConfig(
+            rawConfigFromValues({ "istio-ca:caMode": "plugin", "istio-ca:trustDomain": "drill.example", "kubernetes:context": "kind-drill" }, () => false),
+        );
         assert.equal(model.trustDomain, "drill.example");
     });
 });
@@ -225,20 +260,39 @@ describe("drill: certificates from the offline plan", function () {
 
     it("sequences the plug-in plans into a rotation that keeps the overlap rule; the naive swap breaks it", async () => {
         const certs = plugin;
-        assert.deepEqual(certs.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
+        assert.deepEqual(
+            certs.phases.map((p) => p.phase),
+            ["steady", "trust-both", "sign-new", "retire-old"],
+        );
         assert.equal(allRootPems(certs.phases).length, 2);
         assert.deepEqual(overlapProblems(phasedSteps(certs, 1000), certs), []);
         assert.equal(overlapProblems(naiveSteps(certs, 1000), certs).length, 2);
-        await assert.rejects(runScenario("phased", naiveSteps(certs, 1000), certs, { workloads: 2, rate: 10, phaseSeconds: 1 }), /phases break the overlap rule, so the phased rotation would cut traffic: steady -> swap/);
-        assert.deepEqual(naiveSteps(certs, 1000).map((s) => [s.certificates.phase, s.durationMs]), [["steady", 1000], ["swap", 1000], ["after-swap", 2000]]);
+        await assert.rejects(
+            runScenario("phased", naiveSteps(certs, 1000), certs, { workloads: 2, rate: 10, phaseSeconds: 1 }),
+            /phases break the overlap rule, so the phased rotation would cut traffic: steady -> swap/,
+        );
+        assert.deepEqual(
+            naiveSteps(certs, 1000).map((s) => [s.certificates.phase, s.durationMs]),
+            [
+                ["steady", 1000],
+                ["swap", 1000],
+                ["after-swap", 2000],
+            ],
+        );
     });
 
     it("takes the rotation's phases from the stacks/rotation plans, each root the same certificate from phase to phase", async () => {
         const certs = await new RotationPlanSource().load();
-        assert.deepEqual(certs.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
+        assert.deepEqual(
+            certs.phases.map((p) => p.phase),
+            ["steady", "trust-both", "sign-new", "retire-old"],
+        );
         const [steady, trustBoth, signNew, retireOld] = certs.phases;
         const roots = allRootPems(certs.phases);
-        assert.deepEqual(roots.map(rootLabel).map((label) => label.replace(/ \(.*/, "")), ['"istio-ca root r2026"', '"istio-ca root r2027"']);
+        assert.deepEqual(
+            roots.map(rootLabel).map((label) => label.replace(/ \(.*/, "")),
+            ['"istio-ca root r2026"', '"istio-ca root r2027"'],
+        );
         const [r2026, r2027] = roots;
         assert.deepEqual(steady.trustedRootPems, [r2026]);
         assert.deepEqual(trustBoth.trustedRootPems, [r2026, r2027]);
@@ -266,7 +320,10 @@ describe("drill: certificates from the offline plan", function () {
 
     it("refuses phases too short for a renewal and a config push, and bad flags", async () => {
         const certs = plugin;
-        assert.throws(() => drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 1, ttlSeconds: 2, propagationMs: 100 }), /--phase-seconds 1 is shorter than the 1.25 s a phase needs/);
+        assert.throws(
+            () => drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 1, ttlSeconds: 2, propagationMs: 100 }),
+            /--phase-seconds 1 is shorter than the 1.25 s a phase needs/,
+        );
         assert.throws(() => drillSettings(certs, { workloads: 1, rate: 0, phaseSeconds: 3 }), /--workloads must be an integer from 2 to 64, got 1\n--rate must be between/);
         const settings = drillSettings(certs, { workloads: 3, rate: 50, phaseSeconds: 3 });
         assert.equal(settings.renewAfterSeconds, 1.2);

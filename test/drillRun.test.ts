@@ -36,12 +36,18 @@ describe("drill: short run on 127.0.0.1", function () {
             onRenewal: (r) => renewals.push(r),
         });
 
-        assert.deepEqual(result.phased.phases.map((p) => p.phase), ["steady", "trust-both", "sign-new", "retire-old"]);
+        assert.deepEqual(
+            result.phased.phases.map((p) => p.phase),
+            ["steady", "trust-both", "sign-new", "retire-old"],
+        );
         for (const phase of result.phased.phases) {
             assert.ok(phase.handshakes > 0, `handshakes in phased ${phase.phase}`);
             assert.equal(phase.failures, 0, `phased ${phase.phase} failed: ${JSON.stringify(phase.failureReasons)}`);
             // The premise of the phase length: a handshake ends well within the phase that started it.
-            assert.ok(phase.maxMs! <= result.settings.phaseMarginMs, `phased ${phase.phase}: a handshake took ${phase.maxMs} ms, more than the ${result.settings.phaseMarginMs} ms phase margin`);
+            assert.ok(
+                phase.maxMs! <= result.settings.phaseMarginMs,
+                `phased ${phase.phase}: a handshake took ${phase.maxMs} ms, more than the ${result.settings.phaseMarginMs} ms phase margin`,
+            );
         }
         assert.ok(result.phased.total.renewals >= 3 * 4, "every workload renewed in every phase");
         assert.deepEqual(result.phased.overlapProblems, []);
@@ -49,7 +55,10 @@ describe("drill: short run on 127.0.0.1", function () {
         assert.ok(result.naive.total.handshakes > 0);
         assert.ok(result.naive.total.failures > 0, "the naive swap fails handshakes");
         const swap = result.naive.phases.find((p) => p.phase === "swap")!;
-        assert.ok(Object.keys(swap.failureReasons).some((reason) => reason.startsWith("unknown CA")), JSON.stringify(swap.failureReasons));
+        assert.ok(
+            Object.keys(swap.failureReasons).some((reason) => reason.startsWith("unknown CA")),
+            JSON.stringify(swap.failureReasons),
+        );
         assert.equal(result.naive.phases[0].failures, 0, "no failure before the swap");
         assert.equal(result.naive.overlapProblems.length, 2);
 
@@ -59,9 +68,15 @@ describe("drill: short run on 127.0.0.1", function () {
             const own = renewals.filter((r) => r.scenario === scenario.scenario);
             const endMs = scenario.phases.reduce((sum, p) => sum + p.durationMs, 0);
             assert.equal(endMs, 4 * result.settings.phaseSeconds * 1000);
-            assert.ok(own.every((r) => r.startedMs < endMs), `${scenario.scenario}: renewal after the end at ${Math.max(...own.map((r) => r.startedMs))} ms`);
+            assert.ok(
+                own.every((r) => r.startedMs < endMs),
+                `${scenario.scenario}: renewal after the end at ${Math.max(...own.map((r) => r.startedMs))} ms`,
+            );
             assert.equal(own.length, scenario.total.renewals);
-            assert.deepEqual(scenario.phases.map((p) => p.renewals), scenario.phases.map((p) => own.filter((r) => r.phase === p.phase).length));
+            assert.deepEqual(
+                scenario.phases.map((p) => p.renewals),
+                scenario.phases.map((p) => own.filter((r) => r.phase === p.phase).length),
+            );
         }
         assert.equal(result.settings.trustDomain, "prod.example.com");
     });
@@ -90,12 +105,31 @@ describe("drill: short run on 127.0.0.1", function () {
         assert.ok(servers.every((server) => !server.listening));
         assert.equal(workloads.length, 4);
         assert.ok(result.phased.total.attempts > 0 && result.naive.total.attempts > 0, "clients opened connections");
-        assert.deepEqual(workloads.map((workload) => workload.openSockets), [0, 0, 0, 0], "client and accepted sockets closed");
+        assert.deepEqual(
+            workloads.map((workload) => workload.openSockets),
+            [0, 0, 0, 0],
+            "client and accepted sockets closed",
+        );
     });
 
     it("npm run drill: progress, the side-by-side summary, --json and exit code 0", async () => {
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-drill-")), "drill.json");
-        const args = ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--workloads", "2", "--rate", "20", "--phase-seconds", "2", "--ttl-seconds", "1", "--propagation-ms", "300", "--json", out];
+        const args = [
+            "--transpile-only",
+            path.join(PROJECT_DIR, "drill", "cli.ts"),
+            "--workloads",
+            "2",
+            "--rate",
+            "20",
+            "--phase-seconds",
+            "2",
+            "--ttl-seconds",
+            "1",
+            "--propagation-ms",
+            "300",
+            "--json",
+            out,
+        ];
         const { stdout } = await promisify(execFile)(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), args, { cwd: PROJECT_DIR });
         assert.match(stdout, /\[phased\] .* phase \S+ +handshakes +\d+ +failed 0/);
         assert.match(stdout, /Summary\n +phased +naive\nhandshakes +\d+ +\d+\nfailed handshakes +0 +[1-9]\d*/);
@@ -108,7 +142,11 @@ describe("drill: short run on 127.0.0.1", function () {
     });
 
     it("npm run drill refuses a phase too short for the rotation, exiting 2", async () => {
-        const err = await promisify(execFile)(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--phase-seconds", "1", "--ttl-seconds", "3"], { cwd: PROJECT_DIR }).then(
+        const err = await promisify(execFile)(
+            path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"),
+            ["--transpile-only", path.join(PROJECT_DIR, "drill", "cli.ts"), "--phase-seconds", "1", "--ttl-seconds", "3"],
+            { cwd: PROJECT_DIR },
+        ).then(
             () => assert.fail("expected a non-zero exit"),
             (e) => e,
         );

@@ -26,7 +26,8 @@ function resource(type: string, name: string, inputs: Record<string, unknown>, e
     };
 }
 
-const provider = (flags: boolean) => resource("pulumi:providers:kubernetes", "kubernetes", flags ? { enableSecretMutable: "true", enableConfigMapMutable: "true" } : {}, { provider: null });
+const provider = (flags: boolean) =>
+    resource("pulumi:providers:kubernetes", "kubernetes", flags ? { enableSecretMutable: "true", enableConfigMapMutable: "true" } : {}, { provider: null });
 const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
@@ -37,7 +38,8 @@ function change(before: PlannedResource[], after: PlannedResource[], name: strin
 }
 
 describe("engine rules: what pulumi up does to a changed resource", () => {
-    const cacerts = (data: string) => resource(SECRET, "cacerts", { metadata: { name: "cacerts", namespace: "istio-system" }, type: "Opaque", stringData: { "ca-cert.pem": data } });
+    const cacerts = (data: string) =>
+        resource(SECRET, "cacerts", { metadata: { name: "cacerts", namespace: "istio-system" }, type: "Opaque", stringData: { "ca-cert.pem": data } });
     const bundle = (data: string) => resource(CONFIG_MAP, "bundle", { metadata: { name: "istio-ca-trust-bundle-source" }, data: { "ca.pem": data } });
 
     it("deletes a named Secret or ConfigMap before re-creating it on a data change while the provider's mutable flags are off", () => {
@@ -62,12 +64,14 @@ describe("engine rules: what pulumi up does to a changed resource", () => {
     });
 
     it("replaces a RoleBinding whose roleRef changes", () => {
-        const binding = (role: string) => resource("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "rb", { metadata: { name: "rb", namespace: "n" }, roleRef: { kind: "Role", name: role } });
+        const binding = (role: string) =>
+            resource("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "rb", { metadata: { name: "rb", namespace: "n" }, roleRef: { kind: "Role", name: role } });
         assert.equal(change([binding("a")], [binding("b")], "rb").operation, "delete-before-replace");
     });
 
     it("upgrades a Helm release in place unless its name or namespace changes", () => {
-        const release = (values: object, name = "istiod") => resource("kubernetes:helm.sh/v3:Release", "istio-istiod", { name, chart: "istiod", version: "1.30.3", namespace: "istio-system", values });
+        const release = (values: object, name = "istiod") =>
+            resource("kubernetes:helm.sh/v3:Release", "istio-istiod", { name, chart: "istiod", version: "1.30.3", namespace: "istio-system", values });
         assert.equal(change([release({ a: 1 })], [release({ a: 2 })], "istio-istiod").operation, "update");
         assert.equal(change([release({})], [release({}, "istiod-canary")], "istio-istiod").operation, "replace", "Helm releases are not deleted first (helm_release.go)");
     });
@@ -77,26 +81,45 @@ describe("engine rules: what pulumi up does to a changed resource", () => {
         const replaced = change([root("P384")], [root("P256")], "root-key");
         assert.deepEqual([replaced.operation, replaced.refused, replaced.replacedBy], ["refused", "replace", ["ecdsaCurve"]]);
         const deleted = diffPlans([root("P384")], [], NOW);
-        assert.deepEqual(deleted.map((c) => [c.operation, c.refused]), [["refused", "delete"]]);
+        assert.deepEqual(
+            deleted.map((c) => [c.operation, c.refused]),
+            [["refused", "delete"]],
+        );
         assert.match(refusalOf(deleted)!, /protected resources would be deleted: root-key.*pulumi state unprotect/);
         assert.equal(refusalOf([...diffPlans([root("P384")], [root("P384")], NOW)]), undefined);
     });
 
     it("renews a tls certificate once now is within earlyRenewalHours of its end, and only then", () => {
-        const cert = (early: number) => resource("tls:index/locallySignedCert:LocallySignedCert", "ca", { certRequestPem: "CSR", validityPeriodHours: 8760, earlyRenewalHours: early }, { provider: null, outputs: { validityEndTime: "2027-01-10T00:00:00Z" } });
+        const cert = (early: number) =>
+            resource(
+                "tls:index/locallySignedCert:LocallySignedCert",
+                "ca",
+                { certRequestPem: "CSR", validityPeriodHours: 8760, earlyRenewalHours: early },
+                { provider: null, outputs: { validityEndTime: "2027-01-10T00:00:00Z" } },
+            );
         assert.equal(change([cert(24)], [cert(24)], "ca").operation, "same", "9 days before the end, outside a 24h window");
         const due = change([cert(720)], [cert(720)], "ca");
         assert.deepEqual([due.operation, due.replacedBy], ["replace", ["readyForRenewal"]]);
     });
 
     it("knows the Vault changes that only rewrite Pulumi's state, and the deletes that leave Vault alone", () => {
-        const root = (ttl: string) => resource("vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "root", { backend: "pki", commonName: "r", ttl }, { provider: "vault" });
+        const root = (ttl: string) =>
+            resource("vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "root", { backend: "pki", commonName: "r", ttl }, { provider: "vault" });
         const ttl = change([root("87600h")], [root("43800h")], "root");
         assert.deepEqual([ttl.operation, ttl.stateOnly], ["update", ["ttl"]]);
-        const issuer = (ref: string) => resource("vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer", "issuer", { backend: "pki", issuerRef: ref }, { provider: "vault", replaceOnChanges: ["issuerRef"] });
+        const issuer = (ref: string) =>
+            resource(
+                "vault:pkiSecret/secretBackendIssuer:SecretBackendIssuer",
+                "issuer",
+                { backend: "pki", issuerRef: ref },
+                { provider: "vault", replaceOnChanges: ["issuerRef"] },
+            );
         assert.equal(change([issuer("a")], [issuer("b")], "issuer").operation, "replace", "replaceOnChanges");
         const csr = resource("vault:pkiSecret/secretBackendIntermediateCertRequest:SecretBackendIntermediateCertRequest", "csr", { backend: "pki" }, { provider: "vault" });
-        assert.deepEqual(diffPlans([csr], [], NOW).map((c) => [c.operation, c.keepsObject]), [["delete", true]]);
+        assert.deepEqual(
+            diffPlans([csr], [], NOW).map((c) => [c.operation, c.keepsObject]),
+            [["delete", true]],
+        );
         const retained = { ...issuer("a"), retainOnDelete: true };
         assert.equal(diffPlans([retained], [], NOW)[0].keepsObject, true);
     });

@@ -78,13 +78,19 @@ describe("examples/: new programs on the packed library", function () {
         const outside = consumer.files.filter((file) => !file.startsWith("dist/"));
         assert.deepEqual(outside.sort(), ["README.md", "bin/istiod-env-postrender.js", "package.json"]);
         assert.ok(consumer.files.includes("dist/index.js") && consumer.files.includes("dist/index.d.ts"));
-        assert.ok(consumer.files.every((file) => !file.endsWith(".ts") || file.endsWith(".d.ts")), "no TypeScript sources");
+        assert.ok(
+            consumer.files.every((file) => !file.endsWith(".ts") || file.endsWith(".d.ts")),
+            "no TypeScript sources",
+        );
         assert.ok(!consumer.files.some((file) => /^(dist\/)?(test|program|plan|stacks|drill|bench|scripts|\.ci)\//.test(file)), "no tests, program, stacks or tools");
     });
 
     it("imports without running anything: the package's entry registers no resource", async () => {
         const main = path.join(consumer.dir, "import-only.js");
-        fs.writeFileSync(main, 'const ca = require("istio-ca");\nexports.components = ["PluginCa", "IstioControlPlane", "VaultPki", "IstioCa"].filter((name) => typeof ca[name] === "function");\n');
+        fs.writeFileSync(
+            main,
+            'const ca = require("istio-ca");\nexports.components = ["PluginCa", "IstioControlPlane", "VaultPki", "IstioCa"].filter((name) => typeof ca[name] === "function");\n',
+        );
         const { resources, outputs } = await runMocked(main, {});
         assert.deepEqual(resources, []);
         assert.deepEqual(outputs.components, ["PluginCa", "IstioControlPlane", "VaultPki", "IstioCa"]);
@@ -97,7 +103,12 @@ describe("examples/: new programs on the packed library", function () {
         const cacerts = ofType(resources, "kubernetes:core/v1:Secret").find((r) => r.inputs.metadata?.name === "cacerts");
         assert.ok(cacerts, "the cacerts Secret");
         assert.deepEqual(Object.keys(cacerts.inputs.stringData ?? cacerts.inputs.data).sort(), ["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"]);
-        assert.deepEqual(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.name).sort(), ["istio-base", "istio-istiod"]);
+        assert.deepEqual(
+            ofType(resources, "kubernetes:helm.sh/v3:Release")
+                .map((r) => r.name)
+                .sort(),
+            ["istio-base", "istio-istiod"],
+        );
         const root = new X509Certificate(outputs.trustBundle);
         assert.ok(root.ca && /CN=example mesh root r2026/.test(root.subject), root.subject);
         assert.equal(outputs.signingRootFingerprint, root.fingerprint256);
@@ -109,7 +120,10 @@ describe("examples/: new programs on the packed library", function () {
         assert.equal(ofType(resources, "istio-ca:index:IstioCa").length, 1);
         const releases = ofType(resources, "kubernetes:helm.sh/v3:Release");
         assert.deepEqual(releases.map((r) => r.inputs.chart).sort(), ["base", "cert-manager", "cert-manager-approver-policy", "cert-manager-istio-csr", "istiod", "trust-manager"]);
-        assert.ok(releases.every((r) => r.provider === "cluster"), "every release uses the example's provider");
+        assert.ok(
+            releases.every((r) => r.provider === "cluster"),
+            "every release uses the example's provider",
+        );
         const istiod = releases.find((r) => r.inputs.chart === "istiod")!;
         assert.equal(istiod.inputs.values.env.ENABLE_CA_SERVER, "false");
         assert.equal(istiod.inputs.values.env.DEFAULT_WORKLOAD_CERT_TTL, "12h");
@@ -119,10 +133,21 @@ describe("examples/: new programs on the packed library", function () {
 
     it("vault-pki: mounts, a root and intermediate inside Vault, and a signer that may only sign", async () => {
         const main = await compileExample(consumer.dir, "vault-pki");
-        const config = { "istio-ca-example-vault-pki:vaultAddress": "https://vault.example.com:8200", "istio-ca-example-vault-pki:kubernetesHost": "https://kubernetes.example.com:6443" };
+        const config = {
+            "istio-ca-example-vault-pki:vaultAddress": "https://vault.example.com:8200",
+            "istio-ca-example-vault-pki:kubernetesHost": "https://kubernetes.example.com:6443",
+        };
         const { resources, outputs } = await runMocked(main, config, "istio-ca-example-vault-pki");
-        assert.deepEqual(ofType(resources, "vault:index/mount:Mount").map((r) => r.inputs.path).sort(), ["pki-mesh", "pki-mesh-root"]);
-        assert.ok(resources.every((r) => !r.type.startsWith("vault:") || r.provider === "vault"), "every Vault resource uses the example's provider");
+        assert.deepEqual(
+            ofType(resources, "vault:index/mount:Mount")
+                .map((r) => r.inputs.path)
+                .sort(),
+            ["pki-mesh", "pki-mesh-root"],
+        );
+        assert.ok(
+            resources.every((r) => !r.type.startsWith("vault:") || r.provider === "vault"),
+            "every Vault resource uses the example's provider",
+        );
         const policy = ofType(resources, "vault:index/policy:Policy")[0];
         assert.match(policy.inputs.policy, /path "pki-mesh\/sign\/mesh-workloads"/);
         assert.doesNotMatch(policy.inputs.policy, /sign-intermediate|pki-mesh-root/);

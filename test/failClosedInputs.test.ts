@@ -21,19 +21,42 @@ describe("no input slips through: each refused with the key, the value and a fix
     let rootKeyPem: string;
     before(async () => {
         rootKeyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
-        rootCertPem = (await selfSignedCertificate(rootKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true })).certPem;
+        rootCertPem = (
+            await selfSignedCertificate(rootKeyPem, {
+                subject: { commonName: "corp root" },
+                validityHours: 20000,
+                isCa: true,
+                allowedUses: ["cert_signing", "crl_signing"],
+                setSubjectKeyId: true,
+            })
+        ).certPem;
     });
 
     it("an existing root that is not valid yet", async () => {
-        const future = (await selfSignedCertificate(rootKeyPem, { subject: { commonName: "later root" }, validityHours: 20000, notBefore: new Date(Date.now() + 30 * 86400000), isCa: true, allowedUses: ["cert_signing"], setSubjectKeyId: true })).certPem;
+        const future = (
+            await selfSignedCertificate(rootKeyPem, {
+                subject: { commonName: "later root" },
+                validityHours: 20000,
+                notBefore: new Date(Date.now() + 30 * 86400000),
+                isCa: true,
+                allowedUses: ["cert_signing"],
+                setSubjectKeyId: true,
+            })
+        ).certPem;
         const problem = onlyProblem({ caMode: "plugin", existingRootCert: future, existingRootKey: rootKeyPem }, "existingRootCert", ROOT_KEYS);
         assert.match(problem.message, /not valid yet \(notBefore/);
         assert.equal(problem.value, "(PEM, not shown)");
     });
 
     it("an existing root or key with text besides its PEM block", () => {
-        assert.match(onlyProblem({ caMode: "plugin", existingRootCert: `${rootCertPem}trailing junk`, existingRootKey: rootKeyPem }, "existingRootCert", ROOT_KEYS).message, /text besides the PEM certificate/);
-        assert.match(onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: `${rootKeyPem}junk` }, "existingRootCert", ROOT_KEYS).message, /not exactly one PEM private key block/);
+        assert.match(
+            onlyProblem({ caMode: "plugin", existingRootCert: `${rootCertPem}trailing junk`, existingRootKey: rootKeyPem }, "existingRootCert", ROOT_KEYS).message,
+            /text besides the PEM certificate/,
+        );
+        assert.match(
+            onlyProblem({ caMode: "plugin", existingRootCert: rootCertPem, existingRootKey: `${rootKeyPem}junk` }, "existingRootCert", ROOT_KEYS).message,
+            /not exactly one PEM private key block/,
+        );
     });
 
     it("lifetimes a certificate cannot have, and durations Go cannot hold", () => {
@@ -52,7 +75,8 @@ describe("no input slips through: each refused with the key, the value and a fix
         for (const trustDomain of [".", "..", "-", "a..b", ".a", "a.", "-a.b", "a-.b", "A.b", "a b", "spiffe://a"]) {
             assert.match(onlyProblem({ trustDomain }, "trustDomain").message, /not a valid SPIFFE trust domain/, trustDomain);
         }
-        for (const trustDomain of ["a", "cluster.local", "prod.example.com", "my_domain.io", "a-b.c-d"]) assert.doesNotThrow(() => parseStackConfig(rawConfig({ trustDomain })), trustDomain);
+        for (const trustDomain of ["a", "cluster.local", "prod.example.com", "my_domain.io", "a-b.c-d"])
+            assert.doesNotThrow(() => parseStackConfig(rawConfig({ trustDomain })), trustDomain);
     });
 
     it("a root CN that is empty, has a newline, is over 64 characters, or grows over 64 with the root's name", () => {
@@ -87,11 +111,15 @@ describe("no input slips through: each refused with the key, the value and a fix
     });
 
     it("a state stack name with path parts", () => {
-        for (const name of ["../../etc", "./x", "a/../b", "a//b", "/a"]) assert.match(onlyProblem({ caMode: "plugin", rotationStateStack: name }, "rotationStateStack").message, /not a stack name/, name);
+        for (const name of ["../../etc", "./x", "a/../b", "a//b", "/a"])
+            assert.match(onlyProblem({ caMode: "plugin", rotationStateStack: name }, "rotationStateStack").message, /not a stack name/, name);
     });
 
     it("keys in a misspelt namespace, which the CLI would pass under another name", () => {
-        const fromCli = rawConfigFromValues({ "istioca:caMode": "plugin", "istio_ca:trustDomain": "x.y", "Istio-CA:roots": "[]", "kubernetes:context": "prod", "istio-ca:caMode": "plugin" }, () => false);
+        const fromCli = rawConfigFromValues(
+            { "istioca:caMode": "plugin", "istio_ca:trustDomain": "x.y", "Istio-CA:roots": "[]", "kubernetes:context": "prod", "istio-ca:caMode": "plugin" },
+            () => false,
+        );
         const problems = configProblemsOf(fromCli);
         assert.deepEqual(problems.map((p) => p.key).sort(), ["Istio-CA:roots", "istio_ca:trustDomain", "istioca:caMode"]);
         for (const problem of problems) assert.match(problem.fix, /did you mean istio-ca:/);
@@ -132,7 +160,11 @@ describe("no input slips through: each refused with the key, the value and a fix
         for (const [text, message] of cases) {
             const file = path.join(dir, "Pulumi.x.yaml");
             fs.writeFileSync(file, text);
-            assert.throws(() => loadStackConfig(file), (err: unknown) => err instanceof PlanError && message.test(err.message), JSON.stringify(text));
+            assert.throws(
+                () => loadStackConfig(file),
+                (err: unknown) => err instanceof PlanError && message.test(err.message),
+                JSON.stringify(text),
+            );
         }
         fs.writeFileSync(path.join(dir, "Pulumi.x.yaml"), "config: {}\n");
         assert.deepEqual(loadStackConfig(path.join(dir, "Pulumi.x.yaml")).values, {}, "an explicit empty config map is a choice");

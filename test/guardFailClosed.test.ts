@@ -11,13 +11,25 @@ import { assertNothingRegistered, at } from "./rotationSteps";
 const TIMING = { oldChainLifetimeMs: 48 * 3600000, propagationDelayMs: 3600000 };
 
 function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
-    return { identity: ID, caMode: "plugin", rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true, ...extra };
+    return {
+        identity: ID,
+        caMode: "plugin",
+        rotating: true,
+        settings,
+        rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
+        multiRootEnabled: true,
+        ...extra,
+    };
 }
 
 /** A real state at sign-new, recorded by the guard itself (steady at 0h, trust-both at 1h, sign-new at 3h). */
 function signNewState(): RotationState {
     let state: RotationState | undefined;
-    for (const [settings, hour] of [[{ phase: "steady", roots: ["r1"] }, 0], [{ phase: "trust-both", roots: ["r1", "r2"] }, 1], [{ phase: "sign-new", roots: ["r1", "r2"] }, 3]] as [RotationSettings, number][]) {
+    for (const [settings, hour] of [
+        [{ phase: "steady", roots: ["r1"] }, 0],
+        [{ phase: "trust-both", roots: ["r1", "r2"] }, 1],
+        [{ phase: "sign-new", roots: ["r1", "r2"] }, 3],
+    ] as [RotationSettings, number][]) {
         const verdict = guardRotation({ previous: state ? { kind: "state", state } : { kind: "none" }, desired: desired(settings), timing: TIMING, now: at(hour) });
         assert.ok(verdict.allowed, JSON.stringify(verdict));
         state = verdict.state;
@@ -46,7 +58,11 @@ describe("the rotation guard fails closed", () => {
         ["signedUntil of the old root made garbage", (s) => ({ ...s, signedUntil: { r1: "garbage" } }), /rotationState\.signedUntil\.r1: is not an ISO 8601 UTC time/],
         ["trustedRoots edited", (s) => ({ ...s, trustedRoots: ["r2"] }), /rotationState\.trustedRoots is \["r2"\], but phase sign-new .* trusts \["r1","r2"\]/],
         ["signingRoot null", (s) => ({ ...s, signingRoot: null }), /rotationState\.signingRoot is null, but phase sign-new .* signs with r2/],
-        ["a phase time moved after recordedAt", (s) => ({ ...s, phaseStartedAt: { ...s.phaseStartedAt, "sign-new": "2030-01-01T00:00:00.000Z" } }), /recordedAt .* is earlier than a time the state records/],
+        [
+            "a phase time moved after recordedAt",
+            (s) => ({ ...s, phaseStartedAt: { ...s.phaseStartedAt, "sign-new": "2030-01-01T00:00:00.000Z" } }),
+            /recordedAt .* is earlier than a time the state records/,
+        ],
         ["an unknown field", (s) => ({ ...s, extra: true }), /Unrecognized key/],
         ["a wrong version", (s) => ({ ...s, version: 3 }), /rotationState\.version/],
         ["the state of {}", () => ({}), /rotationState\.(caMode|phase)/],
@@ -62,10 +78,29 @@ describe("the rotation guard fails closed", () => {
     }
 
     it("refuses outputs that are not this program's, and a state that names another project or stack", () => {
-        assert.match(refusal(guardRotation({ previous: readPreviousDeployment({ somethingElse: 1 }, READ), desired: desired({ phase: "steady", roots: ["r1"] }), timing: TIMING, now: at(0) })), /outputs \(somethingElse\) but no rotationState/);
+        assert.match(
+            refusal(
+                guardRotation({ previous: readPreviousDeployment({ somethingElse: 1 }, READ), desired: desired({ phase: "steady", roots: ["r1"] }), timing: TIMING, now: at(0) }),
+            ),
+            /outputs \(somethingElse\) but no rotationState/,
+        );
         const state = signNewState();
-        for (const other of [{ ...state, stack: "prod" }, { ...state, project: "other" }, { ...state, organization: "acme" }]) {
-            assert.match(refusal(guardRotation({ previous: readPreviousDeployment({ rotationState: other }, READ), desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: at(100) })), /rotationState belongs to .*, not to this stack organization\/istio-ca\/test/);
+        for (const other of [
+            { ...state, stack: "prod" },
+            { ...state, project: "other" },
+            { ...state, organization: "acme" },
+        ]) {
+            assert.match(
+                refusal(
+                    guardRotation({
+                        previous: readPreviousDeployment({ rotationState: other }, READ),
+                        desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }),
+                        timing: TIMING,
+                        now: at(100),
+                    }),
+                ),
+                /rotationState belongs to .*, not to this stack organization\/istio-ca\/test/,
+            );
         }
         // A state of the previous release names no stack: taken only from this stack itself.
         const { version, organization, project, stack, recordedAt, rootParameters, trustedSince, timing, ...v1 } = state;
@@ -77,11 +112,15 @@ describe("the rotation guard fails closed", () => {
 
     it("takes an empty map of outputs as a first deployment, which starts at steady only", () => {
         assert.deepEqual(readPreviousDeployment({}, READ), { kind: "none" });
-        assert.match(refusal(guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: at(0) })), /first deployment starts at steady/);
+        assert.match(
+            refusal(guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "retire-old", roots: ["r1", "r2"] }), timing: TIMING, now: at(0) })),
+            /first deployment starts at steady/,
+        );
     });
 
     it("refuses a propagation delay below what a mesh needs", () => {
-        for (const delay of ["1ns", "1s", "9m59s"]) assert.match(onlyConfigProblem({ caMode: "plugin", rotationPropagationDelay: delay }, "rotationPropagationDelay").message, /shorter than 10m/, delay);
+        for (const delay of ["1ns", "1s", "9m59s"])
+            assert.match(onlyConfigProblem({ caMode: "plugin", rotationPropagationDelay: delay }, "rotationPropagationDelay").message, /shorter than 10m/, delay);
     });
 
     it("refuses a clock earlier than a time the state records, so recorded times never go backwards", () => {
@@ -90,7 +129,12 @@ describe("the rotation guard fails closed", () => {
         assert.match(refusal(back), /clock reads .*, earlier than .* which the previous deployment recorded/);
         const steady = guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "steady", roots: ["r1"] }), timing: TIMING, now: at(5) });
         assert.ok(steady.allowed);
-        assert.match(refusal(guardRotation({ previous: { kind: "state", state: steady.state }, desired: desired({ phase: "trust-both", roots: ["r1", "r2"] }), timing: TIMING, now: at(4) })), /clock reads/);
+        assert.match(
+            refusal(
+                guardRotation({ previous: { kind: "state", state: steady.state }, desired: desired({ phase: "trust-both", roots: ["r1", "r2"] }), timing: TIMING, now: at(4) }),
+            ),
+            /clock reads/,
+        );
     });
 
     it("refuses in a real plan too, before registering anything", async () => {
@@ -108,7 +152,8 @@ describe("the rotation state is recorded only once every resource of the update 
     const state = signNewState();
     /** A resource as the SDK leaves it after its registration succeeded (id known) or failed/was skipped (id unknown). */
     const resource = (name: string, id: string | undefined): pulumi.CustomResource => {
-        const output = (value: unknown, known: boolean) => Object.assign(Object.create((pulumi.Output as unknown as { prototype: object }).prototype), { isKnown: Promise.resolve(known), promise: () => Promise.resolve(value) });
+        const output = (value: unknown, known: boolean) =>
+            Object.assign(Object.create((pulumi.Output as unknown as { prototype: object }).prototype), { isKnown: Promise.resolve(known), promise: () => Promise.resolve(value) });
         return { id: output(id, id !== undefined), urn: output(`urn:pulumi:s::p::t::${name}`, true) } as unknown as pulumi.CustomResource;
     };
 

@@ -6,7 +6,10 @@ import { PlanResult, PlannedResource, planStack } from "../plan/engine";
 import { ConfigError, ConfigProblem, RawConfig, parseStackConfig } from "../src/config";
 
 /** Plans a stack from config given inline (keys without the `istio-ca:` prefix). */
-export function planConfig(values: Record<string, string>, opts: { secretKeys?: string[]; stack?: string; previousOutputs?: Record<string, unknown>; now?: Date; revealSecrets?: boolean } = {}): Promise<PlanResult> {
+export function planConfig(
+    values: Record<string, string>,
+    opts: { secretKeys?: string[]; stack?: string; previousOutputs?: Record<string, unknown>; now?: Date; revealSecrets?: boolean } = {},
+): Promise<PlanResult> {
     const prefixed = Object.fromEntries(Object.entries(values).map(([key, value]) => [`istio-ca:${key}`, value]));
     return planStack({
         stack: opts.stack ?? "test",
@@ -74,7 +77,13 @@ export interface RawConfigOptions {
 /** Raw config from inline values (keys without the `istio-ca:` prefix); structured values are passed JSON-encoded, as Pulumi does. */
 export function rawConfig(values: Record<string, unknown>, options: RawConfigOptions = {}): RawConfig {
     const encoded = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
-    return { values: encoded, secretKeys: new Set(options.secretKeys ?? []), deploying: options.deploying, environmentVaultToken: options.environmentVaultToken, fileExists: options.fileExists };
+    return {
+        values: encoded,
+        secretKeys: new Set(options.secretKeys ?? []),
+        deploying: options.deploying,
+        environmentVaultToken: options.environmentVaultToken,
+        fileExists: options.fileExists,
+    };
 }
 
 /** The error of a config the parser must refuse; fails if it is accepted or throws anything but a ConfigError. */

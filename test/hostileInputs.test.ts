@@ -53,7 +53,9 @@ describe("hostile inputs: deeply nested structured values", () => {
     }
 
     it("takes structures as deep as the keys use", () => {
-        const model = parseStackConfig(rawConfig({ caMode: "plugin", permissiveFallbacks: [{ namespace: "legacy", selector: { app: "billing" }, reason: "plaintext health checks" }] }));
+        const model = parseStackConfig(
+            rawConfig({ caMode: "plugin", permissiveFallbacks: [{ namespace: "legacy", selector: { app: "billing" }, reason: "plaintext health checks" }] }),
+        );
         assert.equal(model.meshPolicy.permissiveFallbacks.length, 1);
     });
 
@@ -96,7 +98,10 @@ describe("hostile inputs: PEM scanning is linear and PEM values are capped", () 
         const block = (label: string, body = "QUJD") => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`;
         assert.deepEqual(
             scanPem(`${block("CERTIFICATE")}\n\n${block("EC PRIVATE KEY")}\n`).blocks.map((b) => [b.label, b.body]),
-            [["CERTIFICATE", "\nQUJD\n"], ["EC PRIVATE KEY", "\nQUJD\n"]],
+            [
+                ["CERTIFICATE", "\nQUJD\n"],
+                ["EC PRIVATE KEY", "\nQUJD\n"],
+            ],
         );
         assert.equal(scanPem(`${block("CERTIFICATE")}\n`).otherText, false);
         assert.equal(scanPem(`junk ${block("CERTIFICATE")}`).otherText, true);
@@ -127,7 +132,10 @@ describe("hostile inputs: PEM scanning is linear and PEM values are capped", () 
         assert.equal(certProblem.value, "(PEM, not shown)");
         const keyLines = repeated("-----BEGIN PRIVATE KEY-----\n", ONE_MB);
         assert.match(checkCaKeyPair("-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n", keyLines) ?? "", /the private key is \d+ characters long/);
-        assert.match(checkCaKeyPair("-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n", repeated("-----BEGIN PRIVATE KEY-----\n", 60000)) ?? "", /not exactly one PEM private key block/);
+        assert.match(
+            checkCaKeyPair("-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n", repeated("-----BEGIN PRIVATE KEY-----\n", 60000)) ?? "",
+            /not exactly one PEM private key block/,
+        );
     });
 });
 
@@ -143,7 +151,9 @@ describe("hostile inputs: list lengths are capped", () => {
     it("takes 1000 service accounts, and still reports a duplicate among them", () => {
         const accounts = Array.from({ length: 1000 }, (_, i) => `prod/sa${i}`);
         assert.equal(parseStackConfig(rawConfig({ caMode: "plugin", pinnedHosts: pin(accounts) })).meshPolicy.pinnedHosts[0].serviceAccounts.length, 1000);
-        const problem = onlyConfigProblem({ caMode: "plugin", pinnedHosts: pin([...accounts.slice(0, 999), "prod/sa5"]) }, "pinnedHosts[0].serviceAccounts[999]", { value: '"prod/sa5"' });
+        const problem = onlyConfigProblem({ caMode: "plugin", pinnedHosts: pin([...accounts.slice(0, 999), "prod/sa5"]) }, "pinnedHosts[0].serviceAccounts[999]", {
+            value: '"prod/sa5"',
+        });
         assert.match(problem.message, /is listed twice/);
     });
 
@@ -196,7 +206,11 @@ describe("hostile inputs: secrets are never quoted", () => {
         assertNotIn(configProblems({ ...VAULT_BASE, vaultToken: TOKEN, existingRootKey: TOKEN }), TOKEN);
     });
 
-    for (const [typo, intended] of [["vaultTokn", "vaultToken"], ["existingRootKye", "existingRootKey"], ["kubeconfg", "kubeconfig"]]) {
+    for (const [typo, intended] of [
+        ["vaultTokn", "vaultToken"],
+        ["existingRootKye", "existingRootKey"],
+        ["kubeconfg", "kubeconfig"],
+    ]) {
         it(`hides the value of the misspelt key ${typo}, and suggests ${intended}`, () => {
             const problem = onlyConfigProblem({ caMode: "plugin", [typo]: TOKEN }, typo, { value: "(value not shown)" });
             assert.match(problem.message, /is not a config key of this project/);
@@ -216,7 +230,12 @@ describe("hostile inputs: secrets are never quoted", () => {
 describe("hostile inputs: Vault URLs are strict, normalised, and never quoted with credentials or a query", () => {
     const urlKeys = ["vaultAddress", "vaultKubernetesHost"];
 
-    for (const url of [`https://admin:${PASSWORD}@vault.example.com:99999`, `https://admin:${PASSWORD}@vault example.com`, `admin:${PASSWORD}@vault.example.com`, `https://admin:${PASSWORD}@[k8s`]) {
+    for (const url of [
+        `https://admin:${PASSWORD}@vault.example.com:99999`,
+        `https://admin:${PASSWORD}@vault example.com`,
+        `admin:${PASSWORD}@vault.example.com`,
+        `https://admin:${PASSWORD}@[k8s`,
+    ]) {
         for (const key of urlKeys) {
             it(`refuses ${key} with credentials that does not parse, without quoting it (${url.replace(PASSWORD, "…")})`, () => {
                 const problem = onlyConfigProblem({ ...VAULT_BASE, [key]: url }, key, { value: "(URL with credentials, not shown)" });
@@ -235,7 +254,16 @@ describe("hostile inputs: Vault URLs are strict, normalised, and never quoted wi
         });
     }
 
-    for (const url of [" https://vault.example.com ", "https://vault.example.com:8200\n", "https://vault.exa\tmple.com", "https:\\\\vault.example.com", "https://vault.example.com//", "HTTPS://vault.example.com", "https://vault.example.com:99999", "https://vault.example.com:8200/v1"]) {
+    for (const url of [
+        " https://vault.example.com ",
+        "https://vault.example.com:8200\n",
+        "https://vault.exa\tmple.com",
+        "https:\\\\vault.example.com",
+        "https://vault.example.com//",
+        "HTTPS://vault.example.com",
+        "https://vault.example.com:99999",
+        "https://vault.example.com:8200/v1",
+    ]) {
         it(`refuses vaultAddress ${JSON.stringify(url)}, quoting it`, () => {
             const problem = onlyConfigProblem({ ...VAULT_BASE, vaultAddress: url }, "vaultAddress", { value: JSON.stringify(url) });
             assert.match(problem.message, /no path, query, fragment, whitespace or backslash/);
@@ -293,7 +321,12 @@ describe("hostile inputs: root names are quoted through shownValue", () => {
 });
 
 describe("hostile inputs: values accepted only within their bounds", () => {
-    for (const [key, value] of [["alertRenewalMargin", "1ns"], ["alertRenewalMargin", "59s"], ["alertRootExpiryWindow", "0.4s"], ["alertRootExpiryWindow", "0.001ns"]]) {
+    for (const [key, value] of [
+        ["alertRenewalMargin", "1ns"],
+        ["alertRenewalMargin", "59s"],
+        ["alertRootExpiryWindow", "0.4s"],
+        ["alertRootExpiryWindow", "0.001ns"],
+    ]) {
         it(`refuses ${key} ${value}: shorter than 1m, where the alert would never fire`, () => {
             const problem = onlyConfigProblem({ caMode: "plugin", alertsEnabled: "true", [key]: value }, key, { value: JSON.stringify(value) });
             assert.match(problem.message, /is shorter than 1m: .*never fire/);
@@ -363,7 +396,16 @@ describe("hostile inputs: values accepted only within their bounds", () => {
         });
     }
 
-    for (const [flag, value] of [["--rate", "1e-300"], ["--rate", "0b1"], ["--rate", "1e3"], ["--workloads", "0x10"], ["--workloads", "1e1"], ["--phase-seconds", "1e-300"], ["--ttl-seconds", " 5"], ["--propagation-ms", "Infinity"]]) {
+    for (const [flag, value] of [
+        ["--rate", "1e-300"],
+        ["--rate", "0b1"],
+        ["--rate", "1e3"],
+        ["--workloads", "0x10"],
+        ["--workloads", "1e1"],
+        ["--phase-seconds", "1e-300"],
+        ["--ttl-seconds", " 5"],
+        ["--propagation-ms", "Infinity"],
+    ]) {
         it(`refuses drill ${flag} ${value}: only plain decimal numbers`, () => {
             assert.throws(() => parseDrillArgs([flag, value]), new RegExp(`${flag} must be a number, got "${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}" \\(plain decimal`));
         });

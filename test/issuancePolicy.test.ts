@@ -36,7 +36,14 @@ function istioCsrRequests(issuerRef: RequestModel["issuerRef"], trustDomain: str
     return [
         { ...base, username: ISTIO_CSR, uris: [`spiffe://${trustDomain}/ns/payments/sa/api`], usages: ["client auth", "server auth"], duration: "24h", organizations: [""] },
         { ...base, username: ISTIO_CSR, dnsNames: ["cert-manager-istio-csr.cert-manager.svc"], usages: ["server auth"], duration: "1h" },
-        { ...base, username: CERT_MANAGER, commonName: "istiod.istio-system.svc", dnsNames: ["istiod.istio-system.svc"], uris: [`spiffe://${trustDomain}/ns/istio-system/sa/istiod-service-account`], duration: "1h" },
+        {
+            ...base,
+            username: CERT_MANAGER,
+            commonName: "istiod.istio-system.svc",
+            dnsNames: ["istiod.istio-system.svc"],
+            uris: [`spiffe://${trustDomain}/ns/istio-system/sa/istiod-service-account`],
+            duration: "1h",
+        },
     ];
 }
 
@@ -75,7 +82,8 @@ describe("only the mesh can use the mesh's CA: approver-policy with cert-manager
                 assert.equal((certManager.inputs.values as any).disableAutoApproval, true);
                 assert.ok(releases.some((r) => r.inputs.chart === "cert-manager-approver-policy"));
                 assert.deepEqual(policies.map((p) => p.name).sort(), mode.policies);
-                for (const policy of byType(plan, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy")) assert.deepEqual(validateAnyCustomResource(policy.inputs), [], policy.name);
+                for (const policy of byType(plan, "kubernetes:policy.cert-manager.io/v1alpha1:CertificateRequestPolicy"))
+                    assert.deepEqual(validateAnyCustomResource(policy.inputs), [], policy.name);
             });
 
             it("binds each policy to exactly one requester, in one namespace", () => {
@@ -94,7 +102,10 @@ describe("only the mesh can use the mesh's CA: approver-policy with cert-manager
             });
 
             it("does not approve a request outside the program's own: no policy allows it", () => {
-                const own = certificates(plan).map(requestOf).find((r) => r.isCA) ?? mode.runtime!(plan)[0];
+                const own =
+                    certificates(plan)
+                        .map(requestOf)
+                        .find((r) => r.isCA) ?? mode.runtime!(plan)[0];
                 const outsiders: [string, RequestModel, Decision[]][] = [
                     ["the same request from another namespace", { ...own, namespace: "payments" }, ["unprocessed"]],
                     ["the same request by another user", { ...own, username: "system:serviceaccount:payments:builder" }, ["unprocessed"]],
@@ -136,11 +147,18 @@ describe("only the mesh can use the mesh's CA: approver-policy with cert-manager
     it("makes the mesh's Certificates wait for the policies that approve them", async () => {
         const plan = await planConfig({ caMode: "cert-manager" });
         const [cacerts] = certificates(plan);
-        assert.ok(cacerts.dependsOn.some((name) => name.startsWith("mesh-issuance-istio-ca-cacerts")), cacerts.dependsOn.join(", "));
+        assert.ok(
+            cacerts.dependsOn.some((name) => name.startsWith("mesh-issuance-istio-ca-cacerts")),
+            cacerts.dependsOn.join(", "),
+        );
     });
 
     it("the model decides as approver-policy does: left alone without a policy, denied when every applicable one refuses", () => {
-        const policy: BoundPolicy = { name: "p", spec: { selector: { issuerRef: { name: "i", kind: "Issuer", group: "cert-manager.io" } }, allowed: { dnsNames: { values: ["a.example.com"] } } }, users: [{ namespace: "ns", username: "u" }] };
+        const policy: BoundPolicy = {
+            name: "p",
+            spec: { selector: { issuerRef: { name: "i", kind: "Issuer", group: "cert-manager.io" } }, allowed: { dnsNames: { values: ["a.example.com"] } } },
+            users: [{ namespace: "ns", username: "u" }],
+        };
         const request: RequestModel = { namespace: "ns", username: "u", issuerRef: { name: "i", kind: "Issuer" }, dnsNames: ["a.example.com"] };
         assert.equal(decide([policy], request), "approved");
         assert.equal(decide([policy], { ...request, dnsNames: ["b.example.com"] }), "denied");

@@ -37,7 +37,11 @@ describe("IstioCa component", () => {
         const topLevel = plan.resources.filter((r) => r.parent === "mesh");
         assert.deepEqual(topLevel.map((r) => r.name).sort(), ["mesh-istio", "mesh-istio-system", "mesh-mesh-policy", "mesh-plugin-ca"]);
         const stackLevel = plan.resources.filter((r) => r.parent === null && !r.type.startsWith("pulumi:"));
-        assert.deepEqual(stackLevel.map((r) => r.name), ["mesh"], "nothing of the mesh sits beside the component");
+        assert.deepEqual(
+            stackLevel.map((r) => r.name),
+            ["mesh"],
+            "nothing of the mesh sits beside the component",
+        );
         const cacerts = plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === "cacerts");
         assert.ok(cacerts, "cacerts Secret");
         assert.equal(cacerts.provider, "cluster", "the component's Kubernetes resources use the provider of its options");
@@ -61,7 +65,9 @@ describe("IstioCa component", () => {
             const program = await planConfig(values);
             const component = await planComponent(values);
             const programShape = shapeOf(program);
-            const componentShape = shapeOf(component, "mesh-").filter((line) => !line.endsWith(" mesh")).filter((line) => !line.startsWith("istio-ca:"));
+            const componentShape = shapeOf(component, "mesh-")
+                .filter((line) => !line.endsWith(" mesh"))
+                .filter((line) => !line.startsWith("istio-ca:"));
             assert.deepEqual(componentShape, programShape, `caMode ${caMode}`);
         }
     });
@@ -90,7 +96,10 @@ describe("IstioCa component", () => {
 
     it("refuses the program's own keys, naming what takes their place", async () => {
         const error = await rejection(planComponent({ caMode: "plugin", ...({ kubeconfig: "/home/me/.kube/config", rotationOverride: "sign-new-early" } as object) }));
-        assert.match(error.message, /args\.kubeconfig = \(not shown\): is not an argument of IstioCa: cluster access is the Kubernetes provider's: pass one in the resource options/);
+        assert.match(
+            error.message,
+            /args\.kubeconfig = \(not shown\): is not an argument of IstioCa: cluster access is the Kubernetes provider's: pass one in the resource options/,
+        );
         assert.match(error.message, /args\.rotationOverride = \(not shown\): is not an argument of IstioCa: the rotation guard is the program's/);
     });
 
@@ -109,7 +118,10 @@ describe("IstioCa component", () => {
     });
 
     it("speaks of fields, not config keys, in every message it passes on", () => {
-        assert.equal(asArgsText("remove it (pulumi config rm istio-ca:vaultToken), or set istio-ca:caMode to vault."), "remove it (remove args.vaultToken), or set args.caMode to vault.");
+        assert.equal(
+            asArgsText("remove it (pulumi config rm istio-ca:vaultToken), or set istio-ca:caMode to vault."),
+            "remove it (remove args.vaultToken), or set args.caMode to vault.",
+        );
         assert.equal(asArgsText("set it: pulumi config set --secret istio-ca:existingRootKey < key.pem"), "set it: set args.existingRootKey < key.pem");
         assert.equal(asArgsText("pulumi config set --path 'istio-ca:roots[1]' r2"), "set args.roots r2");
     });
@@ -117,6 +129,13 @@ describe("IstioCa component", () => {
 
 async function existingRoot(): Promise<{ certPem: string; keyPem: string }> {
     const keyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
-    const cert = await selfSignedCertificate(keyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, maxPathLength: 1, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+    const cert = await selfSignedCertificate(keyPem, {
+        subject: { commonName: "corp root" },
+        validityHours: 20000,
+        isCa: true,
+        maxPathLength: 1,
+        allowedUses: ["cert_signing", "crl_signing"],
+        setSubjectKeyId: true,
+    });
     return { certPem: cert.certPem, keyPem };
 }

@@ -7,7 +7,6 @@ import { ISTIOD_ENV_POSTRENDER, postRendererCommand } from "../src/components/is
 import { PROJECT_DIR } from "../plan/engine";
 import { byType, planConfig } from "./helpers";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { overrideIstiodEnv } = require("../bin/istiod-env-postrender.js") as { overrideIstiodEnv(manifests: string): string };
 
 const SIGNER = "clusterissuers.cert-manager.io/istio-mesh-signer";
@@ -42,12 +41,19 @@ function renderedIstiod(annotations: Record<string, string>, env: Record<string,
             },
         },
     };
-    const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "istio-sidecar-injector", namespace: "istio-system" }, data: { values: '{"global":{"pilotCertProvider":"istiod"}}' } };
+    const configMap = {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "istio-sidecar-injector", namespace: "istio-system" },
+        data: { values: '{"global":{"pilotCertProvider":"istiod"}}' },
+    };
     return `---\n# Source: istiod/templates/deployment.yaml\n${YAML.stringify(deployment)}---\n# Source: istiod/templates/istiod-injector-configmap.yaml\n${YAML.stringify(configMap)}`;
 }
 
 function envOf(manifests: string): { name: string; value?: string }[] {
-    const deployment = YAML.parseAllDocuments(manifests).map((d) => d.toJS()).find((o) => o.kind === "Deployment");
+    const deployment = YAML.parseAllDocuments(manifests)
+        .map((d) => d.toJS())
+        .find((o) => o.kind === "Deployment");
     return deployment.spec.template.spec.containers[0].env;
 }
 
@@ -82,8 +88,14 @@ describe("istiod env post-renderer (Kubernetes CSR mode)", () => {
         child.stdin!.end(input);
         const rendered = await output;
         const env = envOf(rendered);
-        assert.deepEqual(env.filter((e) => e.name === "PILOT_CERT_PROVIDER"), [{ name: "PILOT_CERT_PROVIDER", value: `k8s.io/${SIGNER}` }]);
-        assert.deepEqual(env.map((e) => e.name), ["REVISION", "PILOT_CERT_PROVIDER", "POD_NAME", "EXTERNAL_CA", "K8S_SIGNER", "CLUSTER_ID"]);
+        assert.deepEqual(
+            env.filter((e) => e.name === "PILOT_CERT_PROVIDER"),
+            [{ name: "PILOT_CERT_PROVIDER", value: `k8s.io/${SIGNER}` }],
+        );
+        assert.deepEqual(
+            env.map((e) => e.name),
+            ["REVISION", "PILOT_CERT_PROVIDER", "POD_NAME", "EXTERNAL_CA", "K8S_SIGNER", "CLUSTER_ID"],
+        );
         const [, injector] = YAML.parseAllDocuments(rendered).map((d) => d.toJS());
         assert.equal(JSON.parse(injector.data.values).global.pilotCertProvider, "istiod", "the sidecar injector still sees istiod");
         assert.equal(overrideIstiodEnv(rendered), rendered, "running it again changes nothing");
@@ -91,7 +103,10 @@ describe("istiod env post-renderer (Kubernetes CSR mode)", () => {
 
     it("passes manifests without the annotation through unchanged", () => {
         const input = renderedIstiod({}, {});
-        assert.deepEqual(YAML.parseAllDocuments(overrideIstiodEnv(input)).map((d) => d.toJS()), YAML.parseAllDocuments(input).map((d) => d.toJS()));
+        assert.deepEqual(
+            YAML.parseAllDocuments(overrideIstiodEnv(input)).map((d) => d.toJS()),
+            YAML.parseAllDocuments(input).map((d) => d.toJS()),
+        );
     });
 
     it("fails the release when the chart renders the variable twice or not at all", () => {

@@ -21,7 +21,18 @@ export const ISTIOD_GLOBAL_KEYS: ReadonlySet<string> = new Set(["caAddress", "ce
  * (templates/deployment.yaml, env list before and after `.Values.env`). The same name in `env`
  * duplicates the entry, which Helm's three-way merge of a later upgrade fails on.
  */
-export const CHART_RENDERED_ISTIOD_ENV: ReadonlySet<string> = new Set(["REVISION", "PILOT_CERT_PROVIDER", "POD_NAME", "POD_NAMESPACE", "SERVICE_ACCOUNT", "KUBECONFIG", "PILOT_ENABLE_ANALYSIS", "CLUSTER_ID", "GOMAXPROCS", "PLATFORM"]);
+export const CHART_RENDERED_ISTIOD_ENV: ReadonlySet<string> = new Set([
+    "REVISION",
+    "PILOT_CERT_PROVIDER",
+    "POD_NAME",
+    "POD_NAMESPACE",
+    "SERVICE_ACCOUNT",
+    "KUBECONFIG",
+    "PILOT_ENABLE_ANALYSIS",
+    "CLUSTER_ID",
+    "GOMAXPROCS",
+    "PLATFORM",
+]);
 
 /** MeshConfig fields (istio/api 1.30) this program may set. */
 export const MESH_CONFIG_FIELDS: ReadonlySet<string> = new Set(["trustDomain", "trustDomainAliases", "defaultConfig", "caCertificates"]);
@@ -51,12 +62,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function unknownKeys(value: unknown, allowed: ReadonlySet<string>, at: string, what: string): string[] {
     if (!isRecord(value)) return [`${at}: expected an object, got ${JSON.stringify(value)}`];
-    return Object.keys(value).filter((key) => !allowed.has(key)).map((key) => `${at ? `${at}.` : ""}${key}: not ${what}`);
+    return Object.keys(value)
+        .filter((key) => !allowed.has(key))
+        .map((key) => `${at ? `${at}.` : ""}${key}: not ${what}`);
 }
 
 function stringMap(value: unknown, allowed: ReadonlySet<string>, at: string, what: string): string[] {
     const problems = unknownKeys(value, allowed, at, what);
-    if (isRecord(value)) for (const [key, child] of Object.entries(value)) if (typeof child !== "string") problems.push(`${at}.${key}: environment values are strings, got ${JSON.stringify(child)}`);
+    if (isRecord(value))
+        for (const [key, child] of Object.entries(value))
+            if (typeof child !== "string") problems.push(`${at}.${key}: environment values are strings, got ${JSON.stringify(child)}`);
     return problems;
 }
 
@@ -65,7 +80,9 @@ export function checkIstiodValues(values: unknown): string[] {
     const problems = unknownKeys(values, ISTIOD_CHART_KEYS, "", "an istiod chart key this program sets");
     if (!isRecord(values)) return problems;
     if (values.env !== undefined) problems.push(...stringMap(values.env, ISTIOD_ENV_VARS, "env", "an istiod 1.30 environment variable"));
-    if (isRecord(values.env)) for (const name of Object.keys(values.env)) if (CHART_RENDERED_ISTIOD_ENV.has(name)) problems.push(`env.${name}: the chart renders it already; a second entry breaks Helm upgrades`);
+    if (isRecord(values.env))
+        for (const name of Object.keys(values.env))
+            if (CHART_RENDERED_ISTIOD_ENV.has(name)) problems.push(`env.${name}: the chart renders it already; a second entry breaks Helm upgrades`);
     if (values.global !== undefined) problems.push(...unknownKeys(values.global, ISTIOD_GLOBAL_KEYS, "global", "a chart global key this program sets"));
     const mesh = values.meshConfig;
     if (mesh === undefined) return problems;
@@ -78,7 +95,8 @@ export function checkIstiodValues(values: unknown): string[] {
     if (mesh.defaultConfig !== undefined) {
         problems.push(...unknownKeys(mesh.defaultConfig, PROXY_CONFIG_FIELDS, "meshConfig.defaultConfig", "a ProxyConfig field"));
         const proxyMetadata = isRecord(mesh.defaultConfig) ? mesh.defaultConfig.proxyMetadata : undefined;
-        if (proxyMetadata !== undefined) problems.push(...stringMap(proxyMetadata, PROXY_METADATA_VARS, "meshConfig.defaultConfig.proxyMetadata", "an istio-agent 1.30 environment variable"));
+        if (proxyMetadata !== undefined)
+            problems.push(...stringMap(proxyMetadata, PROXY_METADATA_VARS, "meshConfig.defaultConfig.proxyMetadata", "an istio-agent 1.30 environment variable"));
     }
     return problems;
 }

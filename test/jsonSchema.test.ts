@@ -40,7 +40,10 @@ describe("reference scripts' JSON-schema walker", () => {
             "spec.port: expected int or string, got 1.5",
             "spec.nested: unknown field (the API server prunes it)",
         ]);
-        assert.deepEqual(checkSchema(resource({ secretName: "ABCDEFGHIJ" }), CRD_ROOT, { kubernetesObject: true }).problems, ["spec.secretName: does not match ^[a-z]+$", "spec.secretName: longer than 8"]);
+        assert.deepEqual(checkSchema(resource({ secretName: "ABCDEFGHIJ" }), CRD_ROOT, { kubernetesObject: true }).problems, [
+            "spec.secretName: does not match ^[a-z]+$",
+            "spec.secretName: longer than 8",
+        ]);
         assert.deepEqual(checkSchema(resource({ secretName: 3 }), CRD_ROOT, { kubernetesObject: true }).problems, ['spec.secretName: expected "string", got 3']);
     });
 

@@ -41,7 +41,10 @@ describe("mode kubernetes (istiod as RA for the Kubernetes CSR API)", () => {
         assert.equal(values.env.K8S_SIGNER, signer);
         assert.deepEqual(values.global.certSigners, [signer]);
         assert.equal(values.deploymentAnnotations["istio-ca.io/istiod-env.PILOT_CERT_PROVIDER"], `k8s.io/${signer}`);
-        assert.deepEqual(values.meshConfig.caCertificates.map((c: any) => c.certSigners), [[signer]]);
+        assert.deepEqual(
+            values.meshConfig.caCertificates.map((c: any) => c.certSigners),
+            [[signer]],
+        );
     });
 
     it("gives istiod the mesh root as the signer's trust anchor", () => {
@@ -76,13 +79,20 @@ describe("mode kubernetes (istiod as RA for the Kubernetes CSR API)", () => {
     });
 
     it("refuses an in-cluster root, whose PEM istiod could not be given", () => {
-        assert.deepEqual(configProblems({ caMode: "kubernetes", certManagerRoot: "in-cluster" }).map((p) => p.key), ["istio-ca:certManagerRoot"]);
+        assert.deepEqual(
+            configProblems({ caMode: "kubernetes", certManagerRoot: "in-cluster" }).map((p) => p.key),
+            ["istio-ca:certManagerRoot"],
+        );
     });
 
     it("refuses the cert-manager mode's delivery keys", () => {
         for (const key of ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"]) {
             const value = key === "certManagerDelivery" ? "cacerts" : "v1.0.0";
-            assert.deepEqual(configProblems({ caMode: "kubernetes", [key]: value }).map((p) => p.key), [`istio-ca:${key}`], key);
+            assert.deepEqual(
+                configProblems({ caMode: "kubernetes", [key]: value }).map((p) => p.key),
+                [`istio-ca:${key}`],
+                key,
+            );
         }
     });
 });

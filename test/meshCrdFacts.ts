@@ -108,7 +108,7 @@ const promRule: Schema = {
         labels: stringMap,
         annotations: stringMap,
     },
-    rules: [["exactly one of record and alert", (r) => ("alert" in r) !== ("record" in r)]],
+    rules: [["exactly one of record and alert", (r) => "alert" in r !== "record" in r]],
 };
 
 export const PROMETHEUS_RULE: Schema = customResource("monitoring.coreos.com/v1", "PrometheusRule", {

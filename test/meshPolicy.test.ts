@@ -1,14 +1,6 @@
 import { strict as assert } from "assert";
 import { parseStackConfig } from "../src/config";
-import {
-    fallbackName,
-    fallbackPeerAuthentication,
-    meshPeerAuthentication,
-    pinnedClientPodAnnotations,
-    pinnedDestinationRule,
-    pinnedRuleName,
-    spiffeId,
-} from "../src/meshPolicy";
+import { fallbackName, fallbackPeerAuthentication, meshPeerAuthentication, pinnedClientPodAnnotations, pinnedDestinationRule, pinnedRuleName, spiffeId } from "../src/meshPolicy";
 import { PROXY_CONFIG_FIELDS, PROXY_METADATA_VARS } from "./istiodValueFacts";
 import { validateCustomResource } from "./meshCrdFacts";
 import { PlannedResource } from "../plan/engine";
@@ -29,11 +21,17 @@ describe("mesh policy config", () => {
         const values = {
             caMode: "plugin",
             mtlsMode: "STRICT",
-            permissiveFallbacks: JSON.stringify([{ namespace: "legacy", reason: " batch jobs " }, { namespace: "legacy", selector: { app: "x" }, reason: "probe" }]),
+            permissiveFallbacks: JSON.stringify([
+                { namespace: "legacy", reason: " batch jobs " },
+                { namespace: "legacy", selector: { app: "x" }, reason: "probe" },
+            ]),
             pinnedHosts: JSON.stringify([PIN]),
         };
         const model = parseStackConfig({ values, secretKeys: new Set() });
-        assert.deepEqual(model.meshPolicy.permissiveFallbacks, [{ namespace: "legacy", reason: "batch jobs" }, { namespace: "legacy", selector: { app: "x" }, reason: "probe" }]);
+        assert.deepEqual(model.meshPolicy.permissiveFallbacks, [
+            { namespace: "legacy", reason: "batch jobs" },
+            { namespace: "legacy", selector: { app: "x" }, reason: "probe" },
+        ]);
         assert.deepEqual(model.meshPolicy.pinnedHosts, [PIN]);
     });
 
@@ -73,10 +71,24 @@ describe("mesh policy config", () => {
     }
 
     it("rejects bad selector label keys and values", () => {
-        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { "app*": "x" }, reason: "r" }] }, "permissiveFallbacks[0].selector", { value: '"app*"' }).message, /label key/);
-        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: "x y" }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", { value: '"x y"' }).message, /label value/);
-        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: 3 }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", { value: "3" }).message, /not a string/);
-        assert.match(onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: {}, reason: "r" }] }, "permissiveFallbacks[0].selector", { value: "{}" }).message, /non-empty map/);
+        assert.match(
+            onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { "app*": "x" }, reason: "r" }] }, "permissiveFallbacks[0].selector", { value: '"app*"' })
+                .message,
+            /label key/,
+        );
+        assert.match(
+            onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: "x y" }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", { value: '"x y"' })
+                .message,
+            /label value/,
+        );
+        assert.match(
+            onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: { app: 3 }, reason: "r" }] }, "permissiveFallbacks[0].selector.app", { value: "3" }).message,
+            /not a string/,
+        );
+        assert.match(
+            onlyConfigProblem({ permissiveFallbacks: [{ namespace: "a", selector: {}, reason: "r" }] }, "permissiveFallbacks[0].selector", { value: "{}" }).message,
+            /non-empty map/,
+        );
     });
 
     it("rejects duplicate fallbacks, whatever the label order", () => {
@@ -112,15 +124,24 @@ describe("mesh policy config", () => {
 
     it("requires the servers' service accounts as namespace/name", () => {
         assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: [] }] }, "pinnedHosts[0].serviceAccounts", { value: "[]" }).message, /DNS names/);
-        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ host: PIN.host, clientNamespace: "c" }] }, "pinnedHosts[0].serviceAccounts", { value: "(unset)" }).message, /non-empty list/);
-        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["payments"] }] }, "pinnedHosts[0].serviceAccounts[0]", { value: '"payments"' }).message, /namespace\/name/);
+        assert.match(
+            onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ host: PIN.host, clientNamespace: "c" }] }, "pinnedHosts[0].serviceAccounts", { value: "(unset)" }).message,
+            /non-empty list/,
+        );
+        assert.match(
+            onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["payments"] }] }, "pinnedHosts[0].serviceAccounts[0]", { value: '"payments"' }).message,
+            /namespace\/name/,
+        );
         assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["Prod/payments"] }] }, "pinnedHosts[0].serviceAccounts[0]").message, /lower-case/);
         assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["prod/pay_ments"] }] }, "pinnedHosts[0].serviceAccounts[0]").message, /subdomain/);
         assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [{ ...PIN, serviceAccounts: ["prod/a", "prod/a"] }] }, "pinnedHosts[0].serviceAccounts[1]").message, /twice/);
     });
 
     it("rejects duplicate pins for the same host and client namespace", () => {
-        assert.match(onlyConfigProblem({ ...PLUGIN, pinnedHosts: [PIN, { ...PIN, serviceAccounts: ["prod/other"] }] }, "pinnedHosts[1]").message, /duplicates istio-ca:pinnedHosts\[0\]/);
+        assert.match(
+            onlyConfigProblem({ ...PLUGIN, pinnedHosts: [PIN, { ...PIN, serviceAccounts: ["prod/other"] }] }, "pinnedHosts[1]").message,
+            /duplicates istio-ca:pinnedHosts\[0\]/,
+        );
     });
 
     it("allows the same host pinned for two client namespaces", () => {
@@ -141,15 +162,30 @@ describe("mesh policy config", () => {
     });
 
     it("refuses pins to servers in a namespace made PERMISSIVE", () => {
-        const problem = onlyConfigProblem({ ...PLUGIN, permissiveFallbacks: [{ namespace: "prod", reason: "r" }], pinnedHosts: [PIN] }, "pinnedHosts[0].serviceAccounts", { value: '"prod/payments"' });
+        const problem = onlyConfigProblem({ ...PLUGIN, permissiveFallbacks: [{ namespace: "prod", reason: "r" }], pinnedHosts: [PIN] }, "pinnedHosts[0].serviceAccounts", {
+            value: '"prod/payments"',
+        });
         assert.match(problem.fix, /selector/);
         // A selector-scoped fallback there is the documented way out.
-        parseStackConfig({ values: { caMode: "plugin", permissiveFallbacks: JSON.stringify([{ namespace: "prod", selector: { app: "batch" }, reason: "r" }]), pinnedHosts: JSON.stringify([PIN]) }, secretKeys: new Set() });
+        parseStackConfig({
+            values: { caMode: "plugin", permissiveFallbacks: JSON.stringify([{ namespace: "prod", selector: { app: "batch" }, reason: "r" }]), pinnedHosts: JSON.stringify([PIN]) },
+            secretKeys: new Set(),
+        });
     });
 
     it("reports every problem of a config at once", () => {
-        const problems = configProblems({ mtlsMode: "OFF", permissiveFallbacks: [{ namespace: "A", reason: "" }], pinnedHosts: [{ host: "*", clientNamespace: "c", serviceAccounts: ["x"] }] });
-        assert.deepEqual(problems.map((p) => p.key).sort(), ["istio-ca:mtlsMode", "istio-ca:permissiveFallbacks[0].namespace", "istio-ca:permissiveFallbacks[0].reason", "istio-ca:pinnedHosts[0].host", "istio-ca:pinnedHosts[0].serviceAccounts[0]"]);
+        const problems = configProblems({
+            mtlsMode: "OFF",
+            permissiveFallbacks: [{ namespace: "A", reason: "" }],
+            pinnedHosts: [{ host: "*", clientNamespace: "c", serviceAccounts: ["x"] }],
+        });
+        assert.deepEqual(problems.map((p) => p.key).sort(), [
+            "istio-ca:mtlsMode",
+            "istio-ca:permissiveFallbacks[0].namespace",
+            "istio-ca:permissiveFallbacks[0].reason",
+            "istio-ca:pinnedHosts[0].host",
+            "istio-ca:pinnedHosts[0].serviceAccounts[0]",
+        ]);
     });
 });
 
@@ -240,7 +276,10 @@ describe("mesh policy in a plan", () => {
             pinnedHosts: JSON.stringify([PIN]),
         });
         const policies = byType(plan, "kubernetes:security.istio.io/v1:PeerAuthentication");
-        assert.deepEqual(policies.map((p) => `${inputsOf(p).metadata.namespace}/${inputsOf(p).metadata.name}=${inputsOf(p).spec.mtls.mode}`), ["istio-system/default=STRICT", "legacy/permissive=PERMISSIVE"]);
+        assert.deepEqual(
+            policies.map((p) => `${inputsOf(p).metadata.namespace}/${inputsOf(p).metadata.name}=${inputsOf(p).spec.mtls.mode}`),
+            ["istio-system/default=STRICT", "legacy/permissive=PERMISSIVE"],
+        );
         const [rule] = byType(plan, "kubernetes:networking.istio.io/v1:DestinationRule");
         const configMap = plan.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && inputsOf(r).metadata.namespace === "checkout")!;
         assert.equal(inputsOf(configMap).metadata.name, "istio-ca-pinned-ca");
@@ -250,7 +289,8 @@ describe("mesh policy in a plan", () => {
         const policyComponent = plan.resources.find((r) => r.type === "istio-ca:mesh:MeshMtlsPolicy");
         assert.ok(policyComponent, "the policy component is registered");
         for (const resource of [...policies, rule, configMap]) assert.equal(resource.parent, policyComponent.name, `${resource.name} belongs to the policy component`);
-        for (const resource of [...policies, rule]) assert.ok(resource.dependsOn.includes("istio-base") && resource.dependsOn.includes("istio-istiod"), `${resource.name} comes after the control plane (CRDs)`);
+        for (const resource of [...policies, rule])
+            assert.ok(resource.dependsOn.includes("istio-base") && resource.dependsOn.includes("istio-istiod"), `${resource.name} comes after the control plane (CRDs)`);
         for (const resource of [...policies, rule]) assert.deepEqual(validateCustomResource(resource.inputs), [], resource.name);
     });
 

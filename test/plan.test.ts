@@ -42,7 +42,10 @@ describe("offline plan", () => {
             assert.equal(plan.project, "istio-ca");
             assert.equal(plan.stack, stack);
             assert.ok(plan.resources.some((r) => r.type === "istio-ca:istio:IstioControlPlane"));
-            assert.ok(plan.resources.every((r) => r.type && r.name), "every resource has a type and a name");
+            assert.ok(
+                plan.resources.every((r) => r.type && r.name),
+                "every resource has a type and a name",
+            );
             assert.ok(!JSON.stringify(plan).includes("PRIVATE KEY"), "no private key in the plan");
             const tree = renderPlan(plan);
             assert.match(tree, new RegExp(`pulumi:pulumi:Stack istio-ca-${stack.replace(/\./g, "\\.")}`));
@@ -57,19 +60,27 @@ describe("offline plan", () => {
             assert.equal(String(provider.inputs.enableConfigMapMutable), "true");
             const kubernetesResources = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
             assert.ok(kubernetesResources.length >= 4);
-            assert.deepEqual(kubernetesResources.filter((r) => r.provider !== "kubernetes").map((r) => r.name), [], "every Kubernetes resource uses the explicit provider");
+            assert.deepEqual(
+                kubernetesResources.filter((r) => r.provider !== "kubernetes").map((r) => r.name),
+                [],
+                "every Kubernetes resource uses the explicit provider",
+            );
             const istiodReleases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "istiod");
             assert.equal(istiodReleases.length, 1);
             for (const release of istiodReleases) assert.deepEqual(checkIstiodValues(release.inputs.values), [], `${release.name} values use only keys istiod 1.30 reads`);
             const customResources = plan.resources.filter((r) => isCustomResourceType(r.type));
             assert.ok(customResources.length >= 1, "at least the mesh policy");
-            for (const resource of customResources) assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name} matches its CRD`);
+            for (const resource of customResources)
+                assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name} matches its CRD`);
         });
     }
 
     it("refuses a bad stack name and an unknown stack, listing the known ones", () => {
         assert.throws(() => findStackConfigFile("../etc"), PlanError);
-        assert.throws(() => findStackConfigFile("nope"), (err: Error) => err instanceof PlanError && /Known stacks: .*dev/.test(err.message));
+        assert.throws(
+            () => findStackConfigFile("nope"),
+            (err: Error) => err instanceof PlanError && /Known stacks: .*dev/.test(err.message),
+        );
     });
 
     it("refuses encrypted values it cannot decrypt", () => {
@@ -100,7 +111,13 @@ describe("offline plan", () => {
             assert.match(stdout, /istio-ca:ca:PluginCa plugin-ca/);
             const plan = JSON.parse(fs.readFileSync(out, "utf8"));
             assert.deepEqual(Object.keys(plan).sort(), ["outputs", "project", "resources", "stack"]);
-            for (const resource of plan.resources) assert.deepEqual(Object.keys(resource).filter((k) => ["type", "name", "parent", "inputs", "outputs"].includes(k)).sort(), ["inputs", "name", "outputs", "parent", "type"]);
+            for (const resource of plan.resources)
+                assert.deepEqual(
+                    Object.keys(resource)
+                        .filter((k) => ["type", "name", "parent", "inputs", "outputs"].includes(k))
+                        .sort(),
+                    ["inputs", "name", "outputs", "parent", "type"],
+                );
             const cacerts = plan.resources.find((r: any) => r.name === "plugin-ca-cacerts");
             assert.ok(isIssuedBy(cacerts.inputs.stringData["ca-cert.pem"], cacerts.inputs.stringData["root-cert.pem"]));
             assert.equal(plan.outputs.caMode, "plugin");

@@ -9,7 +9,8 @@ import { parseStrictIsoTime } from "../plan/time";
 import { rejection } from "./helpers";
 
 const run = promisify(execFile);
-const cli = (args: string[]) => run(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], { cwd: PROJECT_DIR });
+const cli = (args: string[]) =>
+    run(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], { cwd: PROJECT_DIR });
 const step = (name: string) => ["--stack", "rotation", "--config-file", path.join("stacks", "rotation", `Pulumi.rotation-${name}.yaml`)];
 const fingerprints = (stdout: string) => JSON.parse(/trustedRootFingerprints: (.*)/.exec(stdout)![1]) as string[];
 
@@ -41,7 +42,17 @@ describe("plan command line: a stack's updates one after another", function () {
         assert.equal(refused.code, 1);
         assert.match(refused.stdout, /!  refused +tls:index\/privateKey:PrivateKey plugin-ca-root-r2026-key  protected/);
         assert.match(refused.stderr, /pulumi up would stop: protected resources would be deleted: plugin-ca-root-r2026-key, plugin-ca-root-r2026/);
-        const done = await cli([...step("5-steady"), "--state", state, "--now", "2026-06-05T12:00:00Z", "--unprotect", "plugin-ca-root-r2026-key", "--unprotect", "plugin-ca-root-r2026"]);
+        const done = await cli([
+            ...step("5-steady"),
+            "--state",
+            state,
+            "--now",
+            "2026-06-05T12:00:00Z",
+            "--unprotect",
+            "plugin-ca-root-r2026-key",
+            "--unprotect",
+            "plugin-ca-root-r2026",
+        ]);
         assert.match(done.stdout, /-  delete +tls:index\/privateKey:PrivateKey plugin-ca-root-r2026-key/);
         const wrong = await rejection(cli([...step("5-steady"), "--state", state, "--unprotect", "nothing-by-that-name"]));
         assert.match(wrong.stderr, /--unprotect nothing-by-that-name: the previous plan has no resource of that name/);
@@ -75,7 +86,18 @@ describe("strict ISO 8601 times", () => {
     });
 
     it("refuses what Date would guess at", () => {
-        for (const bad of ["0", "2026", "2026-06-01", "2026-02-30T00:00:00Z", "2027-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-06-01T24:00:00Z", "2026-06-01T08:00:00", "2026-06-01 08:00:00Z", "2026-06-01T08:00:00+25:00"]) {
+        for (const bad of [
+            "0",
+            "2026",
+            "2026-06-01",
+            "2026-02-30T00:00:00Z",
+            "2027-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-06-01T24:00:00Z",
+            "2026-06-01T08:00:00",
+            "2026-06-01 08:00:00Z",
+            "2026-06-01T08:00:00+25:00",
+        ]) {
             assert.equal(parseStrictIsoTime(bad), undefined, bad);
         }
     });

@@ -13,7 +13,14 @@ function planPluginCa(args: Partial<PluginCaArgs>) {
         stack: "components",
         config: { values: {}, secretKeys: [] },
         program: () => {
-            new PluginCa("pca", { namespace: "istio-system", roots: [{ name: "r1", generate: CA }], signingRoot: "r1", trustedRoots: ["r1"], intermediate: { ...CA, renewBeforeMs: 720 * HOUR }, ...args });
+            new PluginCa("pca", {
+                namespace: "istio-system",
+                roots: [{ name: "r1", generate: CA }],
+                signingRoot: "r1",
+                trustedRoots: ["r1"],
+                intermediate: { ...CA, renewBeforeMs: 720 * HOUR },
+                ...args,
+            });
             return {};
         },
     });

@@ -28,7 +28,11 @@ describe("project config as the Pulumi CLI merges it", () => {
             { "istio-ca:trustDomain": "prod.example.com" },
         );
         assert.deepEqual(merged, { "istio-ca:trustDomain": "prod.example.com", "istio-ca:caMode": "plugin", "istio-ca:mtlsMode": "STRICT", "istio-ca:roots": '["a","b"]' });
-        assert.equal(applyProjectConfig("istio-ca", { "istio-ca:caMode": { default: "plugin", value: "vault" } }, "s", {})["istio-ca:caMode"], "plugin", "default wins over value, as in the CLI");
+        assert.equal(
+            applyProjectConfig("istio-ca", { "istio-ca:caMode": { default: "plugin", value: "vault" } }, "s", {})["istio-ca:caMode"],
+            "plugin",
+            "default wins over value, as in the CLI",
+        );
     });
 
     it("would have refused every stack under the Pulumi.yaml that declared typed keys without defaults", () => {
@@ -40,7 +44,10 @@ describe("project config as the Pulumi CLI merges it", () => {
     it("accepts Pulumi.yaml with every stack file of the project, Pulumi.dev.yaml included", () => {
         const project = readProject();
         const stacks = listStacks();
-        assert.ok(stacks.some((s) => s.stack === "dev"), "Pulumi.dev.yaml is among the stacks");
+        assert.ok(
+            stacks.some((s) => s.stack === "dev"),
+            "Pulumi.dev.yaml is among the stacks",
+        );
         assert.ok(stacks.length >= 20, `found ${stacks.length} stack files`);
         for (const { stack, file } of stacks) {
             assert.doesNotThrow(() => applyProjectConfig(project.name, project.config, stack, loadStackConfig(file).values), `stack ${stack} (${file})`);
@@ -49,7 +56,10 @@ describe("project config as the Pulumi CLI merges it", () => {
 
     it("keeps defaults in one place: Pulumi.yaml declares no key of its own namespace", () => {
         const declared = Object.keys(readProject().config ?? {});
-        assert.deepEqual(declared.filter((key) => !key.includes(":") || key.startsWith("istio-ca:")), []);
+        assert.deepEqual(
+            declared.filter((key) => !key.includes(":") || key.startsWith("istio-ca:")),
+            [],
+        );
     });
 
     it("makes the offline plan refuse a stack the CLI would refuse, before the program runs", async () => {

@@ -84,11 +84,19 @@ describe("phase transitions", () => {
 
     it("refuses swapping the root in one step, pointing to trust-both", () => {
         const verdict = classifyTransition({ phase: "steady", roots: ["r1"] }, { phase: "steady", roots: ["r2"] });
-        assert.ok(!verdict.legal && /replaces the root in one step/.test(verdict.reason) && /\[r1, r2\] and istio-ca:rotationPhase to trust-both/.test(verdict.fix), JSON.stringify(verdict));
+        assert.ok(
+            !verdict.legal && /replaces the root in one step/.test(verdict.reason) && /\[r1, r2\] and istio-ca:rotationPhase to trust-both/.test(verdict.fix),
+            JSON.stringify(verdict),
+        );
     });
 
     const badRoots: [string, RotationSettings, RotationSettings, RegExp][] = [
-        ["a rotation that does not start from the root in use", { phase: "steady", roots: ["r1"] }, { phase: "trust-both", roots: ["r0", "r2"] }, /first root must be the one in use/],
+        [
+            "a rotation that does not start from the root in use",
+            { phase: "steady", roots: ["r1"] },
+            { phase: "trust-both", roots: ["r0", "r2"] },
+            /first root must be the one in use/,
+        ],
         ["the old and new root given in the wrong order", { phase: "steady", roots: ["r1"] }, { phase: "trust-both", roots: ["r2", "r1"] }, /set istio-ca:roots to \[r1, r2\]/],
         ["a new root changed mid-rotation", canonical("trust-both"), { phase: "sign-new", roots: ["r1", "r3"] }, /changes the roots in the middle/],
         ["roots changed within a phase", canonical("sign-new"), { phase: "sign-new", roots: ["r1", "r3"] }, /changes the roots in the middle/],
@@ -179,13 +187,23 @@ describe("rotation guard", () => {
         for (const phase of ROTATION_PHASES.slice(1)) {
             const refused = guardRotation({ previous: { kind: "none" }, desired: desired(canonical(phase)), timing: TIMING, now: T0 });
             assert.match(problemsOf(refused), new RegExp(`no recorded rotation state, and a first deployment starts at steady, not ${phase}.*rotationOverride adopt-mid-rotation`));
-            const adopted = guardRotation({ previous: { kind: "none" }, desired: desired(canonical(phase), { override: { name: "adopt-mid-rotation", reason: "state lost in a backend migration" } }), timing: TIMING, now: T0 });
+            const adopted = guardRotation({
+                previous: { kind: "none" },
+                desired: desired(canonical(phase), { override: { name: "adopt-mid-rotation", reason: "state lost in a backend migration" } }),
+                timing: TIMING,
+                now: T0,
+            });
             const state = stateOf(adopted);
             assert.deepEqual(state.phaseStartedAt, { [phase]: T0.toISOString() }, "the adopted phase's waits count from now");
             assert.deepEqual(state.signedUntil, phase === "trust-both" ? {} : { r1: T0.toISOString() }, "the old root stopped signing now, at the latest");
             assert.equal(state.lastOverride?.name, "adopt-mid-rotation");
         }
-        const stale = guardRotation({ previous: { kind: "none" }, desired: desired(canonical("steady"), { override: { name: "adopt-mid-rotation", reason: "nothing to adopt here" } }), timing: TIMING, now: T0 });
+        const stale = guardRotation({
+            previous: { kind: "none" },
+            desired: desired(canonical("steady"), { override: { name: "adopt-mid-rotation", reason: "nothing to adopt here" } }),
+            timing: TIMING,
+            now: T0,
+        });
         assert.match(problemsOf(stale), /a first deployment at steady does not need it/);
     });
 
@@ -201,34 +219,77 @@ describe("rotation guard", () => {
             [{ phase: "steady", roots: ["r2"] }, 80],
         ]);
         const states = verdicts.map(stateOf);
-        assert.deepEqual(verdicts.map((v) => v.allowed && v.kind), ["first-deployment", "unchanged", "start", "unchanged", "advance", "advance", "unchanged", "finish"]);
+        assert.deepEqual(
+            verdicts.map((v) => v.allowed && v.kind),
+            ["first-deployment", "unchanged", "start", "unchanged", "advance", "advance", "unchanged", "finish"],
+        );
         assert.equal(states[1].phaseStartedAt.steady, at(0).toISOString(), "a re-run keeps the recorded time");
         assert.deepEqual(states[3].phaseStartedAt, { steady: at(0).toISOString(), "trust-both": at(10).toISOString() });
         assert.deepEqual(states[4].signedUntil, { r1: at(11).toISOString() });
         assert.equal(states[4].signingRoot, "r2");
-        assert.deepEqual(states[6].phaseStartedAt, { steady: at(0).toISOString(), "trust-both": at(10).toISOString(), "sign-new": at(11).toISOString(), "retire-old": at(60).toISOString() });
+        assert.deepEqual(states[6].phaseStartedAt, {
+            steady: at(0).toISOString(),
+            "trust-both": at(10).toISOString(),
+            "sign-new": at(11).toISOString(),
+            "retire-old": at(60).toISOString(),
+        });
         assert.deepEqual(states[6].trustedRoots, ["r2"]);
-        assert.deepEqual(states[7], { ...states[7], phase: "steady", roots: ["r2"], trustedRoots: ["r2"], signingRoot: "r2", phaseStartedAt: { steady: at(80).toISOString() }, signedUntil: {} });
+        assert.deepEqual(states[7], {
+            ...states[7],
+            phase: "steady",
+            roots: ["r2"],
+            trustedRoots: ["r2"],
+            signingRoot: "r2",
+            phaseStartedAt: { steady: at(80).toISOString() },
+            signedUntil: {},
+        });
     });
 
     it("refuses a skipped phase", () => {
-        const verdicts = walk([[R("steady"), 0], [R("sign-new"), 100]]);
+        const verdicts = walk([
+            [R("steady"), 0],
+            [R("sign-new"), 100],
+        ]);
         assert.match(problemsOf(verdicts[1]), /skips trust-both/);
     });
 
     it("refuses sign-new before the new bundle can have reached every proxy, unless overridden", () => {
-        const early = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 10.5]]);
+        const early = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 10.5],
+        ]);
         const message = problemsOf(early[2]);
         assert.match(message, /sign-new too early/);
         assert.match(message, new RegExp(at(11).toISOString().replace(/\./g, "\\.")));
         assert.match(message, /rotationOverride sign-new-early/);
-        const overridden = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 10.5, { override: { name: "sign-new-early", reason: "drill on a test mesh" } }]]);
-        assert.deepEqual(stateOf(overridden[2]).lastOverride, { name: "sign-new-early", reason: "drill on a test mesh", at: at(10.5).toISOString(), transition: "trust-both [r1, r2] -> sign-new [r1, r2]" });
-        assert.ok(walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 11]])[2].allowed, "allowed exactly at the delay");
+        const overridden = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 10.5, { override: { name: "sign-new-early", reason: "drill on a test mesh" } }],
+        ]);
+        assert.deepEqual(stateOf(overridden[2]).lastOverride, {
+            name: "sign-new-early",
+            reason: "drill on a test mesh",
+            at: at(10.5).toISOString(),
+            transition: "trust-both [r1, r2] -> sign-new [r1, r2]",
+        });
+        assert.ok(
+            walk([
+                [R("steady"), 0],
+                [R("trust-both"), 10],
+                [R("sign-new"), 11],
+            ])[2].allowed,
+            "allowed exactly at the delay",
+        );
     });
 
     it("refuses retire-old while an old-root certificate can still be in use", () => {
-        const base: [RotationSettings, number][] = [[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20]];
+        const base: [RotationSettings, number][] = [
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 20],
+        ];
         const early = walk([...base, [R("retire-old"), 20 + 48]]);
         const message = problemsOf(early[3]);
         assert.match(message, /retire-old too early/);
@@ -239,39 +300,84 @@ describe("rotation guard", () => {
     });
 
     it("accepts an early retire-old with the named override and records the reason", () => {
-        const verdicts = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("retire-old"), 21, { override: { name: "retire-old-early", reason: "old root key compromised" } }]]);
+        const verdicts = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 20],
+            [R("retire-old"), 21, { override: { name: "retire-old-early", reason: "old root key compromised" } }],
+        ]);
         const state = stateOf(verdicts[3]);
         assert.equal(state.lastOverride?.name, "retire-old-early");
         assert.equal(state.lastOverride?.reason, "old root key compromised");
         // The record stays for audit on later runs without the override.
-        assert.equal(stateOf(guardRotation({ previous: { kind: "state", state }, desired: desired(R("retire-old")), timing: TIMING, now: at(30) })).lastOverride?.reason, "old root key compromised");
+        assert.equal(
+            stateOf(guardRotation({ previous: { kind: "state", state }, desired: desired(R("retire-old")), timing: TIMING, now: at(30) })).lastOverride?.reason,
+            "old root key compromised",
+        );
     });
 
     it("refuses the wrong override and an override the update does not need", () => {
-        const wrong = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("retire-old"), 21, { override: { name: "sign-new-early", reason: "wrong one here" } }]]);
+        const wrong = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 20],
+            [R("retire-old"), 21, { override: { name: "sign-new-early", reason: "wrong one here" } }],
+        ]);
         const message = problemsOf(wrong[3]);
         assert.match(message, /retire-old too early/);
         assert.match(message, /sign-new-early, but this update .* does not need it/);
-        const stale = walk([[R("steady"), 0], [R("steady"), 1, { override: { name: "retire-old-early", reason: "left over from last time" } }]]);
+        const stale = walk([
+            [R("steady"), 0],
+            [R("steady"), 1, { override: { name: "retire-old-early", reason: "left over from last time" } }],
+        ]);
         assert.match(problemsOf(stale[1]), /does not need it.*pulumi config rm istio-ca:rotationOverride/);
-        const first = guardRotation({ previous: { kind: "none" }, desired: desired(R("steady"), { override: { name: "change-ca-mode", reason: "nothing to change" } }), timing: TIMING, now: T0 });
+        const first = guardRotation({
+            previous: { kind: "none" },
+            desired: desired(R("steady"), { override: { name: "change-ca-mode", reason: "nothing to change" } }),
+            timing: TIMING,
+            now: T0,
+        });
         assert.match(problemsOf(first), /a first deployment at steady does not need it/);
     });
 
     it("makes a rolled-back new root wait out its certificates before the rotation is called off", () => {
-        const steps: [RotationSettings, number][] = [[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("trust-both"), 30]];
+        const steps: [RotationSettings, number][] = [
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 20],
+            [R("trust-both"), 30],
+        ];
         const back = walk(steps);
-        assert.deepEqual(back.map((v) => v.allowed && v.kind), ["first-deployment", "start", "advance", "rollback"]);
+        assert.deepEqual(
+            back.map((v) => v.allowed && v.kind),
+            ["first-deployment", "start", "advance", "rollback"],
+        );
         assert.deepEqual(stateOf(back[3]).signedUntil, { r2: at(30).toISOString() }, "r1 signs again; r2 stopped");
         assert.match(problemsOf(walk([...steps, [R("steady"), 40]])[4]), /Root r2 stopped signing/);
         assert.ok(walk([...steps, [R("steady"), 30 + 49]])[4].allowed);
         // Calling off before the new root signed anything needs no wait.
-        assert.ok(walk([[R("steady"), 0], [R("trust-both"), 10], [R("steady"), 10.1]])[2].allowed);
+        assert.ok(
+            walk([
+                [R("steady"), 0],
+                [R("trust-both"), 10],
+                [R("steady"), 10.1],
+            ])[2].allowed,
+        );
     });
 
     it("keeps the old root's retirement time across a retire-old -> sign-new rollback", () => {
-        const verdicts = walk([[R("steady"), 0], [R("trust-both"), 10], [R("sign-new"), 20], [R("retire-old"), 70], [R("sign-new"), 71], [R("retire-old"), 72]]);
-        assert.deepEqual(verdicts.map((v) => v.allowed && v.kind), ["first-deployment", "start", "advance", "advance", "rollback", "advance"]);
+        const verdicts = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+            [R("sign-new"), 20],
+            [R("retire-old"), 70],
+            [R("sign-new"), 71],
+            [R("retire-old"), 72],
+        ]);
+        assert.deepEqual(
+            verdicts.map((v) => v.allowed && v.kind),
+            ["first-deployment", "start", "advance", "advance", "rollback", "advance"],
+        );
         assert.equal(stateOf(verdicts[5]).phaseStartedAt["sign-new"], at(71).toISOString());
     });
 
@@ -280,12 +386,25 @@ describe("rotation guard", () => {
         const previous = { kind: "state" as const, state: stateOf(first) };
         const toIstiod = desired({ phase: "steady", roots: [] }, { caMode: "istiod", rotating: false, rootSources: {}, multiRootEnabled: false });
         assert.match(problemsOf(guardRotation({ previous, desired: toIstiod, timing: TIMING, now: at(1) })), /caMode changes from plugin to istiod on a live mesh.*trust/);
-        const allowed = guardRotation({ previous, desired: { ...toIstiod, override: { name: "change-ca-mode", reason: "decommissioning the plug-in CA" } }, timing: TIMING, now: at(1) });
+        const allowed = guardRotation({
+            previous,
+            desired: { ...toIstiod, override: { name: "change-ca-mode", reason: "decommissioning the plug-in CA" } },
+            timing: TIMING,
+            now: at(1),
+        });
         assert.equal(allowed.allowed && allowed.kind, "change-ca-mode");
         assert.deepEqual(stateOf(allowed).roots, []);
 
-        const [, midRotation] = walk([[R("steady"), 0], [R("trust-both"), 10]]);
-        const mid = guardRotation({ previous: { kind: "state", state: stateOf(midRotation) }, desired: { ...toIstiod, override: { name: "change-ca-mode", reason: "decommissioning the plug-in CA" } }, timing: TIMING, now: at(20) });
+        const [, midRotation] = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 10],
+        ]);
+        const mid = guardRotation({
+            previous: { kind: "state", state: stateOf(midRotation) },
+            desired: { ...toIstiod, override: { name: "change-ca-mode", reason: "decommissioning the plug-in CA" } },
+            timing: TIMING,
+            now: at(20),
+        });
         assert.match(problemsOf(mid), /while a rotation is in progress/);
     });
 
@@ -303,13 +422,23 @@ describe("rotation guard", () => {
         assert.match(problemsOf(start), /ISTIO_MULTIROOT_MESH .* did not set .* restart workloads/);
         const rerun = stateOf(guardRotation({ previous, desired: desired({ phase: "steady", roots: ["primary"] }), timing: TIMING, now: T0 }));
         assert.equal(rerun.multiRootEnabled, true);
-        assert.ok(guardRotation({ previous: { kind: "state", state: rerun }, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }), timing: TIMING, now: at(1) }).allowed);
+        assert.ok(
+            guardRotation({ previous: { kind: "state", state: rerun }, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }), timing: TIMING, now: at(1) }).allowed,
+        );
     });
 
     it("refuses a root whose certificate source changes under the same name", () => {
-        const [, retired] = walk([[R("steady"), 0], [R("trust-both"), 1], [R("sign-new"), 2], [R("retire-old"), 60]]).slice(2);
+        const [, retired] = walk([
+            [R("steady"), 0],
+            [R("trust-both"), 1],
+            [R("sign-new"), 2],
+            [R("retire-old"), 60],
+        ]).slice(2);
         const swapped = desired({ phase: "steady", roots: ["r2"] }, { rootSources: { r2: "existing sha256:abcd" } });
-        assert.match(problemsOf(guardRotation({ previous: { kind: "state", state: stateOf(retired) }, desired: swapped, timing: TIMING, now: at(70) })), /root r2 was generated .* would now be existing sha256:abcd.*unset istio-ca:existingRootCert/);
+        assert.match(
+            problemsOf(guardRotation({ previous: { kind: "state", state: stateOf(retired) }, desired: swapped, timing: TIMING, now: at(70) })),
+            /root r2 was generated .* would now be existing sha256:abcd.*unset istio-ca:existingRootCert/,
+        );
     });
 
     it("reads previous outputs: none, legacy, recorded state and malformed state", () => {
@@ -318,14 +447,33 @@ describe("rotation guard", () => {
         assert.deepEqual(readPreviousDeployment({ rotationState: JSON.parse(JSON.stringify(state)), caMode: "plugin" }, READ), { kind: "state", state });
         const bad = readPreviousDeployment({ rotationState: { version: 2, phase: "sideways" } }, READ);
         assert.equal(bad.kind, "unreadable");
-        assert.match(problemsOf(guardRotation({ previous: bad, desired: desired(R("steady")), timing: TIMING, now: T0 })), /recorded rotation state cannot be used: rotationState\.\w+.*Fix: restore the stack's last good rotationState/);
+        assert.match(
+            problemsOf(guardRotation({ previous: bad, desired: desired(R("steady")), timing: TIMING, now: T0 })),
+            /recorded rotation state cannot be used: rotationState\.\w+.*Fix: restore the stack's last good rotationState/,
+        );
     });
 
     it("reads a cert-manager or kubernetes state recorded before those modes rotated as steady on the primary root, multi-root still off", () => {
         for (const caMode of ["cert-manager", "kubernetes"] as const) {
             assert.ok(caModeRecord(caMode).rotatesRoots);
-            const recorded: RotationState = fromV1({ caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} });
-            assert.deepEqual(adoptUnrotatedState(recorded), { ...recorded, roots: ["primary"], trustedRoots: ["primary"], signingRoot: "primary", trustedSince: { primary: new Date(0).toISOString() } });
+            const recorded: RotationState = fromV1({
+                caMode,
+                phase: "steady",
+                roots: [],
+                trustedRoots: [],
+                signingRoot: null,
+                multiRootEnabled: false,
+                phaseStartedAt: { steady: T0.toISOString() },
+                signedUntil: {},
+                rootSources: {},
+            });
+            assert.deepEqual(adoptUnrotatedState(recorded), {
+                ...recorded,
+                roots: ["primary"],
+                trustedRoots: ["primary"],
+                signingRoot: "primary",
+                trustedSince: { primary: new Date(0).toISOString() },
+            });
             const previous = { kind: "state" as const, state: recorded };
             const start = guardRotation({ previous, desired: desired({ phase: "trust-both", roots: ["primary", "r2"] }, { caMode }), timing: TIMING, now: at(1) });
             assert.match(problemsOf(start), /ISTIO_MULTIROOT_MESH .* did not set/);
@@ -335,19 +483,39 @@ describe("rotation guard", () => {
             const swapped = guardRotation({ previous, desired: desired({ phase: "steady", roots: ["r2"] }, { caMode }), timing: TIMING, now: at(1) });
             assert.match(problemsOf(swapped), /replaces the root in one step/);
         }
-        const rotating = fromV1({ caMode: "plugin", phase: "sign-new", roots: ["a", "b"], trustedRoots: ["a", "b"], signingRoot: "b", multiRootEnabled: true, phaseStartedAt: { "sign-new": T0.toISOString() }, signedUntil: { a: T0.toISOString() }, rootSources: {} });
+        const rotating = fromV1({
+            caMode: "plugin",
+            phase: "sign-new",
+            roots: ["a", "b"],
+            trustedRoots: ["a", "b"],
+            signingRoot: "b",
+            multiRootEnabled: true,
+            phaseStartedAt: { "sign-new": T0.toISOString() },
+            signedUntil: { a: T0.toISOString() },
+            rootSources: {},
+        });
         assert.equal(adoptUnrotatedState(rotating), rotating, "a state with roots is kept as is");
     });
 
     it("refuses replacing an in-cluster root with one the program makes, and the reverse", () => {
         const inCluster = desired({ phase: "steady", roots: [] }, { caMode: "cert-manager", rotating: false, rootSources: { primary: "in-cluster" } });
         const first = stateOf(guardRotation({ previous: { kind: "none" }, desired: inCluster, timing: TIMING, now: T0 }));
-        const toGenerated = guardRotation({ previous: { kind: "state", state: first }, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }), timing: TIMING, now: at(1) });
+        const toGenerated = guardRotation({
+            previous: { kind: "state", state: first },
+            desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }),
+            timing: TIMING,
+            now: at(1),
+        });
         assert.match(problemsOf(toGenerated), /root primary was made in the cluster .* would now be generated.*certManagerRoot back to in-cluster/);
         assert.ok(guardRotation({ previous: { kind: "state", state: first }, desired: inCluster, timing: TIMING, now: at(1) }).allowed, "a re-run stays allowed");
 
-        const generated = stateOf(guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }), timing: TIMING, now: T0 }));
-        assert.match(problemsOf(guardRotation({ previous: { kind: "state", state: generated }, desired: inCluster, timing: TIMING, now: at(1) })), /the mesh trusts the roots \[primary\], which the program made or was given; an in-cluster root .* would replace every one of them/);
+        const generated = stateOf(
+            guardRotation({ previous: { kind: "none" }, desired: desired({ phase: "steady", roots: ["primary"] }, { caMode: "cert-manager" }), timing: TIMING, now: T0 }),
+        );
+        assert.match(
+            problemsOf(guardRotation({ previous: { kind: "state", state: generated }, desired: inCluster, timing: TIMING, now: at(1) })),
+            /the mesh trusts the roots \[primary\], which the program made or was given; an in-cluster root .* would replace every one of them/,
+        );
     });
 
     it("leaves a mode whose root it does not manage alone", () => {
@@ -361,10 +529,19 @@ describe("rotation guard", () => {
 
 describe("rotation timing per mode", () => {
     const model = (caMode: string, delivery: string | undefined, maxTtlMs: number) =>
-        ({ caMode, certManager: delivery ? { delivery } : undefined, workloadCerts: { ttlMs: maxTtlMs / 2, maxTtlMs, gracePeriodRatio: 0.5 }, rotation: { propagationDelayMs: 2 * HOUR } }) as unknown as Parameters<typeof rotationTiming>[0];
+        ({
+            caMode,
+            certManager: delivery ? { delivery } : undefined,
+            workloadCerts: { ttlMs: maxTtlMs / 2, maxTtlMs, gracePeriodRatio: 0.5 },
+            rotation: { propagationDelayMs: 2 * HOUR },
+        }) as unknown as Parameters<typeof rotationTiming>[0];
 
     it("waits out the longest workload certificate where the old intermediate stops signing at sign-new", () => {
-        for (const [caMode, delivery] of [["plugin", undefined], ["cert-manager", "cacerts"], ["kubernetes", "cacerts"]] as const) {
+        for (const [caMode, delivery] of [
+            ["plugin", undefined],
+            ["cert-manager", "cacerts"],
+            ["kubernetes", "cacerts"],
+        ] as const) {
             assert.deepEqual(rotationTiming(model(caMode, delivery, 30 * 60000)), { oldChainLifetimeMs: 30 * 60000, propagationDelayMs: 2 * HOUR }, caMode);
         }
     });
@@ -404,10 +581,24 @@ describe("rotation config", () => {
 
     it("reads roots, phase, override and state stack", () => {
         const model = parseStackConfig({
-            values: { caMode: "plugin", roots: '["r2026","r2027"]', rotationPhase: "sign-new", rotationPropagationDelay: "30m", rotationOverride: "retire-old-early", rotationOverrideReason: "compromised old root", rotationStateStack: "organization/istio-ca/prod" },
+            values: {
+                caMode: "plugin",
+                roots: '["r2026","r2027"]',
+                rotationPhase: "sign-new",
+                rotationPropagationDelay: "30m",
+                rotationOverride: "retire-old-early",
+                rotationOverrideReason: "compromised old root",
+                rotationStateStack: "organization/istio-ca/prod",
+            },
             secretKeys: new Set(),
         });
-        assert.deepEqual(model.rotation, { phase: "sign-new", roots: ["r2026", "r2027"], propagationDelayMs: HOUR / 2, override: { name: "retire-old-early", reason: "compromised old root" }, stateStack: "organization/istio-ca/prod" });
+        assert.deepEqual(model.rotation, {
+            phase: "sign-new",
+            roots: ["r2026", "r2027"],
+            propagationDelayMs: HOUR / 2,
+            override: { name: "retire-old-early", reason: "compromised old root" },
+            stateStack: "organization/istio-ca/prod",
+        });
     });
 
     it("rejects malformed roots", () => {
@@ -440,9 +631,16 @@ describe("rotation config", () => {
     });
 
     it("refuses rotation keys with an in-cluster cert-manager root, whose PEM the program never sees", () => {
-        only({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1"]' }, "roots", /cannot rotate an in-cluster root.*certManagerRoot generated or existingRootCert/);
+        only(
+            { caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1"]' },
+            "roots",
+            /cannot rotate an in-cluster root.*certManagerRoot generated or existingRootCert/,
+        );
         const both = configProblems({ caMode: "cert-manager", certManagerRoot: "in-cluster", roots: '["r1","r2"]', rotationPhase: "trust-both" });
-        assert.deepEqual(both.map((p) => p.key), ["istio-ca:roots", "istio-ca:rotationPhase"]);
+        assert.deepEqual(
+            both.map((p) => p.key),
+            ["istio-ca:roots", "istio-ca:rotationPhase"],
+        );
         only({ caMode: "cert-manager", certManagerRoot: "in-cluster", rotationPhase: "sign-new" }, "rotationPhase", /cannot rotate an in-cluster root/);
         const model = parseStackConfig({ values: { caMode: "cert-manager", certManagerRoot: "in-cluster", rotationPhase: "steady" }, secretKeys: new Set() });
         assert.deepEqual(model.rotation.roots, []);

@@ -39,7 +39,10 @@ const VARIANTS: Variant[] = [
         intermediate: "istiod-cacerts-certificate",
         deliveredRoots: (plan) => {
             const entries = istiodValues(plan).meshConfig.caCertificates as { pem: string; certSigners?: string[] }[];
-            assert.ok(entries.every((entry) => entry.certSigners === undefined && splitPemCertificates(entry.pem).length === 1), "one root per entry, for every workload");
+            assert.ok(
+                entries.every((entry) => entry.certSigners === undefined && splitPemCertificates(entry.pem).length === 1),
+                "one root per entry, for every workload",
+            );
             return entries.map((entry) => entry.pem);
         },
         renderedTrust: (cns) => new RegExp(`Release istio-istiod .*caCertificates=${escape(`[${cns.map((cn) => `[${cn}]`).join(", ")}]`)}`),
@@ -103,10 +106,21 @@ for (const variant of VARIANTS) {
             describe(`step ${step.stack}`, () => {
                 it(`has one protected root and CA ClusterIssuer per configured root (${step.roots.join(", ")})`, () => {
                     const plan = plans[index];
-                    const issuers = byType(plan, CLUSTER_ISSUER).map((r) => r.inputs as any).filter((i) => i.spec.ca?.secretName?.startsWith("istio-ca-root-"));
-                    assert.deepEqual(issuers.map((i) => [i.metadata.name, i.spec.ca.secretName]).sort(), step.roots.map((root) => [`istio-ca-root-${root}`, `istio-ca-root-${root}-ca`]));
-                    const protectedNames = plan.resources.filter((r) => r.protect).map((r) => r.name).sort();
-                    assert.deepEqual(protectedNames, step.roots.flatMap((root) => [`cert-manager-root-${root}`, `cert-manager-root-${root}-key`, `istio-ca-root-${root}-ca`]).sort());
+                    const issuers = byType(plan, CLUSTER_ISSUER)
+                        .map((r) => r.inputs as any)
+                        .filter((i) => i.spec.ca?.secretName?.startsWith("istio-ca-root-"));
+                    assert.deepEqual(
+                        issuers.map((i) => [i.metadata.name, i.spec.ca.secretName]).sort(),
+                        step.roots.map((root) => [`istio-ca-root-${root}`, `istio-ca-root-${root}-ca`]),
+                    );
+                    const protectedNames = plan.resources
+                        .filter((r) => r.protect)
+                        .map((r) => r.name)
+                        .sort();
+                    assert.deepEqual(
+                        protectedNames,
+                        step.roots.flatMap((root) => [`cert-manager-root-${root}`, `cert-manager-root-${root}-key`, `istio-ca-root-${root}-ca`]).sort(),
+                    );
                     for (const root of step.roots) rootPemOf(plan, root);
                 });
 
@@ -115,7 +129,10 @@ for (const variant of VARIANTS) {
                     const certificate = byName(plan, variant.intermediate);
                     assert.deepEqual((certificate.inputs.spec as any).issuerRef, { name: `istio-ca-root-${step.signing}`, kind: "ClusterIssuer", group: "cert-manager.io" });
                     assert.equal((certificate.inputs.spec as any).isCA, true);
-                    assert.ok(certificate.dependsOn.some((d) => d.startsWith(`istio-ca-root-${step.signing}`)), `waits for ${step.signing}'s issuer: ${certificate.dependsOn}`);
+                    assert.ok(
+                        certificate.dependsOn.some((d) => d.startsWith(`istio-ca-root-${step.signing}`)),
+                        `waits for ${step.signing}'s issuer: ${certificate.dependsOn}`,
+                    );
                     assert.equal(plan.outputs.signingRootFingerprint, sha256Fingerprint(rootPemOf(plan, step.signing)));
                     assert.match(renderPlan(plan), new RegExp(`${variant.intermediate} .*issuer=ClusterIssuer/istio-ca-root-${step.signing}\\b`));
                 });
@@ -136,7 +153,8 @@ for (const variant of VARIANTS) {
                     assert.equal(values.meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT, "true");
                     const customResources = plan.resources.filter((r) => /^kubernetes:[a-z.-]+\.(io|com)\/v1(alpha1)?:/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh"));
                     assert.ok(customResources.length >= 3);
-                    for (const resource of customResources) assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name}`);
+                    for (const resource of customResources)
+                        assert.deepEqual(validateAnyCustomResource(resource.inputs as Record<string, unknown>), [], `${resource.type} ${resource.name}`);
                 });
             });
         });
@@ -147,12 +165,22 @@ for (const variant of VARIANTS) {
                 const [a, b] = [names[i - 1], names[i]];
                 assert.ok(a.every((r) => b.includes(r)) || b.every((r) => a.includes(r)), `${a} -> ${b}`);
             }
-            assert.deepEqual(plans.map((plan) => (plan.outputs.trustedRootFingerprints as string[]).length), [1, 2, 2, 1, 1]);
+            assert.deepEqual(
+                plans.map((plan) => (plan.outputs.trustedRootFingerprints as string[]).length),
+                [1, 2, 2, 1, 1],
+            );
         });
 
         it("records each phase, and when the old root stopped signing", () => {
             const states = plans.map(stateOf);
-            assert.deepEqual(states.map((s) => [s.caMode, s.phase, s.signingRoot]), STEPS.map((step, i) => [variant.sequence === "rotation-kubernetes" ? "kubernetes" : "cert-manager", ["steady", "trust-both", "sign-new", "retire-old", "steady"][i], step.signing]));
+            assert.deepEqual(
+                states.map((s) => [s.caMode, s.phase, s.signingRoot]),
+                STEPS.map((step, i) => [
+                    variant.sequence === "rotation-kubernetes" ? "kubernetes" : "cert-manager",
+                    ["steady", "trust-both", "sign-new", "retire-old", "steady"][i],
+                    step.signing,
+                ]),
+            );
             assert.deepEqual(states[3].signedUntil, { r2026: at(25).toISOString() });
             assert.ok(states.every((s) => s.multiRootEnabled));
         });
@@ -177,7 +205,9 @@ for (const variant of VARIANTS) {
             });
 
             it("an override left over from an earlier update", async () => {
-                const err = await rejection(planStep(variant, "4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }));
+                const err = await rejection(
+                    planStep(variant, "4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }),
+                );
                 assertNothingRegistered(err);
                 assert.match(err.message, /does not need it/);
             });
@@ -205,7 +235,10 @@ for (const variant of VARIANTS) {
         });
 
         it("retire-old early goes ahead with the named override, trusting only r2027", async () => {
-            const plan = await planStep(variant, "4-retire-old", plans[2], at(26), { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 key exposed in an incident" });
+            const plan = await planStep(variant, "4-retire-old", plans[2], at(26), {
+                rotationOverride: "retire-old-early",
+                rotationOverrideReason: "r2026 key exposed in an incident",
+            });
             assert.deepEqual(fingerprints(variant.deliveredRoots(plan)), [sha256Fingerprint(rootPemOf(plan, "r2027"))]);
             assert.equal(stateOf(plan).lastOverride?.name, "retire-old-early");
         });
@@ -230,7 +263,17 @@ describe("root rotation, cert-manager stacks deployed before their roots rotated
     const unrotated = (caMode: string) => ({
         caMode,
         trustDomain: "cluster.local",
-        rotationState: { caMode, phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: false, phaseStartedAt: { steady: T0.toISOString() }, signedUntil: {}, rootSources: {} },
+        rotationState: {
+            caMode,
+            phase: "steady",
+            roots: [],
+            trustedRoots: [],
+            signingRoot: null,
+            multiRootEnabled: false,
+            phaseStartedAt: { steady: T0.toISOString() },
+            signedUntil: {},
+            rootSources: {},
+        },
     });
     const findIssuer = (plan: PlanResult, name: string): PlannedResource | undefined => byType(plan, CLUSTER_ISSUER).find((r) => (r.inputs.metadata as any).name === name);
 
@@ -250,7 +293,13 @@ describe("root rotation, cert-manager stacks deployed before their roots rotated
 
     it("rotates away from an existing first root, whose PEM goes into its issuer's Secret and the trust anchors", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P384" });
-        const corp = await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+        const corp = await selfSignedCertificate(key.privateKeyPem, {
+            subject: { commonName: "corp root" },
+            validityHours: 20000,
+            isCa: true,
+            allowedUses: ["cert_signing", "crl_signing"],
+            setSubjectKeyId: true,
+        });
         const values = { caMode: "cert-manager", existingRootCert: corp.certPem, existingRootKey: key.privateKeyPem };
         const secret = { secretKeys: ["existingRootKey"] };
         const steady = await planConfig({ ...values, roots: '["corp"]' }, { ...secret, now: at(0) });
@@ -260,11 +309,16 @@ describe("root rotation, cert-manager stacks deployed before their roots rotated
         const anchors = istiodValues(trustBoth).meshConfig.caCertificates.map((entry: { pem: string }) => sha256Fingerprint(entry.pem));
         assert.deepEqual(anchors, [sha256Fingerprint(corp.certPem), sha256Fingerprint(rootPemOf(trustBoth, "r2027"))]);
         assert.equal((byName(trustBoth, "istiod-cacerts-certificate").inputs.spec as any).issuerRef.name, "istio-ca-root-corp");
-        assert.deepEqual(stateOf(trustBoth).rootSources, { corp: `existing sha256:${createHash("sha256").update(new X509Certificate(corp.certPem).raw).digest("hex")}`, r2027: "generated" });
+        assert.deepEqual(stateOf(trustBoth).rootSources, {
+            corp: `existing sha256:${createHash("sha256").update(new X509Certificate(corp.certPem).raw).digest("hex")}`,
+            r2027: "generated",
+        });
     });
 
     it("reads a kubernetes stack without rotationState as steady on primary, multi-root not yet deployed", async () => {
-        const err = await rejection(planConfig({ caMode: "kubernetes", roots: '["primary","r2027"]', rotationPhase: "trust-both" }, { previousOutputs: { caMode: "kubernetes" }, now: at(1) }));
+        const err = await rejection(
+            planConfig({ caMode: "kubernetes", roots: '["primary","r2027"]', rotationPhase: "trust-both" }, { previousOutputs: { caMode: "kubernetes" }, now: at(1) }),
+        );
         assertNothingRegistered(err);
         assert.match(err.message, /ISTIO_MULTIROOT_MESH .* did not set/);
     });

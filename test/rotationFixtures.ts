@@ -12,7 +12,10 @@ export const ID: StackIdentity = identityOf("test");
 export const READ: ReadContext = { expected: ID, fromSelf: true };
 
 /** A state as the previous release recorded it (no version, stack or parameters). */
-export type V1State = Pick<RotationState, "caMode" | "phase" | "roots" | "trustedRoots" | "signingRoot" | "multiRootEnabled" | "phaseStartedAt" | "signedUntil" | "rootSources" | "lastOverride">;
+export type V1State = Pick<
+    RotationState,
+    "caMode" | "phase" | "roots" | "trustedRoots" | "signingRoot" | "multiRootEnabled" | "phaseStartedAt" | "signedUntil" | "rootSources" | "lastOverride"
+>;
 
 /** The state a v1 record reads as; fails when it is refused. */
 export function fromV1(v1: V1State, context: ReadContext = READ): RotationState {

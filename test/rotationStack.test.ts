@@ -74,7 +74,10 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
 
     it("records each phase's start once, at the update that entered it", () => {
         const states = plans.map(stateOf);
-        assert.deepEqual(states.map((s) => s.phase), ["steady", "trust-both", "sign-new", "retire-old", "steady"]);
+        assert.deepEqual(
+            states.map((s) => s.phase),
+            ["steady", "trust-both", "sign-new", "retire-old", "steady"],
+        );
         assert.deepEqual(states[3].phaseStartedAt, {
             steady: at(0).toISOString(),
             "trust-both": at(24).toISOString(),
@@ -139,28 +142,47 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
         });
 
         it("an override left over from an earlier update", async () => {
-            const err = await rejection(planStep("rotation-4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }));
+            const err = await rejection(
+                planStep("rotation-4-retire-old", plans[3], at(80), { rotationOverride: "retire-old-early", rotationOverrideReason: "used at the previous update" }),
+            );
             assertNothingRegistered(err);
             assert.match(err.message, /does not need it/);
         });
     });
 
     it("retire-old early goes ahead with the named override and a reason, and records them", async () => {
-        const plan = await planStep("rotation-4-retire-old", plans[2], at(26), { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 key exposed in an incident" });
+        const plan = await planStep("rotation-4-retire-old", plans[2], at(26), {
+            rotationOverride: "retire-old-early",
+            rotationOverrideReason: "r2026 key exposed in an incident",
+        });
         const bundle = splitPemCertificates(cacertsOf(plan)["root-cert.pem"]);
         assert.deepEqual(bundle.map(sha256Fingerprint), [sha256Fingerprint(rootCertOf(plan, "r2027"))]);
-        assert.deepEqual(stateOf(plan).lastOverride, { name: "retire-old-early", reason: "r2026 key exposed in an incident", at: at(26).toISOString(), transition: "sign-new [r2026, r2027] -> retire-old [r2026, r2027]" });
+        assert.deepEqual(stateOf(plan).lastOverride, {
+            name: "retire-old-early",
+            reason: "r2026 key exposed in an incident",
+            at: at(26).toISOString(),
+            transition: "sign-new [r2026, r2027] -> retire-old [r2026, r2027]",
+        });
     });
 
     it("moves a live istiod mesh to the plug-in CA by adopting istiod's root, then starts rotating it away", async () => {
         const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
-        const istiodRoot = await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "istiod self-signed", organization: "cluster.local" }, validityHours: 87600, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+        const istiodRoot = await selfSignedCertificate(key.privateKeyPem, {
+            subject: { commonName: "istiod self-signed", organization: "cluster.local" },
+            validityHours: 87600,
+            isCa: true,
+            allowedUses: ["cert_signing", "crl_signing"],
+            setSubjectKeyId: true,
+        });
         const live = await planConfig({ caMode: "istiod" }, { now: at(0) });
         const adopt = { caMode: "plugin", existingRootCert: istiodRoot.certPem, existingRootKey: key.privateKeyPem };
         const secret = { secretKeys: ["existingRootKey"] };
 
         assertNothingRegistered(await rejection(planConfig(adopt, { ...secret, previousOutputs: live.outputs, now: at(1) })));
-        const adopted = await planConfig({ ...adopt, rotationOverride: "change-ca-mode", rotationOverrideReason: "adopting istiod's own root" }, { ...secret, previousOutputs: live.outputs, now: at(1) });
+        const adopted = await planConfig(
+            { ...adopt, rotationOverride: "change-ca-mode", rotationOverrideReason: "adopting istiod's own root" },
+            { ...secret, previousOutputs: live.outputs, now: at(1) },
+        );
         assert.equal(cacertsOf(adopted)["root-cert.pem"], istiodRoot.certPem, "the trusted root does not change");
         assert.ok(isIssuedBy(cacertsOf(adopted)["ca-cert.pem"], istiodRoot.certPem));
         assert.equal(stateOf(adopted).lastOverride?.transition, "caMode istiod -> plugin");
@@ -174,7 +196,8 @@ describe("root rotation on the plug-in CA (offline plans, real X.509)", () => {
     describe("command line", function () {
         this.timeout(120000);
         const run = promisify(execFile);
-        const cli = (args: string[]) => run(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], { cwd: PROJECT_DIR });
+        const cli = (args: string[]) =>
+            run(path.join(PROJECT_DIR, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(PROJECT_DIR, "plan", "cli.ts"), ...args], { cwd: PROJECT_DIR });
 
         it("feeds a previous plan with --previous and refuses an early retire-old, exiting 1", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "istio-ca-rotation-"));

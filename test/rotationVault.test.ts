@@ -25,8 +25,13 @@ function steps(delivery: Delivery): RotationStep[] {
     return rotationSteps("rotation-vault-", { retireAt, steadyAt: retireAt + 30 });
 }
 
-const planStep = (delivery: Delivery, stack: string, previous: PlanResult | undefined, now: Date, options: { extra?: Record<string, string>; emulatedState?: EmulatedState } = {}) =>
-    planExampleStack("rotation-vault", stack, previous, now, { overrides: { certManagerDelivery: delivery, ...options.extra }, emulatedState: options.emulatedState });
+const planStep = (
+    delivery: Delivery,
+    stack: string,
+    previous: PlanResult | undefined,
+    now: Date,
+    options: { extra?: Record<string, string>; emulatedState?: EmulatedState } = {},
+) => planExampleStack("rotation-vault", stack, previous, now, { overrides: { certManagerDelivery: delivery, ...options.extra }, emulatedState: options.emulatedState });
 
 const inputs = (resource: PlannedResource) => resource.inputs as Record<string, any>;
 const rootResource = (plan: PlanResult, root: string) => byName(plan, `vault-pki-root-${root}`);
@@ -52,7 +57,10 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                 it(`keeps each root an internal, protected issuer of the root mount: ${step.roots.join(", ")}`, () => {
                     const plan = plans[index];
                     const roots = byType(plan, T.root);
-                    assert.deepEqual(roots.map((r) => r.name).sort(), step.roots.map((root) => `vault-pki-root-${root}`));
+                    assert.deepEqual(
+                        roots.map((r) => r.name).sort(),
+                        step.roots.map((root) => `vault-pki-root-${root}`),
+                    );
                     for (const root of roots) {
                         const args = inputs(root);
                         assert.ok(root.protect, `${root.name} is protected`);
@@ -63,7 +71,14 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                         assert.ok(isIssuedBy(String(root.outputs.certificate), String(root.outputs.certificate)), "self-signed");
                         assert.equal(pathLength(String(root.outputs.certificate)), 2);
                     }
-                    assert.deepEqual(plan.resources.filter((r) => r.protect).map((r) => r.name).sort(), roots.map((r) => r.name).sort(), "only roots are protected");
+                    assert.deepEqual(
+                        plan.resources
+                            .filter((r) => r.protect)
+                            .map((r) => r.name)
+                            .sort(),
+                        roots.map((r) => r.name).sort(),
+                        "only roots are protected",
+                    );
                 });
 
                 it(`signs the Vault intermediate with ${step.signing}'s issuer; the intermediate chains to ${step.signing} only`, () => {
@@ -93,7 +108,10 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                     const expected = fingerprints(step.trusted.map((root) => rootPem(plan, root)));
                     const anchors = istiodValues(plan).meshConfig.caCertificates as { pem: string }[];
                     assert.deepEqual(fingerprints(anchors.map((a) => a.pem)), expected, "meshConfig.caCertificates holds exactly the trusted roots");
-                    assert.ok(anchors.every((a) => Object.keys(a).join() === "pem"), "no signer or trust domain restriction");
+                    assert.ok(
+                        anchors.every((a) => Object.keys(a).join() === "pem"),
+                        "no signer or trust domain restriction",
+                    );
                     assert.deepEqual(plan.outputs.trustedRootFingerprints, expected);
                     assert.equal(plan.outputs.signingRootFingerprint, sha256Fingerprint(rootPem(plan, step.signing)));
                     assert.deepEqual(fingerprints(splitPemCertificates(String(plan.outputs.trustBundle))), expected);
@@ -125,7 +143,11 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
                     for (const resource of custom) assert.deepEqual(validateAnyCustomResource(inputs(resource)), [], `${resource.type} ${resource.name}`);
                     const withoutCn = (policy: string) => policy.replace(/"common_name" = \[[^\]]*\]/, "");
                     assert.equal(withoutCn(inputs(only(plan, T.policy)).policy), withoutCn(inputs(only(plans[0], T.policy)).policy));
-                    if (delivery === "cacerts") assert.ok(String(inputs(only(plan, T.policy)).policy).includes(`"common_name" = ["${inputs(only(plan, T.certificate)).spec.commonName}"]`), "the policy allows the cacerts Certificate's CN");
+                    if (delivery === "cacerts")
+                        assert.ok(
+                            String(inputs(only(plan, T.policy)).policy).includes(`"common_name" = ["${inputs(only(plan, T.certificate)).spec.commonName}"]`),
+                            "the policy allows the cacerts Certificate's CN",
+                        );
                     assert.ok(!JSON.stringify(plan).includes("PRIVATE KEY"));
                 });
             });
@@ -142,7 +164,11 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
             assert.equal(new Set(intermediates.slice(2)).size, 1);
             if (delivery === "cacerts") {
                 const names = plans.map((plan) => inputs(only(plan, T.certificate)).spec.commonName);
-                assert.deepEqual(names, ["istio-ca intermediate r2026", "istio-ca intermediate r2026", "istio-ca intermediate r2027", "istio-ca intermediate r2027", "istio-ca intermediate r2027"], "cacerts is re-issued exactly at sign-new");
+                assert.deepEqual(
+                    names,
+                    ["istio-ca intermediate r2026", "istio-ca intermediate r2026", "istio-ca intermediate r2027", "istio-ca intermediate r2027", "istio-ca intermediate r2027"],
+                    "cacerts is re-issued exactly at sign-new",
+                );
             }
         });
 
@@ -162,9 +188,21 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
 
         it("records each phase's start and when r2026 stopped signing", () => {
             const states = plans.map(stateOf);
-            assert.deepEqual(states.map((s) => [s.caMode, s.phase]), [["vault", "steady"], ["vault", "trust-both"], ["vault", "sign-new"], ["vault", "retire-old"], ["vault", "steady"]]);
+            assert.deepEqual(
+                states.map((s) => [s.caMode, s.phase]),
+                [
+                    ["vault", "steady"],
+                    ["vault", "trust-both"],
+                    ["vault", "sign-new"],
+                    ["vault", "retire-old"],
+                    ["vault", "steady"],
+                ],
+            );
             assert.deepEqual(states[3].signedUntil, { r2026: at(25).toISOString() });
-            assert.deepEqual(states.map((s) => s.multiRootEnabled), [true, true, true, true, true]);
+            assert.deepEqual(
+                states.map((s) => s.multiRootEnabled),
+                [true, true, true, true, true],
+            );
         });
 
         describe("refusals register nothing", () => {
@@ -216,14 +254,20 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
             });
 
             it("an override the update does not need", async () => {
-                const err = await rejection(planStep(delivery, "rotation-vault-5-steady", plans[3], at(300), { extra: { rotationOverride: "retire-old-early", rotationOverrideReason: "left from the previous update" } }));
+                const err = await rejection(
+                    planStep(delivery, "rotation-vault-5-steady", plans[3], at(300), {
+                        extra: { rotationOverride: "retire-old-early", rotationOverrideReason: "left from the previous update" },
+                    }),
+                );
                 assertNothingRegistered(err);
                 assert.match(err.message, /does not need it/);
             });
         });
 
         it("retire-old early goes ahead with the named override and a reason, and records it", async () => {
-            const plan = await planStep(delivery, "rotation-vault-4-retire-old", plans[2], at(26), { extra: { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 issuer key exposed" } });
+            const plan = await planStep(delivery, "rotation-vault-4-retire-old", plans[2], at(26), {
+                extra: { rotationOverride: "retire-old-early", rotationOverrideReason: "r2026 issuer key exposed" },
+            });
             assert.deepEqual(plan.outputs.trustedRootFingerprints, [sha256Fingerprint(rootPem(plan, "r2027"))]);
             assert.equal(stateOf(plan).lastOverride?.name, "retire-old-early");
         });
@@ -260,7 +304,10 @@ describe("root rotation on Vault PKI: stacks made before the mode rotated", () =
 
     it("an update on [primary] keeps the root, intermediate and issuer names the stack has (no protected root replaced)", async () => {
         const plan = await planConfig(VAULT_BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });
-        assert.deepEqual(byType(plan, T.root).map((r) => [r.name, inputs(r).issuerName, inputs(r).commonName]), [["vault-pki-root", "istio-root", "istio-ca root vault"]]);
+        assert.deepEqual(
+            byType(plan, T.root).map((r) => [r.name, inputs(r).issuerName, inputs(r).commonName]),
+            [["vault-pki-root", "istio-root", "istio-ca root vault"]],
+        );
         assert.equal(only(plan, T.sign).name, "vault-pki-intermediate");
         assert.equal(only(plan, T.csr).name, "vault-pki-intermediate-csr");
         assert.equal(inputs(only(plan, T.issuer)).issuerName, "istio-intermediate");
@@ -276,7 +323,12 @@ describe("root rotation on Vault PKI: stacks made before the mode rotated", () =
         assert.match(err.message, /needs ISTIO_MULTIROOT_MESH/);
         const steady = await planConfig(VAULT_BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });
         const trustBoth = await planConfig(config, { previousOutputs: steady.outputs, now: at(2) });
-        assert.deepEqual(byType(trustBoth, T.root).map((r) => r.name).sort(), ["vault-pki-root", "vault-pki-root-r2027"]);
+        assert.deepEqual(
+            byType(trustBoth, T.root)
+                .map((r) => r.name)
+                .sort(),
+            ["vault-pki-root", "vault-pki-root-r2027"],
+        );
         assert.ok(isIssuedBy(String(only(trustBoth, T.sign).outputs.certificate), String(byName(trustBoth, "vault-pki-root").outputs.certificate)));
     });
 

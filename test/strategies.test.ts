@@ -24,7 +24,11 @@ describe("istiod values", () => {
     });
 
     it("merges a strategy's env and proxy metadata over the defaults", () => {
-        const merged = istiodValues({ trustDomain: "td", workloadCerts: { ttlMs: 3600000, maxTtlMs: 3600000, gracePeriodRatio: 0.5 }, ca: { env: { ISTIO_MULTIROOT_MESH: "true" }, proxyMetadata: { PROXY_CONFIG_XDS_AGENT: "true" }, global: { caAddress: "x:443" } } }) as any;
+        const merged = istiodValues({
+            trustDomain: "td",
+            workloadCerts: { ttlMs: 3600000, maxTtlMs: 3600000, gracePeriodRatio: 0.5 },
+            ca: { env: { ISTIO_MULTIROOT_MESH: "true" }, proxyMetadata: { PROXY_CONFIG_XDS_AGENT: "true" }, global: { caAddress: "x:443" } },
+        }) as any;
         assert.equal(merged.env.ISTIO_MULTIROOT_MESH, "true");
         assert.equal(merged.env.MAX_WORKLOAD_CERT_TTL, "1h");
         assert.equal(merged.meshConfig.defaultConfig.proxyMetadata.PROXY_CONFIG_XDS_AGENT, "true");
@@ -91,7 +95,10 @@ describe("mode plugin", () => {
     });
 
     it("protects the root key and certificate, not the intermediate", () => {
-        const protectedNames = plan.resources.filter((r) => r.protect).map((r) => r.name).sort();
+        const protectedNames = plan.resources
+            .filter((r) => r.protect)
+            .map((r) => r.name)
+            .sort();
         assert.deepEqual(protectedNames, ["plugin-ca-root-primary", "plugin-ca-root-primary-key"]);
     });
 
@@ -124,7 +131,13 @@ describe("mode plugin", () => {
 describe("mode plugin with an existing root", () => {
     it("signs the intermediate with the given root and generates no root", async () => {
         const key = generateKey("RSA", { rsaBits: 2048 });
-        const root = await selfSignedCertificate(key.privateKeyPem, { subject: { commonName: "corp root", organization: "Corp" }, validityHours: 20000, isCa: true, allowedUses: ["cert_signing", "crl_signing"], setSubjectKeyId: true });
+        const root = await selfSignedCertificate(key.privateKeyPem, {
+            subject: { commonName: "corp root", organization: "Corp" },
+            validityHours: 20000,
+            isCa: true,
+            allowedUses: ["cert_signing", "crl_signing"],
+            setSubjectKeyId: true,
+        });
         const plan = await planConfig({ caMode: "plugin", existingRootCert: root.certPem, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] });
         assert.equal(byType(plan, "tls:index/selfSignedCert:SelfSignedCert").length, 0);
         assert.equal(byType(plan, "tls:index/privateKey:PrivateKey").length, 1, "only the intermediate key");

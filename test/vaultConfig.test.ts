@@ -20,7 +20,14 @@ describe("vault mode config", () => {
         assert.equal(vault.intermediateMountPath, "pki-istio");
         assert.deepEqual(vault.intermediate, { keyAlgorithm: "ECDSA-P256", validityMs: 43800 * 3600000, generation: 1 });
         assert.equal(vault.providerTokenTtlMs, 2 * 3600000, "the provider's child token outlives a long update (its own default is 20m)");
-        assert.deepEqual(vault.kubernetesAuth, { path: "kubernetes-istio", host: "https://10.0.0.1:6443", caCertPem: undefined, tokenReviewer: "client", apiAudience: AUDIENCE, tokenTtlMs: 600000 });
+        assert.deepEqual(vault.kubernetesAuth, {
+            path: "kubernetes-istio",
+            host: "https://10.0.0.1:6443",
+            caCertPem: undefined,
+            tokenReviewer: "client",
+            apiAudience: AUDIENCE,
+            tokenTtlMs: 600000,
+        });
         assert.equal(model.certManager?.delivery, "cacerts", "the Vault delivery is certManagerDelivery");
         assert.equal(model.certManager?.namespace, "cert-manager", "cert-manager is installed for the Vault issuer");
     });
@@ -33,7 +40,10 @@ describe("vault mode config", () => {
 
     it("requires the Vault address and the API server URL", () => {
         const problems = configProblems({ caMode: "vault", vaultKubernetesApiAudience: AUDIENCE });
-        assert.deepEqual(problems.map((p) => p.key), ["istio-ca:vaultAddress", "istio-ca:vaultKubernetesHost"]);
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["istio-ca:vaultAddress", "istio-ca:vaultKubernetesHost"],
+        );
         assert.match(problems[0].message, /required by caMode "vault"/);
     });
 
@@ -43,7 +53,11 @@ describe("vault mode config", () => {
         });
     }
 
-    for (const [key, url] of [["vaultAddress", "https://:s3cret@vault.example.com:8200"], ["vaultAddress", "https://admin:s3cret@vault.example.com"], ["vaultKubernetesHost", "https://user@kubernetes.example.com:6443"]]) {
+    for (const [key, url] of [
+        ["vaultAddress", "https://:s3cret@vault.example.com:8200"],
+        ["vaultAddress", "https://admin:s3cret@vault.example.com"],
+        ["vaultKubernetesHost", "https://user@kubernetes.example.com:6443"],
+    ]) {
         it(`refuses credentials in ${key} without echoing them (${url.replace(/\/\/.*@/, "//…@")})`, () => {
             const problem = onlyConfigProblem({ ...BASE, [key]: url }, key);
             assert.match(problem.message, /holds a user name or password/);
@@ -93,7 +107,12 @@ describe("vault mode config", () => {
         });
     }
 
-    for (const [key, path] of [["vaultRootMountPath", "/pki"], ["vaultIntermediateMountPath", "pki/"], ["vaultKubernetesAuthPath", "auth path"], ["vaultRootMountPath", 'pki"x']] as const) {
+    for (const [key, path] of [
+        ["vaultRootMountPath", "/pki"],
+        ["vaultIntermediateMountPath", "pki/"],
+        ["vaultKubernetesAuthPath", "auth path"],
+        ["vaultRootMountPath", 'pki"x'],
+    ] as const) {
         it(`refuses ${key} ${JSON.stringify(path)}`, () => {
             assert.match(onlyConfigProblem({ ...BASE, [key]: path }, key).message, /not a Vault mount path/);
         });
@@ -189,7 +208,10 @@ describe("vault pure logic", () => {
     });
 
     it("builds issuing and CRL URLs under /v1/<mount>", () => {
-        assert.deepEqual(pkiUrls("https://vault:8200/", "a/b"), { issuingCertificates: ["https://vault:8200/v1/a/b/ca"], crlDistributionPoints: ["https://vault:8200/v1/a/b/crl"] });
+        assert.deepEqual(pkiUrls("https://vault:8200/", "a/b"), {
+            issuingCertificates: ["https://vault:8200/v1/a/b/ca"],
+            crlDistributionPoints: ["https://vault:8200/v1/a/b/crl"],
+        });
     });
 
     it("uses cert-manager's ClusterIssuer audience", () => {
@@ -197,7 +219,15 @@ describe("vault pure logic", () => {
     });
 
     it("writes a Vault issuer spec the ClusterIssuer CRD facts accept, and the facts refuse a static token", () => {
-        const spec = vaultIssuerSpec({ server: "https://v:8200", path: "p/sign/r", vaultNamespace: "ns", caBundlePem: "PEM", role: "r", mountPath: "/v1/auth/k", serviceAccountName: "sa" });
+        const spec = vaultIssuerSpec({
+            server: "https://v:8200",
+            path: "p/sign/r",
+            vaultNamespace: "ns",
+            caBundlePem: "PEM",
+            role: "r",
+            mountPath: "/v1/auth/k",
+            serviceAccountName: "sa",
+        });
         assert.deepEqual(validateCustomResource({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "x" }, spec }), []);
         assert.equal((spec.vault as any).caBundle, Buffer.from("PEM").toString("base64"));
         const withSecret = { vault: { ...(spec.vault as object), auth: { kubernetes: { role: "r", secretRef: { name: "token" } } } } };

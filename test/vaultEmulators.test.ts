@@ -22,9 +22,26 @@ describe("Vault PKI emulators", () => {
     async function rootAndIntermediate(rootPathLength: number, intermediatePathLength?: number) {
         await emulate(T.mount, { path: "pki-root", type: "pki", maxLeaseTtlSeconds: 87600 * 3600 });
         await emulate(T.mount, { path: "pki-int", type: "pki", maxLeaseTtlSeconds: 43800 * 3600 });
-        const root = await emulate(T.root, { backend: "pki-root", type: "internal", commonName: "mesh root", organization: "Example", ttl: "87600h", keyType: "ec", keyBits: 384, maxPathLength: rootPathLength, issuerName: "root" });
+        const root = await emulate(T.root, {
+            backend: "pki-root",
+            type: "internal",
+            commonName: "mesh root",
+            organization: "Example",
+            ttl: "87600h",
+            keyType: "ec",
+            keyBits: 384,
+            maxPathLength: rootPathLength,
+            issuerName: "root",
+        });
         const csr = await emulate(T.csr, { backend: "pki-int", type: "internal", commonName: "mesh intermediate", keyType: "rsa", keyBits: 2048 });
-        const signed = await emulate(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "mesh intermediate", ttl: "43800h", maxPathLength: intermediatePathLength });
+        const signed = await emulate(T.sign, {
+            backend: "pki-root",
+            issuerRef: root.issuerId,
+            csr: csr.csr,
+            commonName: "mesh intermediate",
+            ttl: "43800h",
+            maxPathLength: intermediatePathLength,
+        });
         return { root, csr, signed };
     }
 
@@ -141,13 +158,20 @@ describe("Vault PKI emulators", () => {
         const shared = new Map<string, unknown>();
         const withStore = (type: string, inputs: Record<string, any>, context: EmulatorContext) => EMULATORS[type](inputs, context);
         const one: EmulatorContext = { name: "a", store: shared, now: new Date() };
-        const root = await withStore(T.root, { backend: "pki-root", type: "internal", commonName: "kept", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2, issuerName: "kept" }, one);
+        const root = await withStore(
+            T.root,
+            { backend: "pki-root", type: "internal", commonName: "kept", ttl: "100h", keyType: "ec", keyBits: 256, maxPathLength: 2, issuerName: "kept" },
+            one,
+        );
         // A later plan sharing the store still finds the root and its key.
         const csr = await withStore(T.csr, { backend: "pki-int", type: "internal", commonName: "later", keyType: "ec", keyBits: 256 }, { ...one, name: "b" });
         const signed = await withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "later", ttl: "10h" }, { ...one, name: "c" });
         assert.ok(isIssuedBy(signed.certificate, root.certificate));
         // Another store (another plan) knows nothing of it.
         const other: EmulatorContext = { name: "d", store: new Map(), now: new Date() };
-        assert.match((await rejection(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message, /no issuer/);
+        assert.match(
+            (await rejection(withStore(T.sign, { backend: "pki-root", issuerRef: root.issuerId, csr: csr.csr, commonName: "x", ttl: "10h" }, other))).message,
+            /no issuer/,
+        );
     });
 });

@@ -14,7 +14,15 @@ function intermediate(signingRoot: string, generation: number, parameters = PARA
 }
 
 function desired(settings: RotationSettings, vault: Omit<VaultIntermediateRecord, "retainedIssuerNames">): DesiredRotation {
-    return { identity: ID, caMode: "vault", rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true, vaultIntermediate: vault };
+    return {
+        identity: ID,
+        caMode: "vault",
+        rotating: true,
+        settings,
+        rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
+        multiRootEnabled: true,
+        vaultIntermediate: vault,
+    };
 }
 
 function step(previous: RotationState | undefined, settings: RotationSettings, vault: Omit<VaultIntermediateRecord, "retainedIssuerNames">, hour: number) {
@@ -50,7 +58,10 @@ describe("Vault intermediate generations in the guard", () => {
             const text = refused(step(steady, { phase: "steady", roots: ["primary"] }, intermediate("primary", 1, { ...PARAMETERS, ...change }), 1));
             assert.match(text, /Vault does not re-sign an intermediate on such a change.*raise istio-ca:vaultIntermediateGeneration to 2/);
         }
-        assert.ok(step(steady, { phase: "steady", roots: ["primary"] }, intermediate("primary", 2, { ...PARAMETERS, validityHours: 20000 }), 1).allowed, "with the next generation");
+        assert.ok(
+            step(steady, { phase: "steady", roots: ["primary"] }, intermediate("primary", 2, { ...PARAMETERS, validityHours: 20000 }), 1).allowed,
+            "with the next generation",
+        );
     });
 
     it("refuses going back a generation", () => {

@@ -6,7 +6,7 @@ import { VaultPolicyRule, renderVaultPolicy } from "../src/vaultPolicy";
  * HCL v1 as Vault parses policies: `js-hcl-parser` is hashicorp/hcl (v1), the library Vault's
  * policy parser uses, compiled to JavaScript. It returns JSON, or an "unable to parse" message.
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const hcl: { parse(input: string): string } = require("js-hcl-parser");
 
 /** Parses a policy and returns what it grants, path by path; fails on anything but path blocks with capabilities. */
@@ -20,7 +20,11 @@ function grants(policy: string): Record<string, string[]> {
         for (const [path, blocks] of Object.entries(entry)) {
             assert.ok(!(path in result), `path ${path} appears once`);
             assert.equal(blocks.length, 1);
-            assert.deepEqual(Object.keys(blocks[0]).filter((key) => key !== "allowed_parameters"), ["capabilities"], `path ${path} sets nothing but capabilities and allowed parameters (no wrapping)`);
+            assert.deepEqual(
+                Object.keys(blocks[0]).filter((key) => key !== "allowed_parameters"),
+                ["capabilities"],
+                `path ${path} sets nothing but capabilities and allowed parameters (no wrapping)`,
+            );
             result[path] = blocks[0].capabilities as string[];
         }
     }
@@ -77,7 +81,9 @@ describe("Vault policy HCL", () => {
         const policy = renderVaultPolicy(signerPolicyRules("istio-csr", "mesh/pki"));
         assert.deepEqual(grants(policy), { "mesh/pki/sign/istio-workloads": ["create", "update"] });
         assert.ok(!/\*|\+|sudo|read|delete|issue|root\//.test(policy), policy);
-        assert.deepEqual(grants(renderVaultPolicy(signerPolicyRules("istio-csr", "mesh/pki", { workloadRole: "mesh-workloads" }))), { "mesh/pki/sign/mesh-workloads": ["create", "update"] });
+        assert.deepEqual(grants(renderVaultPolicy(signerPolicyRules("istio-csr", "mesh/pki", { workloadRole: "mesh-workloads" }))), {
+            "mesh/pki/sign/mesh-workloads": ["create", "update"],
+        });
     });
 
     it("refuses paths and capabilities that would change what the policy means", () => {
@@ -87,6 +93,13 @@ describe("Vault policy HCL", () => {
         assert.throws(() => renderVaultPolicy([{ path: "pki/sign/x", capabilities: [] }]), /no capabilities/);
         assert.throws(() => renderVaultPolicy([{ path: "pki/sign/x", capabilities: ["root" as never] }]), /not a Vault capability/);
         assert.throws(() => renderVaultPolicy([{ path: "pki/sign/x", capabilities: ["read", "read"] }]), /repeats/);
-        assert.throws(() => renderVaultPolicy([{ path: "a", capabilities: ["read"] }, { path: "a", capabilities: ["list"] }]), /twice/);
+        assert.throws(
+            () =>
+                renderVaultPolicy([
+                    { path: "a", capabilities: ["read"] },
+                    { path: "a", capabilities: ["list"] },
+                ]),
+            /twice/,
+        );
     });
 });

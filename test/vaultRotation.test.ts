@@ -16,15 +16,27 @@ describe("Vault rotation naming", () => {
     });
 
     it("names the intermediate by its signing root, so a new signing root means a new intermediate", () => {
-        assert.deepEqual(vaultIntermediateNaming("r2027", "org vault intermediate"), { resourceSuffix: "-r2027", issuerName: "istio-intermediate-r2027", commonName: "org vault intermediate r2027" });
-        assert.deepEqual(vaultIntermediateNaming("primary", "org vault intermediate"), { resourceSuffix: "", issuerName: "istio-intermediate", commonName: "org vault intermediate" });
+        assert.deepEqual(vaultIntermediateNaming("r2027", "org vault intermediate"), {
+            resourceSuffix: "-r2027",
+            issuerName: "istio-intermediate-r2027",
+            commonName: "org vault intermediate r2027",
+        });
+        assert.deepEqual(vaultIntermediateNaming("primary", "org vault intermediate"), {
+            resourceSuffix: "",
+            issuerName: "istio-intermediate",
+            commonName: "org vault intermediate",
+        });
         assert.notEqual(vaultIntermediateNaming("r1", "x").issuerName, vaultIntermediateNaming("r2", "x").issuerName);
     });
 
     it("changes istiod's cacerts CN exactly when the signing root changes, so cert-manager re-issues then", () => {
         for (const { from, to } of legalSteps()) {
             const [a, b] = [rotationPlan(from).signingRoot, rotationPlan(to).signingRoot];
-            assert.equal(vaultCacertsCommonName("istio-ca intermediate", a) !== vaultCacertsCommonName("istio-ca intermediate", b), a !== b, `${JSON.stringify(from)} -> ${JSON.stringify(to)}`);
+            assert.equal(
+                vaultCacertsCommonName("istio-ca intermediate", a) !== vaultCacertsCommonName("istio-ca intermediate", b),
+                a !== b,
+                `${JSON.stringify(from)} -> ${JSON.stringify(to)}`,
+            );
         }
         assert.equal(vaultCacertsCommonName("istio-ca intermediate", "primary"), "istio-ca intermediate");
     });
@@ -61,7 +73,8 @@ describe("Vault rotation trust anchors", () => {
 });
 
 describe("Vault rotation timing", () => {
-    const vaultModel = (delivery: "cacerts" | "istio-csr") => ({ ...MODEL, caMode: "vault" as const, certManager: { delivery } }) as unknown as Parameters<typeof rotationTiming>[0];
+    const vaultModel = (delivery: "cacerts" | "istio-csr") =>
+        ({ ...MODEL, caMode: "vault" as const, certManager: { delivery } }) as unknown as Parameters<typeof rotationTiming>[0];
 
     it("istio-csr: the role's max TTL bounds the old chain; cacerts: plus one propagation delay for re-issue and reload", () => {
         assert.deepEqual(rotationTiming(vaultModel("istio-csr")), { oldChainLifetimeMs: 48 * HOUR, propagationDelayMs: HOUR });
@@ -69,8 +82,25 @@ describe("Vault rotation timing", () => {
     });
 
     it("the guard reads a Vault stack that recorded no roots as steady on primary", () => {
-        const before: RotationState = fromV1({ caMode: "vault", phase: "steady", roots: [], trustedRoots: [], signingRoot: null, multiRootEnabled: true, phaseStartedAt: { steady: "2026-05-01T00:00:00.000Z" }, signedUntil: {}, rootSources: {} });
-        const desired = (settings: RotationSettings) => ({ identity: ID, caMode: "vault" as const, rotating: true, settings, rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])), multiRootEnabled: true });
+        const before: RotationState = fromV1({
+            caMode: "vault",
+            phase: "steady",
+            roots: [],
+            trustedRoots: [],
+            signingRoot: null,
+            multiRootEnabled: true,
+            phaseStartedAt: { steady: "2026-05-01T00:00:00.000Z" },
+            signedUntil: {},
+            rootSources: {},
+        });
+        const desired = (settings: RotationSettings) => ({
+            identity: ID,
+            caMode: "vault" as const,
+            rotating: true,
+            settings,
+            rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
+            multiRootEnabled: true,
+        });
         const now = new Date("2026-06-01T00:00:00Z");
         const timing = rotationTiming(vaultModel("cacerts"));
         const same = guardRotation({ previous: { kind: "state", state: before }, desired: desired({ phase: "steady", roots: ["primary"] }), timing, now });
@@ -80,7 +110,12 @@ describe("Vault rotation timing", () => {
         const swap = guardRotation({ previous: { kind: "state", state: before }, desired: desired({ phase: "steady", roots: ["r2"] }), timing, now });
         assert.ok(!swap.allowed && /replaces the root in one step/.test(swap.problems.join()));
         // A mode that does not rotate keeps recording no roots.
-        const other = guardRotation({ previous: { kind: "state", state: { ...before, caMode: "istiod" } }, desired: { ...desired({ phase: "steady", roots: [] }), caMode: "istiod", rotating: false }, timing, now });
+        const other = guardRotation({
+            previous: { kind: "state", state: { ...before, caMode: "istiod" } },
+            desired: { ...desired({ phase: "steady", roots: [] }), caMode: "istiod", rotating: false },
+            timing,
+            now,
+        });
         assert.ok(other.allowed && other.state.roots.length === 0);
     });
 });

@@ -6,7 +6,6 @@ import { validateCustomResource } from "./crdFacts";
 import { byName, byType, isIssuedBy, only, pathLength, planConfig } from "./helpers";
 import { VAULT_BASE, VAULT_TYPES } from "./vaultTypes";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const hcl: { parse(input: string): string } = require("js-hcl-parser");
 
 const T = {
@@ -68,7 +67,10 @@ describe("mode vault, cacerts delivery", () => {
         assert.deepEqual([args.keyType, args.keyBits], ["ec", 384]);
         assert.ok(root.protect, "the root is protected");
         assert.ok(root.dependsOn.includes("vault-pki-root-mount"));
-        assert.deepEqual(plan.resources.filter((r) => r.protect).map((r) => r.name), ["vault-pki-root"]);
+        assert.deepEqual(
+            plan.resources.filter((r) => r.protect).map((r) => r.name),
+            ["vault-pki-root"],
+        );
     });
 
     it("signs the intermediate's CSR with the root issuer and sets it signed with the full chain", () => {
@@ -236,7 +238,8 @@ describe("mode vault, istio-csr delivery", () => {
         assert.deepEqual(args.allowedDomains, ["istiod.istio-system.svc", "cert-manager-istio-csr.cert-manager.svc"]);
         assert.equal(args.requireCn, false);
         assert.equal(args.allowBareDomains, true);
-        for (const flag of ["allowSubdomains", "allowGlobDomains", "allowWildcardCertificates", "allowLocalhost", "allowIpSans", "allowAnyName"]) assert.equal(args[flag], false, flag);
+        for (const flag of ["allowSubdomains", "allowGlobDomains", "allowWildcardCertificates", "allowLocalhost", "allowIpSans", "allowAnyName"])
+            assert.equal(args[flag], false, flag);
         assert.deepEqual([args.keyType, args.keyBits], ["rsa", 2048]);
         assert.equal(args.ttl, String(12 * 3600));
         assert.equal(args.maxTtl, String(24 * 3600));
@@ -287,8 +290,19 @@ describe("mode vault settings", () => {
     });
 
     it("uses custom mount and auth paths everywhere they appear", async () => {
-        const plan = await planConfig({ ...VAULT_BASE, vaultRootMountPath: "mesh/root", vaultIntermediateMountPath: "mesh/int", vaultKubernetesAuthPath: "k8s-prod", vaultTokenTtl: "5m" });
-        assert.deepEqual(byType(plan, T.mount).map((m) => inputs(m).path).sort(), ["mesh/int", "mesh/root"]);
+        const plan = await planConfig({
+            ...VAULT_BASE,
+            vaultRootMountPath: "mesh/root",
+            vaultIntermediateMountPath: "mesh/int",
+            vaultKubernetesAuthPath: "k8s-prod",
+            vaultTokenTtl: "5m",
+        });
+        assert.deepEqual(
+            byType(plan, T.mount)
+                .map((m) => inputs(m).path)
+                .sort(),
+            ["mesh/int", "mesh/root"],
+        );
         assert.deepEqual(grants(inputs(only(plan, T.policy)).policy), { "mesh/int/root/sign-intermediate": ["create", "update"] });
         const issuer = inputs(only(plan, T.clusterIssuer)).spec.vault;
         assert.equal(issuer.path, "mesh/int/root/sign-intermediate");

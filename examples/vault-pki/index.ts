@@ -22,10 +22,22 @@ const pki = new VaultPki(
         intermediateMountPath,
         root: { keyAlgorithm: "ECDSA-P384", validityMs: 10 * 8760 * HOUR_MS, commonName: "example mesh root", organization: "Example" },
         // With the istio-csr delivery, the intermediate signs workload leaves itself (path length 0).
-        intermediate: { keyAlgorithm: "ECDSA-P256", validityMs: 5 * 8760 * HOUR_MS, commonName: "example mesh intermediate", organization: "Example", maxPathLength: vaultIntermediatePathLength("istio-csr") },
+        intermediate: {
+            keyAlgorithm: "ECDSA-P256",
+            validityMs: 5 * 8760 * HOUR_MS,
+            commonName: "example mesh intermediate",
+            organization: "Example",
+            maxPathLength: vaultIntermediatePathLength("istio-csr"),
+        },
         workloadRole: {
             name: "mesh-workloads",
-            settings: { trustDomain, keyAlgorithm: "RSA-2048", ttlMs: 24 * HOUR_MS, maxTtlMs: 48 * HOUR_MS, dnsNames: ["istiod.istio-system.svc", "cert-manager-istio-csr.cert-manager.svc"] },
+            settings: {
+                trustDomain,
+                keyAlgorithm: "RSA-2048",
+                ttlMs: 24 * HOUR_MS,
+                maxTtlMs: 48 * HOUR_MS,
+                dnsNames: ["istiod.istio-system.svc", "cert-manager-istio-csr.cert-manager.svc"],
+            },
         },
     },
     { providers: [provider] },

@@ -31,7 +31,12 @@ export const tlsEmulators: Record<string, Emulator> = {
         return { ...inputs, ...issued };
     },
     "tls:index/certRequest:CertRequest": async (inputs) => {
-        const certRequestPem = await certificateRequest(inputs.privateKeyPem, { subject: inputs.subject, dnsNames: inputs.dnsNames, uris: inputs.uris, ipAddresses: inputs.ipAddresses });
+        const certRequestPem = await certificateRequest(inputs.privateKeyPem, {
+            subject: inputs.subject,
+            dnsNames: inputs.dnsNames,
+            uris: inputs.uris,
+            ipAddresses: inputs.ipAddresses,
+        });
         return { ...inputs, certRequestPem };
     },
     "tls:index/locallySignedCert:LocallySignedCert": async (inputs, context) => {

@@ -88,7 +88,14 @@ function serialNumber(certPem: string): string {
 }
 
 function subjectOf(inputs: Record<string, any>) {
-    return { commonName: inputs.commonName, organization: inputs.organization, organizationalUnit: inputs.ou, country: inputs.country, locality: inputs.locality, province: inputs.province };
+    return {
+        commonName: inputs.commonName,
+        organization: inputs.organization,
+        organizationalUnit: inputs.ou,
+        country: inputs.country,
+        locality: inputs.locality,
+        province: inputs.province,
+    };
 }
 
 function pathLengthOf(certPem: string): number | undefined {
@@ -117,7 +124,8 @@ export const vaultEmulators: Record<string, Emulator> = {
     },
 
     "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert": async (inputs, context) => {
-        if (inputs.type !== "internal" && inputs.type !== "exported") throw new Error(`${context.name}: the emulator supports root type internal or exported, not "${inputs.type}"`);
+        if (inputs.type !== "internal" && inputs.type !== "exported")
+            throw new Error(`${context.name}: the emulator supports root type internal or exported, not "${inputs.type}"`);
         const state = mountState(context, inputs);
         checkIssuerName(state, inputs.issuerName, inputs.backend);
         const key = vaultKey(inputs.keyType, inputs.keyBits);
@@ -134,7 +142,14 @@ export const vaultEmulators: Record<string, Emulator> = {
             setSubjectKeyId: true,
             setAuthorityKeyId: true,
         });
-        const issuer: EmulatedIssuer = { id: randomUUID(), name: inputs.issuerName ?? "", certPem: issued.certPem, keyPem: key.privateKeyPem, chain: [issued.certPem], keyId: randomUUID() };
+        const issuer: EmulatedIssuer = {
+            id: randomUUID(),
+            name: inputs.issuerName ?? "",
+            certPem: issued.certPem,
+            keyPem: key.privateKeyPem,
+            chain: [issued.certPem],
+            keyId: randomUUID(),
+        };
         state.issuers.push(issuer);
         state.defaultIssuer ??= issuer.id;
         return {
@@ -208,7 +223,9 @@ export const vaultEmulators: Record<string, Emulator> = {
         const chain = splitPemCertificates(String(inputs.certificate ?? ""));
         if (chain.length === 0) throw new Error(`${context.name}: certificate holds no PEM certificate`);
         const publicKey = new X509Certificate(chain[0]).publicKey.export({ format: "der", type: "spki" }).toString("base64");
-        const match = [...state.pendingKeys.entries()].find(([, keyPem]) => createPublicKey(createPrivateKey(keyPem)).export({ format: "der", type: "spki" }).toString("base64") === publicKey);
+        const match = [...state.pendingKeys.entries()].find(
+            ([, keyPem]) => createPublicKey(createPrivateKey(keyPem)).export({ format: "der", type: "spki" }).toString("base64") === publicKey,
+        );
         if (!match) throw new Error(`${context.name}: the certificate does not belong to any key generated on ${inputs.backend}`);
         const [keyId, keyPem] = match;
         state.pendingKeys.delete(keyId);
@@ -223,7 +240,12 @@ export const vaultEmulators: Record<string, Emulator> = {
         const issuer = findIssuer(state, inputs.issuerRef, inputs.backend);
         checkIssuerName(state, inputs.issuerName, inputs.backend, issuer);
         if (inputs.issuerName) issuer.name = inputs.issuerName;
-        return { ...inputs, issuerId: issuer.id, leafNotAfterBehavior: inputs.leafNotAfterBehavior ?? "err", usage: inputs.usage ?? "read-only,issuing-certificates,crl-signing,ocsp-signing" };
+        return {
+            ...inputs,
+            issuerId: issuer.id,
+            leafNotAfterBehavior: inputs.leafNotAfterBehavior ?? "err",
+            usage: inputs.usage ?? "read-only,issuing-certificates,crl-signing,ocsp-signing",
+        };
     },
 
     "vault:pkiSecret/secretBackendConfigIssuers:SecretBackendConfigIssuers": async (inputs, context) => {

@@ -40,10 +40,20 @@ export class CertManager extends pulumi.ComponentResource implements CertManager
         super("istio-ca:certmanager:CertManager", name, {}, opts);
         const namespace = args.namespace ?? DEFAULT_CERT_MANAGER_NAMESPACE;
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace } }, { parent: this });
-        this.values = certManagerValues({ serviceMonitor: args.serviceMonitor ?? false, enableCsrSigner: args.enableCsrSigner ?? false, disableAutoApproval: args.disableAutoApproval ?? false });
+        this.values = certManagerValues({
+            serviceMonitor: args.serviceMonitor ?? false,
+            enableCsrSigner: args.enableCsrSigner ?? false,
+            disableAutoApproval: args.disableAutoApproval ?? false,
+        });
         this.release = jetstackChartRelease(
             name,
-            { chart: "cert-manager", version: args.version ?? DEFAULT_CERT_MANAGER_VERSION, namespace: this.namespace.metadata.name, chartRepo: args.chartRepo, values: this.values },
+            {
+                chart: "cert-manager",
+                version: args.version ?? DEFAULT_CERT_MANAGER_VERSION,
+                namespace: this.namespace.metadata.name,
+                chartRepo: args.chartRepo,
+                values: this.values,
+            },
             { parent: this },
         );
         this.namespaceName = this.namespace.metadata.name;

@@ -42,13 +42,20 @@ export class CertificateAlerts extends pulumi.ComponentResource {
             certManager: args.certManager ?? false,
             certManagerNamespaces: args.certManagerNamespaces ?? ["istio-system", "cert-manager"],
         });
-        const crd = (args.requireCrd ?? true) ? k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-needs-prometheus-operator-crd`, PROMETHEUS_RULE_CRD, { parent: this }) : undefined;
+        const crd =
+            (args.requireCrd ?? true)
+                ? k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-needs-prometheus-operator-crd`, PROMETHEUS_RULE_CRD, { parent: this })
+                : undefined;
         this.rule = new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { name: "istio-ca-certificates", namespace: args.namespace ?? "istio-system", labels: { "app.kubernetes.io/managed-by": "istio-ca", ...(args.labels ?? {}) } },
+                metadata: {
+                    name: "istio-ca-certificates",
+                    namespace: args.namespace ?? "istio-system",
+                    labels: { "app.kubernetes.io/managed-by": "istio-ca", ...(args.labels ?? {}) },
+                },
                 spec: { groups: this.groups },
             },
             { parent: this, dependsOn: [...dependencyList(opts?.dependsOn), ...(crd ? [crd] : [])] },

@@ -59,7 +59,8 @@ export class IntermediateCaCertificate extends pulumi.ComponentResource {
         );
         if (args.issuerName) {
             const kind = args.issuerKind ?? "Issuer";
-            const metadata = kind === "Issuer" ? { name: args.issuerName, namespace: args.namespace, annotations: WAIT_FOR_READY } : { name: args.issuerName, annotations: WAIT_FOR_READY };
+            const metadata =
+                kind === "Issuer" ? { name: args.issuerName, namespace: args.namespace, annotations: WAIT_FOR_READY } : { name: args.issuerName, annotations: WAIT_FOR_READY };
             this.issuer = new k8s.apiextensions.CustomResource(
                 `${name}-issuer`,
                 { apiVersion: CERT_MANAGER_API_VERSION, kind, metadata, spec: caIssuerSpec(args.secretName) },

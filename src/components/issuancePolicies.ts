@@ -31,10 +31,19 @@ export class IssuancePolicies extends pulumi.ComponentResource {
             const after = { parent: this, dependsOn: [args.approverPolicy, ...(args.dependsOn ?? [])] };
             const crp = new k8s.apiextensions.CustomResource(
                 `${name}-${policy.name}`,
-                { apiVersion: APPROVER_POLICY_API_VERSION, kind: "CertificateRequestPolicy", metadata: { name: policy.name, labels: LABELS }, spec: certificateRequestPolicySpec(policy) },
+                {
+                    apiVersion: APPROVER_POLICY_API_VERSION,
+                    kind: "CertificateRequestPolicy",
+                    metadata: { name: policy.name, labels: LABELS },
+                    spec: certificateRequestPolicySpec(policy),
+                },
                 after,
             );
-            const role = new k8s.rbac.v1.Role(`${name}-${policy.name}-use`, { metadata: { name: `${policy.name}-use`, namespace: policy.namespace, labels: LABELS }, rules: [policyUseRule(policy.name)] }, { parent: this, dependsOn: args.dependsOn });
+            const role = new k8s.rbac.v1.Role(
+                `${name}-${policy.name}-use`,
+                { metadata: { name: `${policy.name}-use`, namespace: policy.namespace, labels: LABELS }, rules: [policyUseRule(policy.name)] },
+                { parent: this, dependsOn: args.dependsOn },
+            );
             const binding = new k8s.rbac.v1.RoleBinding(
                 `${name}-${policy.name}-use`,
                 {

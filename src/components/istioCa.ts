@@ -2,22 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioCaArgsError, rawConfigFromArgs, unknownArgsError } from "../componentArgs";
 import { ConfigError, parseStackConfig } from "../config";
 import { MeshOutputs, deployMesh } from "../mesh";
+import { resolvedOutput } from "../outputState";
 import { IstioCaArgs } from "./istioCaArgs";
 
 export { IstioCaArgs, PermissiveFallbackArgs, PinnedHostArgs } from "./istioCaArgs";
-
-/** The parts of an output this component reads to resolve its arguments before it creates anything. */
-interface ResolvableOutput {
-    isKnown: Promise<boolean>;
-    promise(): Promise<unknown>;
-}
 
 /** Each argument's value, and the names of those not known yet (at preview, from another resource). */
 async function resolveArgs(args: pulumi.Inputs): Promise<{ values: Record<string, unknown>; unknown: string[] }> {
     const entries = await Promise.all(
         Object.entries(args).map(async ([key, input]) => {
-            const output = pulumi.output(input) as unknown as ResolvableOutput;
-            const [known, value] = await Promise.all([output.isKnown, output.promise()]);
+            const { known, value } = await resolvedOutput(input);
             return { key, known, value };
         }),
     );

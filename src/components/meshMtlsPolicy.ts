@@ -52,7 +52,9 @@ export class MeshMtlsPolicy extends pulumi.ComponentResource {
         const pins = args.pinnedHosts ?? [];
         const trustDomain = args.trustDomain ?? "cluster.local";
         if (pins.length > 0 && (args.trustBundle === undefined || args.trustBundle === null)) {
-            throw new Error(`MeshMtlsPolicy ${name}: pinnedHosts need the mesh trust bundle, but the CA strategy does not expose one (trustBundle is null). Remove the pins or use a CA mode whose root this program manages.`);
+            throw new Error(
+                `MeshMtlsPolicy ${name}: pinnedHosts need the mesh trust bundle, but the CA strategy does not expose one (trustBundle is null). Remove the pins or use a CA mode whose root this program manages.`,
+            );
         }
         // Custom resources need the Istio CRDs, which the caller's dependencies (the control plane) install.
         const after = dependencyList(opts?.dependsOn);

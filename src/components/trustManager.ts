@@ -25,7 +25,9 @@ export class TrustManager extends pulumi.ComponentResource {
 
     constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:certmanager:TrustManager", name, {}, opts);
-        const values = pulumi.output(args.namespace).apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false, approverPolicy: args.approverPolicy !== undefined }));
+        const values = pulumi
+            .output(args.namespace)
+            .apply((trustNamespace) => trustManagerValues({ trustNamespace, serviceMonitor: args.serviceMonitor ?? false, approverPolicy: args.approverPolicy !== undefined }));
         this.release = jetstackChartRelease(
             name,
             { chart: "trust-manager", version: args.version ?? DEFAULT_TRUST_MANAGER_VERSION, namespace: args.namespace, chartRepo: args.chartRepo, values },

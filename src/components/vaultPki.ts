@@ -101,7 +101,13 @@ export class VaultPki extends pulumi.ComponentResource {
 
         this.rootMount = new vault.Mount(
             `${name}-root-mount`,
-            { path: args.rootMountPath, type: "pki", description: "istio-ca root CA", maxLeaseTtlSeconds: seconds(Math.max(...roots.map((root) => (args.rootSettings?.[root] ?? args.root).validityMs))), defaultLeaseTtlSeconds: 3600 },
+            {
+                path: args.rootMountPath,
+                type: "pki",
+                description: "istio-ca root CA",
+                maxLeaseTtlSeconds: seconds(Math.max(...roots.map((root) => (args.rootSettings?.[root] ?? args.root).validityMs))),
+                defaultLeaseTtlSeconds: 3600,
+            },
             child,
         );
         const rootUrls = new vault.pkisecret.SecretBackendConfigUrls(`${name}-root-urls`, { backend: this.rootMount.path, ...pkiUrls(args.address, args.rootMountPath) }, child);
@@ -129,7 +135,11 @@ export class VaultPki extends pulumi.ComponentResource {
             this.rootCertificates[root] = rootCert.certificate.apply((pem) => joinPems([pem]));
             this.rootIssuerIds[root] = rootCert.issuerId;
         }
-        new vault.pkisecret.SecretBackendConfigIssuers(`${name}-root-default-issuer`, { backend: this.rootMount.path, default: this.rootIssuerIds[signingRoot], defaultFollowsLatestIssuer: false }, child);
+        new vault.pkisecret.SecretBackendConfigIssuers(
+            `${name}-root-default-issuer`,
+            { backend: this.rootMount.path, default: this.rootIssuerIds[signingRoot], defaultFollowsLatestIssuer: false },
+            child,
+        );
 
         this.intermediateMount = new vault.Mount(
             `${name}-intermediate-mount`,

@@ -6,16 +6,27 @@ import { IntermediateCaSettings } from "./model";
 import { ConfigReader, fullKey } from "./reader";
 
 /** Shortest alert window taken. */
-export const ALERT_WINDOW_MIN = { ms: 60000, why: "the rules count whole seconds of metrics scraped about once a minute, so a shorter window rounds towards 0 s and the alert would never fire" };
+export const ALERT_WINDOW_MIN = {
+    ms: 60000,
+    why: "the rules count whole seconds of metrics scraped about once a minute, so a shorter window rounds towards 0 s and the alert would never fire",
+};
 
 export function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaSettings): AlertSettings {
     // Off by default: a plain cluster has no PrometheusRule CRD (the Prometheus Operator's).
     const enabled = reader.boolean("alertsEnabled", false);
     // Unset windows follow the CA lifetimes, so that short test lifetimes need no alert settings.
-    const defaults = { renewalMarginMs: Math.min(24 * 3600000, Math.floor(intermediateCa.renewBeforeMs / 4)), rootExpiryWindowMs: Math.min(2160 * 3600000, Math.floor(intermediateCa.validityMs / 2)) };
+    const defaults = {
+        renewalMarginMs: Math.min(24 * 3600000, Math.floor(intermediateCa.renewBeforeMs / 4)),
+        rootExpiryWindowMs: Math.min(2160 * 3600000, Math.floor(intermediateCa.validityMs / 2)),
+    };
     if (!enabled) {
         for (const key of ["alertRenewalMargin", "alertRootExpiryWindow", "alertRuleLabels"]) {
-            if (reader.has(key)) reader.problem(key, `is set but ${fullKey("alertsEnabled")} is false (the default), so it would be ignored`, `remove ${fullKey(key)}, or set ${fullKey("alertsEnabled")} to true (needs the Prometheus Operator's PrometheusRule CRD).`);
+            if (reader.has(key))
+                reader.problem(
+                    key,
+                    `is set but ${fullKey("alertsEnabled")} is false (the default), so it would be ignored`,
+                    `remove ${fullKey(key)}, or set ${fullKey("alertsEnabled")} to true (needs the Prometheus Operator's PrometheusRule CRD).`,
+                );
         }
         return { enabled, ...defaults, ruleLabels: {} };
     }
@@ -36,6 +47,6 @@ export function readAlerts(reader: ConfigReader, intermediateCa: IntermediateCaS
         );
     }
     const rawLabels = reader.json("alertRuleLabels");
-    const ruleLabels = rawLabels === undefined ? {} : readLabels(reader, "alertRuleLabels", "", rawLabels, "labels") ?? {};
+    const ruleLabels = rawLabels === undefined ? {} : (readLabels(reader, "alertRuleLabels", "", rawLabels, "labels") ?? {});
     return { enabled, renewalMarginMs, rootExpiryWindowMs, ruleLabels };
 }

@@ -8,7 +8,10 @@ import { CaCertSettings, ExistingRoot, IntermediateCaSettings, VaultSettings, Wo
 import { ConfigReader, fullKey, shownValue } from "./reader";
 
 /** The longest CA lifetime taken: 100 years. Beyond a few centuries, Go's time arithmetic in the tls provider wraps around. */
-export const CA_LIFETIME_LIMIT = { ms: 876000 * 3600000, why: "a CA's lifetime is bounded (100 years here); Go's time arithmetic wraps a few centuries out, which would give the certificate a notAfter in the past" };
+export const CA_LIFETIME_LIMIT = {
+    ms: 876000 * 3600000,
+    why: "a CA's lifetime is bounded (100 years here); Go's time arithmetic wraps a few centuries out, which would give the certificate a notAfter in the past",
+};
 
 /** RFC 5280's upper bound on a subject CN or O (ub-common-name, ub-organization-name). */
 export const SUBJECT_NAME_MAX = 64;
@@ -31,7 +34,11 @@ export function readSubjectName(reader: ConfigReader, key: string, fallback: str
                   ? "starts or ends with whitespace"
                   : undefined;
     if (problem) {
-        reader.problem(key, `${problem}; it goes into certificate subjects`, `set ${fullKey(key)} to a name of at most ${SUBJECT_NAME_MAX} printable characters, e.g. "${fallback}".`);
+        reader.problem(
+            key,
+            `${problem}; it goes into certificate subjects`,
+            `set ${fullKey(key)} to a name of at most ${SUBJECT_NAME_MAX} printable characters, e.g. "${fallback}".`,
+        );
         return fallback;
     }
     return value;
@@ -55,7 +62,9 @@ function deliveryOf(reader: ConfigReader): CertManagerDelivery {
 export function refuseUnusedCaKeys(reader: ConfigReader, caMode: CaMode): void {
     const makesOwnRoot = caModeRecord(caMode).rootMaker === "istiod";
     const unused = [...(makesOwnRoot ? ROOT_SETTING_KEYS : []), ...(usesIntermediateSettings(reader, caMode) ? [] : INTERMEDIATE_SETTING_KEYS)];
-    const why = makesOwnRoot ? `caMode "${caMode}" makes its own self-signed CA` : `with the ${deliveryOf(reader)} delivery Vault's intermediate (vaultIntermediate*) signs workload certificates`;
+    const why = makesOwnRoot
+        ? `caMode "${caMode}" makes its own self-signed CA`
+        : `with the ${deliveryOf(reader)} delivery Vault's intermediate (vaultIntermediate*) signs workload certificates`;
     for (const key of unused.filter((k) => reader.has(k))) {
         reader.problem(key, `is not used: ${why}`, `remove it (pulumi config rm ${fullKey(key)}).`);
     }
@@ -108,11 +117,19 @@ export function readExistingRoot(reader: ConfigReader, caMode: CaMode, intermedi
     if (certPem === undefined && keyPem === undefined) return undefined;
     if (certPem === undefined || keyPem === undefined) {
         const missing = certPem === undefined ? "existingRootCert" : "existingRootKey";
-        reader.problem(missing, "is unset, but an existing root needs both its certificate and its key", `set both ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")} (the key with --secret), or neither to generate a root.`);
+        reader.problem(
+            missing,
+            "is unset, but an existing root needs both its certificate and its key",
+            `set both ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")} (the key with --secret), or neither to generate a root.`,
+        );
         return undefined;
     }
     if (!caModeRecord(caMode).acceptsExistingRoot) {
-        reader.problem("existingRootCert", `an existing root is only used by caMode ${quotedModes(modesWhere((mode) => mode.acceptsExistingRoot))}, not "${caMode}"`, `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`);
+        reader.problem(
+            "existingRootCert",
+            `an existing root is only used by caMode ${quotedModes(modesWhere((mode) => mode.acceptsExistingRoot))}, not "${caMode}"`,
+            `remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}, or set ${fullKey("caMode")} to plugin.`,
+        );
         return undefined;
     }
     const why = checkCaKeyPair(certPem, keyPem.reveal(), { validUntil: new Date(Date.now() + intermediateCa.validityMs) });
@@ -128,20 +145,35 @@ export function readExistingRoot(reader: ConfigReader, caMode: CaMode, intermedi
 }
 
 /** Refuses root settings whose subject CNs, as the program composes them, exceed RFC 5280's 64 characters. */
-export function checkGeneratedSubjects(reader: ConfigReader, caMode: CaMode, rootCa: CaCertSettings, roots: string[], hasExistingRoot: boolean, vault: VaultSettings | undefined): void {
+export function checkGeneratedSubjects(
+    reader: ConfigReader,
+    caMode: CaMode,
+    rootCa: CaCertSettings,
+    roots: string[],
+    hasExistingRoot: boolean,
+    vault: VaultSettings | undefined,
+): void {
     const record = caModeRecord(caMode);
     if (record.rootMaker === "istiod") return;
     const generated = (roots.length > 0 ? roots : [DEFAULT_ROOT_NAME]).filter((_, index) => !(hasExistingRoot && index === 0));
     const rootCns = generated.map((root) => record.rootCommonName(rootCa.commonName, root));
     const longRoot = rootCns.find((cn) => cn.length > SUBJECT_NAME_MAX);
     if (longRoot) {
-        reader.problem("rootCommonName", `makes the root CN ${shownValue(longRoot)}, ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("rootCommonName")} (or the root names) so that "${record.rootCommonName("<rootCommonName>", "<root>")}" fits in ${SUBJECT_NAME_MAX} characters.`);
+        reader.problem(
+            "rootCommonName",
+            `makes the root CN ${shownValue(longRoot)}, ${longRoot.length} characters with the root's name appended; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`,
+            `shorten ${fullKey("rootCommonName")} (or the root names) so that "${record.rootCommonName("<rootCommonName>", "<root>")}" fits in ${SUBJECT_NAME_MAX} characters.`,
+        );
     }
     if (vault) {
         const signing = roots.length > 0 ? roots[roots.length - 1] : DEFAULT_ROOT_NAME;
         const cn = vaultIntermediateNaming(signing, `${rootCa.organization} vault intermediate`, vault.intermediate.generation).commonName;
         if (cn.length > SUBJECT_NAME_MAX) {
-            reader.problem("organization", `makes the Vault intermediate's CN ${shownValue(cn)}, ${cn.length} characters; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`, `shorten ${fullKey("organization")} so that "<organization> vault intermediate <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`);
+            reader.problem(
+                "organization",
+                `makes the Vault intermediate's CN ${shownValue(cn)}, ${cn.length} characters; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`,
+                `shorten ${fullKey("organization")} so that "<organization> vault intermediate <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`,
+            );
         }
     }
 }

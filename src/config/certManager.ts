@@ -10,13 +10,27 @@ import { ConfigReader, fullKey } from "./reader";
 /** cert-manager keys that only modes with a choice of delivery read (the `kubernetes` mode has one fixed path). */
 export const DELIVERY_KEYS = ["certManagerDelivery", "istioCsrVersion", "trustManagerVersion"];
 
-export const CERT_MANAGER_KEYS = ["certManagerDelivery", "certManagerRoot", "certManagerVersion", "certManagerServiceMonitor", "certManagerKeyRotationPolicy", "certManagerApproval", "approverPolicyVersion", "istioCsrVersion", "trustManagerVersion"];
+export const CERT_MANAGER_KEYS = [
+    "certManagerDelivery",
+    "certManagerRoot",
+    "certManagerVersion",
+    "certManagerServiceMonitor",
+    "certManagerKeyRotationPolicy",
+    "certManagerApproval",
+    "approverPolicyVersion",
+    "istioCsrVersion",
+    "trustManagerVersion",
+];
 export const CHART_VERSION_RE = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 export function readChartVersion(reader: ConfigReader, key: string, fallback: string): string {
     const version = reader.stringOr(key, fallback);
     if (!CHART_VERSION_RE.test(version)) {
-        reader.problem(key, "is not a jetstack chart version of the form v<major>.<minor>.<patch>", `set ${fullKey(key)} to a chart version such as "${fallback}" (with the leading "v").`);
+        reader.problem(
+            key,
+            "is not a jetstack chart version of the form v<major>.<minor>.<patch>",
+            `set ${fullKey(key)} to a chart version such as "${fallback}" (with the leading "v").`,
+        );
     }
     return version;
 }
@@ -25,7 +39,11 @@ export function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistin
     const record = caModeRecord(caMode);
     if (!record.installsCertManager) {
         for (const key of CERT_MANAGER_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode ${quotedModes(modesWhere((mode) => mode.installsCertManager))}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`);
+            reader.problem(
+                key,
+                `is only used by caMode ${quotedModes(modesWhere((mode) => mode.installsCertManager))}, not "${caMode}"`,
+                `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to cert-manager.`,
+            );
         }
         return undefined;
     }
@@ -36,7 +54,11 @@ export function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistin
     }
     const rootSource = reader.string("certManagerRoot");
     if (rootSource !== undefined && record.certManagerRoots.length === 0) {
-        reader.problem("certManagerRoot", `is not used by caMode "${caMode}": ${record.certManagerRootNote ?? "the mode makes no root in cert-manager"}`, `remove it: pulumi config rm ${fullKey("certManagerRoot")}.`);
+        reader.problem(
+            "certManagerRoot",
+            `is not used by caMode "${caMode}": ${record.certManagerRootNote ?? "the mode makes no root in cert-manager"}`,
+            `remove it: pulumi config rm ${fullKey("certManagerRoot")}.`,
+        );
     } else if (rootSource !== undefined && (CERT_MANAGER_ROOTS as readonly string[]).includes(rootSource) && !(record.certManagerRoots as readonly string[]).includes(rootSource)) {
         reader.problem(
             "certManagerRoot",
@@ -57,10 +79,18 @@ export function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistin
         approverPolicyVersion: readChartVersion(reader, "approverPolicyVersion", DEFAULT_APPROVER_POLICY_VERSION),
     };
     if (settings.approval === "auto" && reader.has("approverPolicyVersion")) {
-        reader.problem("approverPolicyVersion", `is only used with ${fullKey("certManagerApproval")} policy, not auto`, `remove it (pulumi config rm ${fullKey("approverPolicyVersion")}), or set ${fullKey("certManagerApproval")} to policy.`);
+        reader.problem(
+            "approverPolicyVersion",
+            `is only used with ${fullKey("certManagerApproval")} policy, not auto`,
+            `remove it (pulumi config rm ${fullKey("approverPolicyVersion")}), or set ${fullKey("certManagerApproval")} to policy.`,
+        );
     }
     if (reader.has("certManagerRoot") && hasExistingRoot) {
-        reader.problem("certManagerRoot", `asks for a ${settings.root} root, but an existing root is configured too; only one root can sign`, `remove ${fullKey("certManagerRoot")} to sign with the existing root, or remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}.`);
+        reader.problem(
+            "certManagerRoot",
+            `asks for a ${settings.root} root, but an existing root is configured too; only one root can sign`,
+            `remove ${fullKey("certManagerRoot")} to sign with the existing root, or remove ${fullKey("existingRootCert")} and ${fullKey("existingRootKey")}.`,
+        );
     }
     if (settings.root === "in-cluster" && settings.delivery === "istio-csr") {
         reader.problem(
@@ -71,7 +101,11 @@ export function readCertManager(reader: ConfigReader, caMode: CaMode, hasExistin
     }
     for (const key of ["istioCsrVersion", "trustManagerVersion"].filter((k) => reader.has(k))) {
         if (record.deliveries.length > 0 && settings.delivery !== "istio-csr") {
-            reader.problem(key, `is only used by the istio-csr delivery, not "${settings.delivery}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("certManagerDelivery")} to istio-csr.`);
+            reader.problem(
+                key,
+                `is only used by the istio-csr delivery, not "${settings.delivery}"`,
+                `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("certManagerDelivery")} to istio-csr.`,
+            );
         }
     }
     return settings;

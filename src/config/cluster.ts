@@ -27,9 +27,17 @@ export function readKubernetesAccess(reader: ConfigReader, raw: RawConfig): Kube
             });
             if (contents) access.kubeconfig = { contents };
         } else if (kubeconfig.trim() === "") {
-            reader.problem("kubeconfig", "is empty", `set it to a kubeconfig file path, or remove it (pulumi config rm ${fullKey("kubeconfig")}) to use KUBECONFIG or ~/.kube/config.`);
+            reader.problem(
+                "kubeconfig",
+                "is empty",
+                `set it to a kubeconfig file path, or remove it (pulumi config rm ${fullKey("kubeconfig")}) to use KUBECONFIG or ~/.kube/config.`,
+            );
         } else if (raw.deploying && raw.fileExists && !raw.fileExists(kubeconfig)) {
-            reader.problem("kubeconfig", "names a file that does not exist here", `set it to the path of a kubeconfig file, or remove it (pulumi config rm ${fullKey("kubeconfig")}) to use KUBECONFIG or ~/.kube/config.`);
+            reader.problem(
+                "kubeconfig",
+                "names a file that does not exist here",
+                `set it to the path of a kubeconfig file, or remove it (pulumi config rm ${fullKey("kubeconfig")}) to use KUBECONFIG or ~/.kube/config.`,
+            );
         } else {
             access.kubeconfig = { path: kubeconfig };
         }

@@ -29,9 +29,17 @@ export function readIstioVersion(reader: ConfigReader): string {
     const version = reader.stringOr("istioVersion", "1.30.3");
     const match = ISTIO_VERSION_RE.exec(version);
     if (!match) {
-        reader.problem("istioVersion", "is not an Istio release version of the form 1.<minor>.<patch>", `set ${fullKey("istioVersion")} to a chart version such as "1.30.3" (no leading "v").`);
+        reader.problem(
+            "istioVersion",
+            "is not an Istio release version of the form 1.<minor>.<patch>",
+            `set ${fullKey("istioVersion")} to a chart version such as "1.30.3" (no leading "v").`,
+        );
     } else if (Number(match[1]) < MIN_ISTIO_MINOR) {
-        reader.problem("istioVersion", `is older than 1.${MIN_ISTIO_MINOR}, whose flat istiod chart values this program writes`, `set ${fullKey("istioVersion")} to 1.${MIN_ISTIO_MINOR}.0 or later, e.g. "1.30.3".`);
+        reader.problem(
+            "istioVersion",
+            `is older than 1.${MIN_ISTIO_MINOR}, whose flat istiod chart values this program writes`,
+            `set ${fullKey("istioVersion")} to 1.${MIN_ISTIO_MINOR}.0 or later, e.g. "1.30.3".`,
+        );
     }
     return version;
 }
@@ -42,7 +50,10 @@ export const MIN_WORKLOAD_CERT_TTL_MS = 10 * 60 * 1000;
 export function readWorkloadCerts(reader: ConfigReader): WorkloadCertSettings {
     const ttlMs = reader.duration("workloadCertTtl", "24h");
     const maxTtlMs = reader.duration("maxWorkloadCertTtl", "48h");
-    for (const [key, valueMs] of [["workloadCertTtl", ttlMs], ["maxWorkloadCertTtl", maxTtlMs]] as const) {
+    for (const [key, valueMs] of [
+        ["workloadCertTtl", ttlMs],
+        ["maxWorkloadCertTtl", maxTtlMs],
+    ] as const) {
         if (reader.has(key) && valueMs < MIN_WORKLOAD_CERT_TTL_MS) {
             reader.problem(
                 key,

@@ -22,7 +22,11 @@ export function readObjectList(reader: ConfigReader, key: string, fields: readon
         return [];
     }
     if (value.length > POLICY_LIST_MAX) {
-        reader.problem(key, `lists ${value.length} entries; at most ${POLICY_LIST_MAX} are taken (each becomes a Kubernetes resource)`, `merge entries of ${fullKey(key)} (a selector-less fallback covers a whole namespace, a "*.<namespace>" host every service in it), or split the mesh into several stacks.`);
+        reader.problem(
+            key,
+            `lists ${value.length} entries; at most ${POLICY_LIST_MAX} are taken (each becomes a Kubernetes resource)`,
+            `merge entries of ${fullKey(key)} (a selector-less fallback covers a whole namespace, a "*.<namespace>" host every service in it), or split the mesh into several stacks.`,
+        );
         return [];
     }
     const entries: { path: string; entry: Record<string, unknown> }[] = [];
@@ -33,7 +37,8 @@ export function readObjectList(reader: ConfigReader, key: string, fields: readon
             return;
         }
         for (const field of Object.keys(entry)) {
-            if (!fields.includes(field)) reader.problemAt(key, `${path}.${field}`, entry[field], "is not a field of this entry", `remove it; the fields are: ${fields.join(", ")}.`);
+            if (!fields.includes(field))
+                reader.problemAt(key, `${path}.${field}`, entry[field], "is not a field of this entry", `remove it; the fields are: ${fields.join(", ")}.`);
         }
         entries.push({ path, entry });
     });
@@ -84,16 +89,34 @@ export function readPermissiveFallbacks(reader: ConfigReader, istioNamespace: st
         const selector = entry.selector === undefined ? undefined : readLabels(reader, key, `${path}.selector`, entry.selector, "workload labels");
         const reason = typeof entry.reason === "string" ? entry.reason.trim() : "";
         if (reason === "") {
-            reader.problemAt(key, `${path}.reason`, entry.reason, "is empty; every exception to STRICT mTLS must say why it exists", `add reason: "<why plaintext is still needed, and until when>" to this entry.`);
+            reader.problemAt(
+                key,
+                `${path}.reason`,
+                entry.reason,
+                "is empty; every exception to STRICT mTLS must say why it exists",
+                `add reason: "<why plaintext is still needed, and until when>" to this entry.`,
+            );
         }
         if (namespace === undefined || (entry.selector !== undefined && selector === undefined) || reason === "") continue;
         if (namespace === istioNamespace && selector === undefined) {
-            reader.problemAt(key, `${path}.namespace`, namespace, `a fallback without selector in ${istioNamespace} (the Istio root namespace) would replace the mesh-wide policy`, `set ${fullKey("mtlsMode")} instead, or add a selector to this entry.`);
+            reader.problemAt(
+                key,
+                `${path}.namespace`,
+                namespace,
+                `a fallback without selector in ${istioNamespace} (the Istio root namespace) would replace the mesh-wide policy`,
+                `set ${fullKey("mtlsMode")} instead, or add a selector to this entry.`,
+            );
             continue;
         }
         const identity = `${namespace}/${selectorKey(selector)}`;
         if (seen.has(identity)) {
-            reader.problemAt(key, path, entry, `duplicates ${fullKey(key)}${seen.get(identity)} (same namespace and selector)`, "remove one of the two entries, or merge their reasons.");
+            reader.problemAt(
+                key,
+                path,
+                entry,
+                `duplicates ${fullKey(key)}${seen.get(identity)} (same namespace and selector)`,
+                "remove one of the two entries, or merge their reasons.",
+            );
             continue;
         }
         seen.set(identity, path);
@@ -109,22 +132,49 @@ export function readPinnedHosts(reader: ConfigReader): PinnedHost[] {
     for (const { path, entry } of readObjectList(reader, key, ["host", "clientNamespace", "serviceAccounts"], PIN_EXAMPLE)) {
         const hostProblem = typeof entry.host === "string" ? pinnedHostProblem(entry.host) : "is not a string";
         if (hostProblem !== undefined) {
-            reader.problemAt(key, `${path}.host`, entry.host, `is not a host this program can pin: it ${hostProblem}`, `use the service's FQDN such as "payments.prod.svc.cluster.local", or "*.prod.svc.cluster.local" for a namespace.`);
+            reader.problemAt(
+                key,
+                `${path}.host`,
+                entry.host,
+                `is not a host this program can pin: it ${hostProblem}`,
+                `use the service's FQDN such as "payments.prod.svc.cluster.local", or "*.prod.svc.cluster.local" for a namespace.`,
+            );
         }
         const clientNamespace = readNamespaceField(reader, key, `${path}.clientNamespace`, entry.clientNamespace);
         const serviceAccounts: string[] = [];
         const listed = new Set<string>();
         if (!Array.isArray(entry.serviceAccounts) || entry.serviceAccounts.length === 0) {
-            reader.problemAt(key, `${path}.serviceAccounts`, entry.serviceAccounts, "is not a non-empty list; the servers' identities must be listed because Istio workload certificates carry no DNS names", `list the servers' service accounts as "namespace/name", e.g. ["prod/payments"].`);
+            reader.problemAt(
+                key,
+                `${path}.serviceAccounts`,
+                entry.serviceAccounts,
+                "is not a non-empty list; the servers' identities must be listed because Istio workload certificates carry no DNS names",
+                `list the servers' service accounts as "namespace/name", e.g. ["prod/payments"].`,
+            );
         } else if (entry.serviceAccounts.length > POLICY_LIST_MAX) {
-            reader.problemAt(key, `${path}.serviceAccounts`, entry.serviceAccounts, `lists ${entry.serviceAccounts.length} service accounts; at most ${POLICY_LIST_MAX} are taken (each is a subject name the DestinationRule matches)`, `list only the servers behind this host, or pin a narrower host.`);
+            reader.problemAt(
+                key,
+                `${path}.serviceAccounts`,
+                entry.serviceAccounts,
+                `lists ${entry.serviceAccounts.length} service accounts; at most ${POLICY_LIST_MAX} are taken (each is a subject name the DestinationRule matches)`,
+                `list only the servers behind this host, or pin a narrower host.`,
+            );
         } else {
             for (const [index, account] of entry.serviceAccounts.entries()) {
                 const parts = typeof account === "string" ? account.split("/") : [];
                 const problem =
-                    parts.length !== 2 ? "is not of the form namespace/name" : dns1123LabelProblem(parts[0]) ?? (dns1123SubdomainProblem(parts[1]) === undefined ? undefined : "has a service account name that is not a DNS-1123 subdomain");
+                    parts.length !== 2
+                        ? "is not of the form namespace/name"
+                        : (dns1123LabelProblem(parts[0]) ??
+                          (dns1123SubdomainProblem(parts[1]) === undefined ? undefined : "has a service account name that is not a DNS-1123 subdomain"));
                 if (problem !== undefined) {
-                    reader.problemAt(key, `${path}.serviceAccounts[${index}]`, account, `is not a service account reference: it ${problem}`, `write it as "namespace/name", e.g. "prod/payments".`);
+                    reader.problemAt(
+                        key,
+                        `${path}.serviceAccounts[${index}]`,
+                        account,
+                        `is not a service account reference: it ${problem}`,
+                        `write it as "namespace/name", e.g. "prod/payments".`,
+                    );
                 } else if (listed.has(account)) {
                     reader.problemAt(key, `${path}.serviceAccounts[${index}]`, account, "is listed twice", "remove the duplicate.");
                 } else {
@@ -137,7 +187,13 @@ export function readPinnedHosts(reader: ConfigReader): PinnedHost[] {
         const host = entry.host as string;
         const identity = `${clientNamespace}/${host}`;
         if (seen.has(identity)) {
-            reader.problemAt(key, path, entry, `duplicates ${fullKey(key)}${seen.get(identity)} (same host and client namespace)`, "remove one entry, or merge their serviceAccounts.");
+            reader.problemAt(
+                key,
+                path,
+                entry,
+                `duplicates ${fullKey(key)}${seen.get(identity)} (same host and client namespace)`,
+                "remove one entry, or merge their serviceAccounts.",
+            );
             continue;
         }
         seen.set(identity, path);
@@ -158,11 +214,20 @@ export function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamesp
     const pinnedHosts = readPinnedHosts(reader);
     if (!enabled) {
         for (const key of ["mtlsMode", "permissiveFallbacks", "pinnedHosts"]) {
-            if (reader.has(key)) reader.problem(key, `is set but ${fullKey("meshPolicyEnabled")} is false, so it would be ignored`, `remove ${fullKey(key)}, or set ${fullKey("meshPolicyEnabled")} to true.`);
+            if (reader.has(key))
+                reader.problem(
+                    key,
+                    `is set but ${fullKey("meshPolicyEnabled")} is false, so it would be ignored`,
+                    `remove ${fullKey(key)}, or set ${fullKey("meshPolicyEnabled")} to true.`,
+                );
         }
     }
     if (mtlsMode === "PERMISSIVE" && permissiveFallbacks.length > 0) {
-        reader.problem("permissiveFallbacks", `has no effect: the mesh-wide ${fullKey("mtlsMode")} is already PERMISSIVE`, `remove ${fullKey("permissiveFallbacks")}, or set ${fullKey("mtlsMode")} to STRICT.`);
+        reader.problem(
+            "permissiveFallbacks",
+            `has no effect: the mesh-wide ${fullKey("mtlsMode")} is already PERMISSIVE`,
+            `remove ${fullKey("permissiveFallbacks")}, or set ${fullKey("mtlsMode")} to STRICT.`,
+        );
     }
     if (pinnedHosts.length > 0) {
         if (!knowsRoots) {
@@ -175,13 +240,23 @@ export function readMeshPolicy(reader: ConfigReader, caMode: CaMode, istioNamesp
             );
         }
         if (mtlsMode === "PERMISSIVE") {
-            reader.problem("pinnedHosts", "needs STRICT servers: a PERMISSIVE sidecar hands TLS without Istio's ALPN to the application instead of terminating it", `set ${fullKey("mtlsMode")} to STRICT, or remove ${fullKey("pinnedHosts")}.`);
+            reader.problem(
+                "pinnedHosts",
+                "needs STRICT servers: a PERMISSIVE sidecar hands TLS without Istio's ALPN to the application instead of terminating it",
+                `set ${fullKey("mtlsMode")} to STRICT, or remove ${fullKey("pinnedHosts")}.`,
+            );
         }
         const permissiveNamespaces = new Set(permissiveFallbacks.filter((f) => !f.selector).map((f) => f.namespace));
         pinnedHosts.forEach((pin, index) => {
             const clash = pin.serviceAccounts.find((sa) => permissiveNamespaces.has(sa.split("/")[0]));
             if (clash) {
-                reader.problemAt("pinnedHosts", `[${index}].serviceAccounts`, clash, `runs in namespace ${clash.split("/")[0]}, which a permissiveFallbacks entry makes PERMISSIVE; a PERMISSIVE sidecar passes the pinned TLS to the application`, `scope that fallback with a selector that excludes the pinned servers, or remove the pin.`);
+                reader.problemAt(
+                    "pinnedHosts",
+                    `[${index}].serviceAccounts`,
+                    clash,
+                    `runs in namespace ${clash.split("/")[0]}, which a permissiveFallbacks entry makes PERMISSIVE; a PERMISSIVE sidecar passes the pinned TLS to the application`,
+                    `scope that fallback with a selector that excludes the pinned servers, or remove the pin.`,
+                );
             }
         });
     }

@@ -109,7 +109,6 @@ export interface StackModel {
     vault?: VaultSettings;
 }
 
-
 /** Settings of the `vault` CA mode. */
 export interface VaultSettings {
     /** Vault address, e.g. "https://vault.example.com:8200". */

@@ -191,15 +191,27 @@ export class ConfigReader {
             return parseDuration(fallback)!;
         }
         if (opts.max && ms > opts.max.ms) {
-            this.problem(key, `is longer than ${formatDuration(opts.max.ms)}: ${opts.max.why}`, `set ${fullKey(key)} to ${formatDuration(opts.max.ms)} or less, e.g. "${fallback}".`);
+            this.problem(
+                key,
+                `is longer than ${formatDuration(opts.max.ms)}: ${opts.max.why}`,
+                `set ${fullKey(key)} to ${formatDuration(opts.max.ms)} or less, e.g. "${fallback}".`,
+            );
             return parseDuration(fallback)!;
         }
         if (opts.min && ms < opts.min.ms) {
-            this.problem(key, `is shorter than ${formatDuration(opts.min.ms)}: ${opts.min.why}`, `set ${fullKey(key)} to ${formatDuration(opts.min.ms)} or more, e.g. "${fallback}".`);
+            this.problem(
+                key,
+                `is shorter than ${formatDuration(opts.min.ms)}: ${opts.min.why}`,
+                `set ${fullKey(key)} to ${formatDuration(opts.min.ms)} or more, e.g. "${fallback}".`,
+            );
             return parseDuration(fallback)!;
         }
         if (opts.wholeHours && ms % 3600000 !== 0) {
-            this.problem(key, "must be a whole number of hours (certificate lifetimes are set in hours)", `round ${fullKey(key)} to whole hours, e.g. "${Math.ceil(ms / 3600000)}h".`);
+            this.problem(
+                key,
+                "must be a whole number of hours (certificate lifetimes are set in hours)",
+                `round ${fullKey(key)} to whole hours, e.g. "${Math.ceil(ms / 3600000)}h".`,
+            );
         }
         return ms;
     }
@@ -247,7 +259,11 @@ export class ConfigReader {
             return undefined;
         }
         if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
-            this.problem(key, `nests lists or maps more than ${MAX_JSON_DEPTH} levels deep; its entries are flat objects`, `write ${fullKey(key)} as README's configuration reference shows (a list of objects, or a map of strings).`);
+            this.problem(
+                key,
+                `nests lists or maps more than ${MAX_JSON_DEPTH} levels deep; its entries are flat objects`,
+                `write ${fullKey(key)} as README's configuration reference shows (a list of objects, or a map of strings).`,
+            );
             return undefined;
         }
         return value;

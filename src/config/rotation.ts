@@ -22,12 +22,20 @@ export function readRoots(reader: ConfigReader): string[] | undefined {
         roots = undefined;
     }
     if (!Array.isArray(roots) || !roots.every((root) => typeof root === "string")) {
-        reader.problem("roots", "is not a list of root names", `set it as a list, e.g. in the stack file \`${fullKey("roots")}: [r2026, r2027]\`, or: pulumi config set --path '${fullKey("roots")}[0]' r2026`);
+        reader.problem(
+            "roots",
+            "is not a list of root names",
+            `set it as a list, e.g. in the stack file \`${fullKey("roots")}: [r2026, r2027]\`, or: pulumi config set --path '${fullKey("roots")}[0]' r2026`,
+        );
         return undefined;
     }
     const bad = roots.filter((root) => !ROOT_NAME_RE.test(root));
     if (bad.length > 0) {
-        reader.problem("roots", `has names that are not lower-case DNS labels: ${shownList(bad)}`, "use names of lower-case letters, digits and '-', at most 63 characters, such as r2026.");
+        reader.problem(
+            "roots",
+            `has names that are not lower-case DNS labels: ${shownList(bad)}`,
+            "use names of lower-case letters, digits and '-', at most 63 characters, such as r2026.",
+        );
         return undefined;
     }
     if (new Set(roots).size !== roots.length) {
@@ -73,7 +81,10 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
                   `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
                   `To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
               ]
-            : [`root rotation is done by this program only for caMode ${quotedModes(modesWhere((mode) => mode.rotatesRoots))}, not "${caMode}"`, `Or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`];
+            : [
+                  `root rotation is done by this program only for caMode ${quotedModes(modesWhere((mode) => mode.rotatesRoots))}, not "${caMode}"`,
+                  `Or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`,
+              ];
         for (const key of ["roots", "rotationPhase"]) {
             if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {
                 reader.problem(key, message, `remove it (pulumi config rm ${fullKey(key)}). ${fix}`);
@@ -88,7 +99,11 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
             `set ${fullKey("roots")} to ${example}.`,
         );
     } else if (!reader.has("roots") && phase !== "steady") {
-        reader.problem("rotationPhase", `phase ${phase} needs two roots, but ${fullKey("roots")} is unset (one root, "${DEFAULT_ROOT_NAME}")`, `set ${fullKey("roots")} to [${DEFAULT_ROOT_NAME}, <new root name>].`);
+        reader.problem(
+            "rotationPhase",
+            `phase ${phase} needs two roots, but ${fullKey("roots")} is unset (one root, "${DEFAULT_ROOT_NAME}")`,
+            `set ${fullKey("roots")} to [${DEFAULT_ROOT_NAME}, <new root name>].`,
+        );
     }
 
     const overrideName = reader.string("rotationOverride");
@@ -98,14 +113,26 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
     if (overrideName !== undefined) {
         const name = reader.oneOf("rotationOverride", ROTATION_OVERRIDES, ROTATION_OVERRIDES[0]);
         if (reason === undefined || visibleLength(reason) < MIN_OVERRIDE_REASON_CHARS) {
-            reader.problem("rotationOverrideReason", `must say why the check is waived (at least ${MIN_OVERRIDE_REASON_CHARS} characters, not counting spaces and invisible characters) when rotationOverride is set`, `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
+            reader.problem(
+                "rotationOverrideReason",
+                `must say why the check is waived (at least ${MIN_OVERRIDE_REASON_CHARS} characters, not counting spaces and invisible characters) when rotationOverride is set`,
+                `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`,
+            );
         } else if (reason.length > MAX_OVERRIDE_REASON_CHARS || /-----BEGIN|PRIVATE KEY|[\p{C}\p{Zl}\p{Zp}]/u.test(reason)) {
             // The reason is recorded in plain text in the stack's outputs (rotationState.lastOverride).
-            reader.problem("rotationOverrideReason", `is recorded in plain text in the stack's outputs, so it must be one line of prose of at most ${MAX_OVERRIDE_REASON_CHARS} characters, without PEM text or control characters`, `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`);
+            reader.problem(
+                "rotationOverrideReason",
+                `is recorded in plain text in the stack's outputs, so it must be one line of prose of at most ${MAX_OVERRIDE_REASON_CHARS} characters, without PEM text or control characters`,
+                `run: pulumi config set ${fullKey("rotationOverrideReason")} "<why it is safe or necessary>"`,
+            );
         }
         override = { name, reason: reason ?? "" };
     } else if (reason !== undefined) {
-        reader.problem("rotationOverrideReason", "is set without rotationOverride", `remove it (pulumi config rm ${fullKey("rotationOverrideReason")}), or set ${fullKey("rotationOverride")}.`);
+        reader.problem(
+            "rotationOverrideReason",
+            "is set without rotationOverride",
+            `remove it (pulumi config rm ${fullKey("rotationOverrideReason")}), or set ${fullKey("rotationOverride")}.`,
+        );
     }
 
     const stateStack = reader.string("rotationStateStack");

@@ -4,7 +4,6 @@ import { ConfigReader, RawConfig, fullKey } from "./reader";
 
 export const KNOWN_KEYS = new Set(CONFIG_KEYS.map((spec) => spec.key));
 
-
 /** Edit distance, for "did you mean" hints on unknown keys. */
 export function editDistance(a: string, b: string): number {
     const row = Array.from({ length: b.length + 1 }, (_, i) => i);

@@ -7,7 +7,21 @@ import { VaultDelivery } from "../vault";
 import { DEFAULT_ROOT_ISSUER_NAME, VAULT_RESERVED_ROOT_NAMES } from "../vaultRotation";
 import { CA_LIFETIME_LIMIT } from "./ca";
 import { CaMode } from "./keys";
-import { CaCertSettings, IntermediateCaSettings, MAX_VAULT_INTERMEDIATE_GENERATION, MAX_VAULT_PROVIDER_TOKEN_TTL_MS, MAX_VAULT_TOKEN_TTL_MS, MIN_VAULT_PROVIDER_TOKEN_TTL_MS, MIN_VAULT_TOKEN_TTL_MS, VAULT_KEYS, VAULT_PATH_RE, VAULT_RESERVED_MOUNTS, VAULT_TOKEN_REVIEWERS, VaultSettings, WorkloadCertSettings } from "./model";
+import {
+    CaCertSettings,
+    IntermediateCaSettings,
+    MAX_VAULT_INTERMEDIATE_GENERATION,
+    MAX_VAULT_PROVIDER_TOKEN_TTL_MS,
+    MAX_VAULT_TOKEN_TTL_MS,
+    MIN_VAULT_PROVIDER_TOKEN_TTL_MS,
+    MIN_VAULT_TOKEN_TTL_MS,
+    VAULT_KEYS,
+    VAULT_PATH_RE,
+    VAULT_RESERVED_MOUNTS,
+    VAULT_TOKEN_REVIEWERS,
+    VaultSettings,
+    WorkloadCertSettings,
+} from "./model";
 import { ConfigReader, RawConfig, fullKey } from "./reader";
 import { X509Certificate } from "crypto";
 
@@ -41,7 +55,8 @@ export function readHttpsUrl(reader: ConfigReader, key: string, example: string)
         reader.problems.push({
             key: fullKey(key),
             value: /[?#]/.test(text) ? "(URL with a query or fragment, not shown)" : reader.shown(key),
-            message: "is not an https URL of the form https://host[:port] with nothing else: no path, query, fragment, whitespace or backslash (tokens and certificates must not cross the network in clear text)",
+            message:
+                "is not an https URL of the form https://host[:port] with nothing else: no path, query, fragment, whitespace or backslash (tokens and certificates must not cross the network in clear text)",
             fix: `set ${fullKey(key)} to a URL such as ${example}.`,
         });
         return undefined;
@@ -61,7 +76,11 @@ export function readPemBundle(reader: ConfigReader, key: string): string | undef
     const text = reader.string(key);
     if (text === undefined) return undefined;
     if (text.length > PEM_BUNDLE_MAX_CHARS) {
-        reader.problem(key, `is ${text.length} characters long, more than the ${PEM_BUNDLE_MAX_CHARS} taken for a CA bundle`, `set ${fullKey(key)} to only the CA certificate(s) that sign the server's certificate: pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
+        reader.problem(
+            key,
+            `is ${text.length} characters long, more than the ${PEM_BUNDLE_MAX_CHARS} taken for a CA bundle`,
+            `set ${fullKey(key)} to only the CA certificate(s) that sign the server's certificate: pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`,
+        );
         return text;
     }
     const scan = scanPem(text);
@@ -74,7 +93,8 @@ export function readPemBundle(reader: ConfigReader, key: string): string | undef
               : scan.otherText || scan.blocks.length !== pems.length
                 ? "it holds text besides the PEM certificates"
                 : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
-    if (bad) reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
+    if (bad)
+        reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
     return text;
 }
 
@@ -90,29 +110,54 @@ export function checkCertificatePem(pem: string): string | undefined {
 export function readMountPath(reader: ConfigReader, key: string, fallback: string): string {
     const path = reader.stringOr(key, fallback);
     if (!VAULT_PATH_RE.test(path)) {
-        reader.problem(key, "is not a Vault mount path (letters, digits, '-' and '_' in '/'-separated segments, no leading or trailing '/')", `set ${fullKey(key)} to a path such as "${fallback}".`);
+        reader.problem(
+            key,
+            "is not a Vault mount path (letters, digits, '-' and '_' in '/'-separated segments, no leading or trailing '/')",
+            `set ${fullKey(key)} to a path such as "${fallback}".`,
+        );
     } else if (VAULT_RESERVED_MOUNTS.includes(path.split("/")[0])) {
         reader.problem(key, `starts with "${path.split("/")[0]}/", which Vault reserves`, `set ${fullKey(key)} to a path such as "${fallback}".`);
     }
     return path;
 }
 
-export function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, rootCa: CaCertSettings, intermediateCa: IntermediateCaSettings, workloadCerts: WorkloadCertSettings, delivery: VaultDelivery, roots: string[] = []): VaultSettings | undefined {
+export function readVault(
+    reader: ConfigReader,
+    raw: RawConfig,
+    caMode: CaMode,
+    rootCa: CaCertSettings,
+    intermediateCa: IntermediateCaSettings,
+    workloadCerts: WorkloadCertSettings,
+    delivery: VaultDelivery,
+    roots: string[] = [],
+): VaultSettings | undefined {
     if (!caModeRecord(caMode).usesVault) {
         for (const key of VAULT_KEYS.filter((k) => reader.has(k))) {
-            reader.problem(key, `is only used by caMode ${quotedModes(modesWhere((mode) => mode.usesVault))}, not "${caMode}"`, `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`);
+            reader.problem(
+                key,
+                `is only used by caMode ${quotedModes(modesWhere((mode) => mode.usesVault))}, not "${caMode}"`,
+                `remove it (pulumi config rm ${fullKey(key)}), or set ${fullKey("caMode")} to vault.`,
+            );
         }
         return undefined;
     }
     // Each root is a Vault issuer named after it.
     const reserved = roots.filter((root) => (VAULT_RESERVED_ROOT_NAMES as readonly string[]).includes(root));
     if (reserved.length > 0) {
-        reader.problem("roots", `names a root ${reserved.map((r) => JSON.stringify(r)).join(", ")}, which cannot name a Vault issuer here ("default" is reserved by Vault, "${DEFAULT_ROOT_ISSUER_NAME}" is the issuer of the root "${DEFAULT_ROOT_NAME}")`, "use another name, such as r2027.");
+        reader.problem(
+            "roots",
+            `names a root ${reserved.map((r) => JSON.stringify(r)).join(", ")}, which cannot name a Vault issuer here ("default" is reserved by Vault, "${DEFAULT_ROOT_ISSUER_NAME}" is the issuer of the root "${DEFAULT_ROOT_NAME}")`,
+            "use another name, such as r2027.",
+        );
     }
     const address = readHttpsUrl(reader, "vaultAddress", "https://vault.example.com:8200");
     const namespace = reader.string("vaultNamespace");
     if (namespace !== undefined && !VAULT_PATH_RE.test(namespace)) {
-        reader.problem("vaultNamespace", "is not a Vault namespace path ('/'-separated names, no leading or trailing '/')", `set ${fullKey("vaultNamespace")} to a namespace such as "platform/mesh", or remove it for the root namespace.`);
+        reader.problem(
+            "vaultNamespace",
+            "is not a Vault namespace path ('/'-separated names, no leading or trailing '/')",
+            `set ${fullKey("vaultNamespace")} to a namespace such as "platform/mesh", or remove it for the root namespace.`,
+        );
     }
     const configToken = reader.secret("vaultToken", { holds: "holds a Vault token", value: '"$VAULT_TOKEN"' });
     if (configToken === undefined && !raw.environmentVaultToken && raw.deploying) {
@@ -125,10 +170,18 @@ export function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, 
     const rootMountPath = readMountPath(reader, "vaultRootMountPath", "pki-istio-root");
     const intermediateMountPath = readMountPath(reader, "vaultIntermediateMountPath", "pki-istio");
     if (rootMountPath === intermediateMountPath) {
-        reader.problem("vaultIntermediateMountPath", `is the same mount as ${fullKey("vaultRootMountPath")}; the root and the intermediate need a mount each`, `set ${fullKey("vaultIntermediateMountPath")} to another path, e.g. "pki-istio".`);
+        reader.problem(
+            "vaultIntermediateMountPath",
+            `is the same mount as ${fullKey("vaultRootMountPath")}; the root and the intermediate need a mount each`,
+            `set ${fullKey("vaultIntermediateMountPath")} to another path, e.g. "pki-istio".`,
+        );
     } else if (`${intermediateMountPath}/`.startsWith(`${rootMountPath}/`) || `${rootMountPath}/`.startsWith(`${intermediateMountPath}/`)) {
         // vault/mount.go mountInternal: "path is already in use at <path>/" for a mount under another.
-        reader.problem("vaultIntermediateMountPath", `nests with ${fullKey("vaultRootMountPath")} ("${rootMountPath}"); Vault refuses a mount under another mount`, `use two sibling paths, e.g. "pki-istio-root" and "pki-istio".`);
+        reader.problem(
+            "vaultIntermediateMountPath",
+            `nests with ${fullKey("vaultRootMountPath")} ("${rootMountPath}"); Vault refuses a mount under another mount`,
+            `use two sibling paths, e.g. "pki-istio-root" and "pki-istio".`,
+        );
     }
     const intermediate = {
         keyAlgorithm: reader.oneOf("vaultIntermediateKeyAlgorithm", KEY_ALGORITHMS, "ECDSA-P256"),
@@ -136,9 +189,16 @@ export function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, 
         generation: reader.integer("vaultIntermediateGeneration", 1, 1, MAX_VAULT_INTERMEDIATE_GENERATION),
     };
     if (intermediate.validityMs > rootCa.validityMs) {
-        reader.problem("vaultIntermediateValidity", `the Vault intermediate would outlive its root (${formatDuration(rootCa.validityMs)})`, `set ${fullKey("vaultIntermediateValidity")} to at most ${fullKey("rootValidity")} (${formatDuration(rootCa.validityMs)}).`);
+        reader.problem(
+            "vaultIntermediateValidity",
+            `the Vault intermediate would outlive its root (${formatDuration(rootCa.validityMs)})`,
+            `set ${fullKey("vaultIntermediateValidity")} to at most ${fullKey("rootValidity")} (${formatDuration(rootCa.validityMs)}).`,
+        );
     }
-    const signed = delivery === "cacerts" ? { key: "intermediateValidity", ms: intermediateCa.validityMs, what: "istiod's CA certificate" } : { key: "maxWorkloadCertTtl", ms: workloadCerts.maxTtlMs, what: "the longest workload certificate" };
+    const signed =
+        delivery === "cacerts"
+            ? { key: "intermediateValidity", ms: intermediateCa.validityMs, what: "istiod's CA certificate" }
+            : { key: "maxWorkloadCertTtl", ms: workloadCerts.maxTtlMs, what: "the longest workload certificate" };
     if (intermediate.validityMs <= signed.ms) {
         reader.problem(
             "vaultIntermediateValidity",
@@ -157,13 +217,25 @@ export function readVault(reader: ConfigReader, raw: RawConfig, caMode: CaMode, 
             `set it to an audience of your API server (the "aud" of: kubectl create token default), e.g. pulumi config set ${fullKey("vaultKubernetesApiAudience")} https://kubernetes.default.svc.cluster.local; or set ${fullKey("vaultTokenReviewer")} to vault if Vault runs in this cluster.`,
         );
     } else if (tokenReviewer === "vault" && apiAudience !== undefined) {
-        reader.problem("vaultKubernetesApiAudience", "is only used with vaultTokenReviewer client; with the vault reviewer the signer's tokens carry only the Vault audience", `remove it: pulumi config rm ${fullKey("vaultKubernetesApiAudience")}.`);
+        reader.problem(
+            "vaultKubernetesApiAudience",
+            "is only used with vaultTokenReviewer client; with the vault reviewer the signer's tokens carry only the Vault audience",
+            `remove it: pulumi config rm ${fullKey("vaultKubernetesApiAudience")}.`,
+        );
     } else if (apiAudience !== undefined && !/^[A-Za-z0-9._~:/?#@!$&()*+,;=%[\]-]{1,255}$/.test(apiAudience)) {
-        reader.problem("vaultKubernetesApiAudience", "is not an audience (1 to 255 URI characters: no spaces, quotes or backslashes)", `set it to the "aud" of a token from: kubectl create token default.`);
+        reader.problem(
+            "vaultKubernetesApiAudience",
+            "is not an audience (1 to 255 URI characters: no spaces, quotes or backslashes)",
+            `set it to the "aud" of a token from: kubectl create token default.`,
+        );
     }
     const tokenTtlMs = reader.duration("vaultTokenTtl", "10m");
     if (tokenTtlMs < MIN_VAULT_TOKEN_TTL_MS || tokenTtlMs > MAX_VAULT_TOKEN_TTL_MS) {
-        reader.problem("vaultTokenTtl", `must be between 1m and 1h: the signer logs in for each signing, so its token should expire soon after`, `set ${fullKey("vaultTokenTtl")} to a value such as "10m".`);
+        reader.problem(
+            "vaultTokenTtl",
+            `must be between 1m and 1h: the signer logs in for each signing, so its token should expire soon after`,
+            `set ${fullKey("vaultTokenTtl")} to a value such as "10m".`,
+        );
     }
     const providerTokenTtlMs = reader.duration("vaultProviderTokenTtl", "2h");
     if (providerTokenTtlMs < MIN_VAULT_PROVIDER_TOKEN_TTL_MS || providerTokenTtlMs > MAX_VAULT_PROVIDER_TOKEN_TTL_MS) {

@@ -98,9 +98,21 @@ export function inClusterRootPolicies(model: StackModel): IssuancePolicy[] {
     ];
 }
 
-export function meshRootIssuers(model: StackModel, name: ResourceNamer, certManager: CertManager, settings: CertManagerSettings, opts: pulumi.ComponentResourceOptions, customOpts: pulumi.CustomResourceOptions, approval: pulumi.Resource[] = []): MeshRootIssuers {
+export function meshRootIssuers(
+    model: StackModel,
+    name: ResourceNamer,
+    certManager: CertManager,
+    settings: CertManagerSettings,
+    opts: pulumi.ComponentResourceOptions,
+    customOpts: pulumi.CustomResourceOptions,
+    approval: pulumi.Resource[] = [],
+): MeshRootIssuers {
     if (hasInClusterRoot(model)) {
-        const issuer = new SelfSignedRootIssuer(name(ROOT_ISSUER_NAME), { certManager, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval }, opts);
+        const issuer = new SelfSignedRootIssuer(
+            name(ROOT_ISSUER_NAME),
+            { certManager, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval },
+            opts,
+        );
         return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
     }
     const plan = rotationPlan(model.rotation);
@@ -145,7 +157,11 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  */
 export const certManagerCa: DeployCa = ({ model, name, istioNamespace, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager(name("cert-manager"), { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, disableAutoApproval: settings.approval === "policy" }, opts);
+    const certManager = new CertManager(
+        name("cert-manager"),
+        { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, disableAutoApproval: settings.approval === "policy" },
+        opts,
+    );
     // Exactly the requests this mode makes: the in-cluster root, then the intermediate, then istio-csr's.
     const signingIssuer = signingRootIssuer(model);
     const istioNamespaceName = model.istio.namespace;
@@ -165,15 +181,19 @@ export const certManagerCa: DeployCa = ({ model, name, istioNamespace, opts, cus
     // An intermediate in istio-system issued by the signing root's ClusterIssuer. Moving issuerRef
     // to another root's issuer (at sign-new) makes cert-manager re-issue it at once.
     const intermediateFromSigningRoot = (base: string, secretName: string, issuerName?: string) =>
-        new IntermediateCaCertificate(name(base), {
-            namespace: istioNamespace.metadata.name,
-            secretName,
-            issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
-            intermediate: model.intermediateCa,
-            rotationPolicy: settings.keyRotationPolicy,
-            issuerName,
-            dependsOn: [certManager.release, ...roots.issuers, ...issuance.ready],
-        }, opts);
+        new IntermediateCaCertificate(
+            name(base),
+            {
+                namespace: istioNamespace.metadata.name,
+                secretName,
+                issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
+                intermediate: model.intermediateCa,
+                rotationPolicy: settings.keyRotationPolicy,
+                issuerName,
+                dependsOn: [certManager.release, ...roots.issuers, ...issuance.ready],
+            },
+            opts,
+        );
 
     if (settings.delivery === "cacerts") {
         const cacerts = intermediateFromSigningRoot("istiod-cacerts", CACERTS_SECRET_NAME);

@@ -17,7 +17,11 @@ export function istioCsrRequester(model: StackModel): Requester {
 }
 
 /** The policy of a CA Certificate made from the intermediate settings (cacerts, istio-csr's intermediate, the CSR signer's). */
-export function intermediatePolicy(model: StackModel, name: string, request: { issuer: CaCertificateRequest["issuer"]; namespace: string; intermediate: IntermediateCaSettings }): IssuancePolicy {
+export function intermediatePolicy(
+    model: StackModel,
+    name: string,
+    request: { issuer: CaCertificateRequest["issuer"]; namespace: string; intermediate: IntermediateCaSettings },
+): IssuancePolicy {
     const { intermediate } = request;
     return caCertificatePolicy({
         name,
@@ -43,7 +47,14 @@ export interface MeshIssuance {
  * With `certManagerApproval: policy`, installs approver-policy and the CertificateRequestPolicies of
  * exactly the mesh's requests; the cert-manager release must be installed with `disableAutoApproval`.
  */
-export function approveMeshIssuance(model: StackModel, name: ResourceNamer, certManager: CertManager, policies: IssuancePolicy[], opts: pulumi.ComponentResourceOptions, dependsOn: pulumi.Input<pulumi.Resource>[] = []): MeshIssuance {
+export function approveMeshIssuance(
+    model: StackModel,
+    name: ResourceNamer,
+    certManager: CertManager,
+    policies: IssuancePolicy[],
+    opts: pulumi.ComponentResourceOptions,
+    dependsOn: pulumi.Input<pulumi.Resource>[] = [],
+): MeshIssuance {
     const settings = model.certManager!;
     if (settings.approval !== "policy") return { ready: [] };
     const approver = new ApproverPolicy(name("approver-policy"), { certManager, namespace: certManager.namespaceName, version: settings.approverPolicyVersion }, opts);

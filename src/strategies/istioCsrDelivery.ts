@@ -50,25 +50,43 @@ export function istioCsrRequestPolicies(model: StackModel, issuer: IssuancePolic
  */
 export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: IstiodCaValues; istiodDependsOn: pulumi.Resource[] } {
     const { model, name, certManager, settings, opts } = args;
-    const trustManager = new TrustManager(name("trust-manager"), { certManager, namespace: certManager.namespaceName, version: settings.trustManagerVersion, serviceMonitor: settings.serviceMonitor, approverPolicy: args.issuance.approverPolicy }, opts);
-    const bundle = new MeshTrustBundle(name("mesh-trust"), {
-        trustNamespace: certManager.namespaceName,
-        rootsPem: args.trustBundle,
-        trustManager: trustManager.release,
-        // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
-        targetNamespaces: [settings.namespace],
-    }, opts);
-    const istioCsr = new IstioCsr(name("istio-csr"), {
-        namespace: certManager.namespaceName,
-        version: settings.istioCsrVersion,
-        issuer: args.issuer,
-        certificateRequestNamespace: model.istio.namespace,
-        istioNamespace: model.istio.namespace,
-        trustDomain: model.trustDomain,
-        maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
-        rootCaConfigMap: bundle.bundleName,
-        dependsOn: [certManager.release, args.issuerResource, bundle.bundle, ...args.issuance.ready],
-    }, opts);
+    const trustManager = new TrustManager(
+        name("trust-manager"),
+        {
+            certManager,
+            namespace: certManager.namespaceName,
+            version: settings.trustManagerVersion,
+            serviceMonitor: settings.serviceMonitor,
+            approverPolicy: args.issuance.approverPolicy,
+        },
+        opts,
+    );
+    const bundle = new MeshTrustBundle(
+        name("mesh-trust"),
+        {
+            trustNamespace: certManager.namespaceName,
+            rootsPem: args.trustBundle,
+            trustManager: trustManager.release,
+            // Only istio-csr reads this bundle; workloads get `istio-ca-root-cert` from istio-csr.
+            targetNamespaces: [settings.namespace],
+        },
+        opts,
+    );
+    const istioCsr = new IstioCsr(
+        name("istio-csr"),
+        {
+            namespace: certManager.namespaceName,
+            version: settings.istioCsrVersion,
+            issuer: args.issuer,
+            certificateRequestNamespace: model.istio.namespace,
+            istioNamespace: model.istio.namespace,
+            trustDomain: model.trustDomain,
+            maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
+            rootCaConfigMap: bundle.bundleName,
+            dependsOn: [certManager.release, args.issuerResource, bundle.bundle, ...args.issuance.ready],
+        },
+        opts,
+    );
     return {
         ca: { ...args.ca, global: { ...args.ca.global, caAddress: istioCsrAddress(settings.namespace) }, env: { ...args.ca.env, ENABLE_CA_SERVER: "false" } },
         istiodDependsOn: [istioCsr.release],

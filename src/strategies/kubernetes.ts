@@ -20,25 +20,45 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  */
 export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts }): CaStrategyResult => {
     const settings = model.certManager!;
-    const certManager = new CertManager(name("cert-manager"), { version: settings.version, namespace: settings.namespace, serviceMonitor: settings.serviceMonitor, enableCsrSigner: true, disableAutoApproval: settings.approval === "policy" }, opts);
+    const certManager = new CertManager(
+        name("cert-manager"),
+        {
+            version: settings.version,
+            namespace: settings.namespace,
+            serviceMonitor: settings.serviceMonitor,
+            enableCsrSigner: true,
+            disableAutoApproval: settings.approval === "policy",
+        },
+        opts,
+    );
     // The one CertificateRequest this mode makes: the signer's intermediate. Workload CSRs are
     // Kubernetes CertificateSigningRequests, which istiod approves as the RA.
-    const issuance = approveMeshIssuance(model, name, certManager, [intermediatePolicy(model, "istio-ca-mesh-signer", { issuer: signingRootIssuer(model), namespace: settings.namespace, intermediate: model.intermediateCa })], opts);
+    const issuance = approveMeshIssuance(
+        model,
+        name,
+        certManager,
+        [intermediatePolicy(model, "istio-ca-mesh-signer", { issuer: signingRootIssuer(model), namespace: settings.namespace, intermediate: model.intermediateCa })],
+        opts,
+    );
     const roots = meshRootIssuers(model, name, certManager, settings, opts, customOpts, issuance.ready);
     // Config refuses an in-cluster root for this mode: istiod needs the root PEMs as its trust anchors.
     if (!roots.trustedPems || !roots.trust.trustBundle) throw new Error("caMode kubernetes needs roots the program knows");
 
     // The root's key signs only this intermediate; the intermediate signs workloads.
-    const signerCa = new IntermediateCaCertificate(name("mesh-signer"), {
-        namespace: certManager.clusterResourceNamespace,
-        secretName: MESH_SIGNER_SECRET_NAME,
-        issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
-        intermediate: model.intermediateCa,
-        rotationPolicy: settings.keyRotationPolicy,
-        issuerName: MESH_SIGNER_ISSUER_NAME,
-        issuerKind: "ClusterIssuer",
-        dependsOn: [certManager.release, ...roots.issuers, ...issuance.ready],
-    }, opts);
+    const signerCa = new IntermediateCaCertificate(
+        name("mesh-signer"),
+        {
+            namespace: certManager.clusterResourceNamespace,
+            secretName: MESH_SIGNER_SECRET_NAME,
+            issuerRef: { name: roots.signingIssuerName, kind: "ClusterIssuer" },
+            intermediate: model.intermediateCa,
+            rotationPolicy: settings.keyRotationPolicy,
+            issuerName: MESH_SIGNER_ISSUER_NAME,
+            issuerKind: "ClusterIssuer",
+            dependsOn: [certManager.release, ...roots.issuers, ...issuance.ready],
+        },
+        opts,
+    );
 
     const signerName = clusterIssuerSignerName(MESH_SIGNER_ISSUER_NAME);
     // One anchor entry holding every trusted root: istiod keeps one PEM per signer (the last entry wins).

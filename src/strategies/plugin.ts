@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PluginCa, RootCaSpec } from "../components/pluginCa";
-import { DEFAULT_ROOT_NAME, multiRootValues, rotationPlan } from "../rotation";
+import { multiRootValues, rotationPlan } from "../rotation";
 import { existingRootAt } from "../config";
 import { rootCaSettings } from "../rootSettings";
 import { DeployCa } from "./types";
-
 
 /**
  * Plug-in CA: roots and an intermediate from `@pulumi/tls` (the first root may be an existing
@@ -15,15 +14,21 @@ export const pluginCa: DeployCa = ({ model, name, istioNamespace, opts }) => {
     const plan = rotationPlan(model.rotation);
     const roots: RootCaSpec[] = plan.roots.map((name, index) => {
         const existing = existingRootAt(model, index);
-        return existing ? { name, existing: { certPem: existing.certPem, keyPem: pulumi.secret(existing.keyPem.reveal()) } } : { name, generate: rootCaSettings(model, name, model.rootCa) };
+        return existing
+            ? { name, existing: { certPem: existing.certPem, keyPem: pulumi.secret(existing.keyPem.reveal()) } }
+            : { name, generate: rootCaSettings(model, name, model.rootCa) };
     });
-    const ca = new PluginCa(name("plugin-ca"), {
-        namespace: istioNamespace.metadata.name,
-        roots,
-        signingRoot: plan.signingRoot,
-        trustedRoots: plan.trustedRoots,
-        intermediate: model.intermediateCa,
-    }, opts);
+    const ca = new PluginCa(
+        name("plugin-ca"),
+        {
+            namespace: istioNamespace.metadata.name,
+            roots,
+            signingRoot: plan.signingRoot,
+            trustedRoots: plan.trustedRoots,
+            intermediate: model.intermediateCa,
+        },
+        opts,
+    );
     return {
         // Set from steady on, so that a later rotation needs no restart to enable them.
         ca: multiRootValues(),

@@ -63,69 +63,97 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
     const plan = rotationPlan(model.rotation);
     const cacertsCommonName = vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot, settings.intermediate.generation);
     const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
-    const pki = new VaultPki(name("vault-pki"), {
-        address: settings.address,
-        rootMountPath: settings.rootMountPath,
-        intermediateMountPath: settings.intermediateMountPath,
-        root: vaultRootDefaults(model),
-        rootSettings: Object.fromEntries(plan.roots.map((root) => [root, rootCaSettings(model, root, vaultRootDefaults(model))])),
-        roots: plan.roots,
-        signingRoot: plan.signingRoot,
-        intermediate: vaultIntermediateSettings(model),
-        workloadRole:
-            delivery === "istio-csr"
-                ? {
-                      name: VAULT_WORKLOAD_ROLE,
-                      // RSA 2048: the key Istio proxies, istio-csr's serving certificate and istiod's istio-csr certificate use by default.
-                      settings: { trustDomain: model.trustDomain, keyAlgorithm: "RSA-2048", ttlMs: model.workloadCerts.ttlMs, maxTtlMs: model.workloadCerts.maxTtlMs, dnsNames: workloadDnsNames },
-                  }
-                : undefined,
-    }, opts);
+    const pki = new VaultPki(
+        name("vault-pki"),
+        {
+            address: settings.address,
+            rootMountPath: settings.rootMountPath,
+            intermediateMountPath: settings.intermediateMountPath,
+            root: vaultRootDefaults(model),
+            rootSettings: Object.fromEntries(plan.roots.map((root) => [root, rootCaSettings(model, root, vaultRootDefaults(model))])),
+            roots: plan.roots,
+            signingRoot: plan.signingRoot,
+            intermediate: vaultIntermediateSettings(model),
+            workloadRole:
+                delivery === "istio-csr"
+                    ? {
+                          name: VAULT_WORKLOAD_ROLE,
+                          // RSA 2048: the key Istio proxies, istio-csr's serving certificate and istiod's istio-csr certificate use by default.
+                          settings: {
+                              trustDomain: model.trustDomain,
+                              keyAlgorithm: "RSA-2048",
+                              ttlMs: model.workloadCerts.ttlMs,
+                              maxTtlMs: model.workloadCerts.maxTtlMs,
+                              dnsNames: workloadDnsNames,
+                          },
+                      }
+                    : undefined,
+        },
+        opts,
+    );
 
-    const auth = new VaultKubernetesAuth(name("vault-auth"), {
-        path: settings.kubernetesAuth.path,
-        kubernetesHost: settings.kubernetesAuth.host,
-        kubernetesCaCert: settings.kubernetesAuth.caCertPem,
-        tokenReviewer: settings.kubernetesAuth.tokenReviewer,
-        roleName: VAULT_SIGNER_ROLE,
-        serviceAccount: { name: VAULT_SIGNER_SERVICE_ACCOUNT, namespace: cm.namespace },
-        audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
-        tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
-        policyName: VAULT_SIGNER_POLICY,
-        policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { cacerts: { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs } }),
-    }, opts);
+    const auth = new VaultKubernetesAuth(
+        name("vault-auth"),
+        {
+            path: settings.kubernetesAuth.path,
+            kubernetesHost: settings.kubernetesAuth.host,
+            kubernetesCaCert: settings.kubernetesAuth.caCertPem,
+            tokenReviewer: settings.kubernetesAuth.tokenReviewer,
+            roleName: VAULT_SIGNER_ROLE,
+            serviceAccount: { name: VAULT_SIGNER_SERVICE_ACCOUNT, namespace: cm.namespace },
+            audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
+            tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
+            policyName: VAULT_SIGNER_POLICY,
+            policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { cacerts: { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs } }),
+        },
+        opts,
+    );
 
-    const certManager = new CertManager(name("cert-manager"), { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor, disableAutoApproval: cm.approval === "policy" }, opts);
+    const certManager = new CertManager(
+        name("cert-manager"),
+        { version: cm.version, namespace: cm.namespace, serviceMonitor: cm.serviceMonitor, disableAutoApproval: cm.approval === "policy" },
+        opts,
+    );
     const vaultIssuer = { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" as const };
     const issuance = approveMeshIssuance(
         model,
         name,
         certManager,
         delivery === "cacerts"
-            ? [intermediatePolicy(model, "istio-ca-cacerts", { issuer: vaultIssuer, namespace: model.istio.namespace, intermediate: { ...model.intermediateCa, commonName: cacertsCommonName } })]
+            ? [
+                  intermediatePolicy(model, "istio-ca-cacerts", {
+                      issuer: vaultIssuer,
+                      namespace: model.istio.namespace,
+                      intermediate: { ...model.intermediateCa, commonName: cacertsCommonName },
+                  }),
+              ]
             : istioCsrRequestPolicies(model, vaultIssuer),
         opts,
         [istioNamespace],
     );
-    const issuer = new VaultClusterIssuer(name(VAULT_ISSUER_NAME), {
-        issuerName: VAULT_ISSUER_NAME,
-        certManager,
-        serviceAccountName: VAULT_SIGNER_SERVICE_ACCOUNT,
-        controllerServiceAccount: { name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT, namespace: certManager.namespaceName },
-        allowTokenReview: settings.kubernetesAuth.tokenReviewer === "client",
-        vault: {
-            server: settings.address,
-            path: vaultSignPath(delivery, settings.intermediateMountPath),
-            vaultNamespace: settings.namespace,
-            caBundlePem: settings.caBundlePem,
-            role: VAULT_SIGNER_ROLE,
-            mountPath: auth.mountPath,
-            // A token that reviews itself must also be valid for the API server.
-            extraAudiences: settings.kubernetesAuth.apiAudience ? [settings.kubernetesAuth.apiAudience] : undefined,
+    const issuer = new VaultClusterIssuer(
+        name(VAULT_ISSUER_NAME),
+        {
+            issuerName: VAULT_ISSUER_NAME,
+            certManager,
+            serviceAccountName: VAULT_SIGNER_SERVICE_ACCOUNT,
+            controllerServiceAccount: { name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT, namespace: certManager.namespaceName },
+            allowTokenReview: settings.kubernetesAuth.tokenReviewer === "client",
+            vault: {
+                server: settings.address,
+                path: vaultSignPath(delivery, settings.intermediateMountPath),
+                vaultNamespace: settings.namespace,
+                caBundlePem: settings.caBundlePem,
+                role: VAULT_SIGNER_ROLE,
+                mountPath: auth.mountPath,
+                // A token that reviews itself must also be valid for the API server.
+                extraAudiences: settings.kubernetesAuth.apiAudience ? [settings.kubernetesAuth.apiAudience] : undefined,
+            },
+            // Signing works only once the role, its policy and the issuing CA (and workload role) exist.
+            dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
         },
-        // Signing works only once the role, its policy and the issuing CA (and workload role) exist.
-        dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
-    }, opts);
+        opts,
+    );
 
     // Every root stays an issuer in Vault across phases; the phase picks which are trusted.
     const trustedPems = pulumi.all(plan.trustedRoots.map((root) => pki.rootCertificates[root]));
@@ -143,17 +171,21 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
     if (delivery === "cacerts") {
         // cert-manager posts istiod's CSR to <intermediate>/root/sign-intermediate; Vault sets its
         // path length to one less than the intermediate's (0): istiod signs leaves only.
-        const cacerts = new IntermediateCaCertificate(name("istiod-cacerts"), {
-            namespace: istioNamespace.metadata.name,
-            secretName: CACERTS_SECRET_NAME,
-            issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
-            // Named by the signing root: a new signing root changes the spec, and cert-manager re-issues at once.
-            intermediate: { ...model.intermediateCa, commonName: cacertsCommonName },
-            rotationPolicy: cm.keyRotationPolicy,
-            // After the intermediate mount's default issuer is the signing root's intermediate, and
-            // after the signer's policy allows this Certificate's CN and lifetime.
-            dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer, auth.policy, ...issuance.ready],
-        }, opts);
+        const cacerts = new IntermediateCaCertificate(
+            name("istiod-cacerts"),
+            {
+                namespace: istioNamespace.metadata.name,
+                secretName: CACERTS_SECRET_NAME,
+                issuerRef: { name: VAULT_ISSUER_NAME, kind: "ClusterIssuer" },
+                // Named by the signing root: a new signing root changes the spec, and cert-manager re-issues at once.
+                intermediate: { ...model.intermediateCa, commonName: cacertsCommonName },
+                rotationPolicy: cm.keyRotationPolicy,
+                // After the intermediate mount's default issuer is the signing root's intermediate, and
+                // after the signer's policy allows this Certificate's CN and lifetime.
+                dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer, auth.policy, ...issuance.ready],
+            },
+            opts,
+        );
         return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust };
     }
 
