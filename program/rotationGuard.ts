@@ -286,7 +286,7 @@ export function guardRotation(input: GuardInput): GuardVerdict {
                 allowed: false,
                 problems: [
                     `istio-ca:caMode changes from ${prev.caMode} to ${desired.caMode} on a live mesh. Switching CA strategy changes the root that signs workload certificates (and going to or from istiod's own CA needs an istiod restart), so certificates already issued would not be trusted by proxies that get the new root. ` +
-                        `Fix: keep caMode ${prev.caMode}; or make the switch keep the root, e.g. from istiod to plugin, adopt istiod's root from the istio-ca-secret Secret as istio-ca:existingRootCert/existingRootKey, then run: pulumi config set istio-ca:rotationOverride change-ca-mode && pulumi config set istio-ca:rotationOverrideReason "<why>" (README: "Changing the CA strategy").`,
+                        `Fix: keep caMode ${prev.caMode}; or make the switch keep the root, e.g. from istiod to plugin, adopt istiod's root from the istio-ca-secret Secret as istio-ca:existingRootCert/existingRootKey, then run: pulumi config set istio-ca:rotationOverride change-ca-mode && pulumi config set istio-ca:rotationOverrideReason "<why>" (docs/rotation.md, "Changing the CA strategy").`,
                 ],
             };
         }
@@ -340,7 +340,7 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         if (before !== undefined && after !== undefined && before !== after) {
             problems.push(
                 before === IN_CLUSTER_ROOT_SOURCE
-                    ? `Rotation refused: root ${root} was made in the cluster (istio-ca:certManagerRoot in-cluster) and would now be ${after}. The program never knew the in-cluster root's PEM, so it cannot keep it in a trust bundle next to the new one; switching would leave every issued certificate untrusted. Fix: set istio-ca:certManagerRoot back to in-cluster (README: "Root CA rotation", in-cluster roots).`
+                    ? `Rotation refused: root ${root} was made in the cluster (istio-ca:certManagerRoot in-cluster) and would now be ${after}. The program never knew the in-cluster root's PEM, so it cannot keep it in a trust bundle next to the new one; switching would leave every issued certificate untrusted. Fix: set istio-ca:certManagerRoot back to in-cluster (docs/rotation.md, in-cluster roots).`
                     : `Rotation refused: root ${root} was ${before} in the previous deployment and would now be ${after}; a root must keep its certificate for its whole life. Fix: ${after.startsWith("existing") ? `unset istio-ca:existingRootCert and istio-ca:existingRootKey (the existing root is always the first of istio-ca:roots)` : `set istio-ca:existingRootCert/existingRootKey back to that root, or use a new root name`}.`,
             );
         }

@@ -2,7 +2,7 @@
  * Plans every example rotation (stacks/rotation*), one update after another as one stack, each
  * with the previous plan and the emulated state it left, and says what `pulumi up` would do at each
  * step, including the runbook's clean-up (unprotect the old root, then drop it) and an intermediate
- * renewal. `npx ts-node scripts/rotationUpdates.ts` prints the summaries README shows; a test keeps
+ * renewal. `npx ts-node scripts/rotationUpdates.ts` prints the summaries docs/rotation.md shows; a test keeps
  * the two the same.
  */
 import * as path from "path";
@@ -105,7 +105,7 @@ export async function planRotationUpdates(sequence: RotationSequence, options: {
     return updates;
 }
 
-/** The lines README shows for an update: each resource the engine changes, and how. */
+/** The lines docs/rotation.md shows for an update: each resource the engine changes, and how. */
 export function updateLines(update: PlannedUpdate): string[] {
     const symbol = { create: "+", update: "~", replace: "+-", "delete-before-replace": "-+", delete: "-", refused: "!", same: " " } as const;
     if (!update.changes)

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
+import { codeBlocks } from "./markdown";
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "..");
@@ -60,6 +61,21 @@ async function runMocked(main: string, config: Record<string, string>, project =
     }
 }
 
+/** The TypeScript blocks of README and docs/ that are not an example's program verbatim. */
+function documentedSnippets(): { file: string; code: string }[] {
+    const examples = fs
+        .readdirSync(EXAMPLES)
+        .map((ex) => path.join(EXAMPLES, ex, "index.ts"))
+        .filter((file) => fs.existsSync(file))
+        .map((file) => fs.readFileSync(file, "utf8"));
+    const files = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).map((file) => path.join("docs", file))];
+    return files.flatMap((file) =>
+        codeBlocks(fs.readFileSync(path.join(ROOT, file), "utf8"))
+            .filter((block) => block.lang === "ts" && !examples.includes(block.code))
+            .map((block) => ({ file, code: block.code })),
+    );
+}
+
 const ofType = (resources: RegisteredResource[], type: string) => resources.filter((r) => r.type === type);
 
 describe("examples/: new programs on the packed library", function () {
@@ -94,6 +110,35 @@ describe("examples/: new programs on the packed library", function () {
         const { resources, outputs } = await runMocked(main, {});
         assert.deepEqual(resources, []);
         assert.deepEqual(outputs.components, ["PluginCa", "IstioControlPlane", "VaultPki", "IstioCa"]);
+    });
+
+    it("type-checks every other TypeScript block of README and docs/ against the packed library, with strict flags", async () => {
+        const snippets = documentedSnippets();
+        assert.ok(snippets.length >= 2, "docs/library.md shows code of its own");
+        const dir = path.join(consumer.dir, "doc-snippets");
+        fs.mkdirSync(dir);
+        const files = snippets.map((snippet, index) => {
+            const file = path.join(dir, `snippet${index}.ts`);
+            fs.writeFileSync(file, `// ${snippet.file}\n${snippet.code}`);
+            return file;
+        });
+        const compilerOptions = {
+            strict: true,
+            noUncheckedIndexedAccess: true,
+            exactOptionalPropertyTypes: true,
+            target: "es2022",
+            module: "commonjs",
+            moduleResolution: "node",
+            esModuleInterop: true,
+            noEmit: true,
+            types: ["node"],
+        };
+        fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
+        try {
+            await run(process.execPath, [path.join(consumer.dir, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(dir, "tsconfig.json")], { cwd: dir });
+        } catch (error: any) {
+            assert.fail(`a documented snippet does not type-check against the packed library:\n${error.stdout}${error.stderr}`);
+        }
     });
 
     it("plugin-ca: a tls root and intermediate in cacerts, and Istio after it", async () => {

@@ -152,8 +152,10 @@ describe("the rotation state is recorded only once every resource of the update 
     const state = signNewState();
     /** A resource as the SDK leaves it after its registration succeeded (id known) or failed/was skipped (id unknown). */
     const resource = (name: string, id: string | undefined): pulumi.CustomResource => {
+        // The SDK's own output (sdk/nodejs/output.ts OutputImpl: resources, value, isKnown, isSecret, allResources).
+        const OutputImpl = pulumi.Output as unknown as new (...args: unknown[]) => pulumi.Output<unknown>;
         const output = (value: unknown, known: boolean) =>
-            Object.assign(Object.create((pulumi.Output as unknown as { prototype: object }).prototype), { isKnown: Promise.resolve(known), promise: () => Promise.resolve(value) });
+            new OutputImpl(new Set(), Promise.resolve(value), Promise.resolve(known), Promise.resolve(false), Promise.resolve(new Set()));
         return { id: output(id, id !== undefined), urn: output(`urn:pulumi:s::p::t::${name}`, true) } as unknown as pulumi.CustomResource;
     };
 

@@ -245,13 +245,13 @@ for (const variant of VARIANTS) {
     });
 }
 
-describe("root rotation, cert-manager clean-up commands in the README", () => {
+describe("root rotation, cert-manager clean-up commands in docs/rotation.md", () => {
     it("unprotect exactly the old root's protected resources, by their real URNs", async () => {
         const variant = VARIANTS[0];
         const step = STEPS[3];
         const plan = await planStep(variant, step.stack, undefined, T0, ADOPT_MID_ROTATION);
         const planned = plan.resources.filter((r) => r.protect && r.name.includes("r2026")).map((r) => r.urn.replace(`urn:pulumi:${variant.sequence}::`, "urn:pulumi:prod::"));
-        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "rotation.md"), "utf8");
         const documented = [...readme.matchAll(/pulumi state unprotect '([^']+)'/g)].map((m) => m[1]).filter((urn) => /cert-manager-root-r2026|istio-ca-root-r2026/.test(urn));
         assert.equal(planned.length, 3);
         assert.deepEqual(documented.sort(), planned.sort());

@@ -59,10 +59,10 @@ describe("what pulumi up does at each step of every example rotation (offline pl
                 assert.match(refused.refusal!, /protected resources would be deleted/);
             });
 
-            it("is what README shows for it", () => {
-                const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+            it("is what docs/rotation.md shows for it", () => {
+                const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "rotation.md"), "utf8");
                 const block = sequenceMarkdown(sequence, applied());
-                assert.ok(readme.includes(block), `README lacks the block (npx ts-node scripts/rotationUpdates.ts prints it):\n${block}`);
+                assert.ok(readme.includes(block), `docs/rotation.md lacks the block (npx ts-node scripts/rotationUpdates.ts prints it):\n${block}`);
             });
         });
     }

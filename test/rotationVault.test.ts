@@ -180,8 +180,8 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
             assert.match(trees[3], /caCertificates=\[\[istio-ca root vault r2027\]\]/);
         });
 
-        it("the README's clean-up unprotects exactly r2026's root resource", () => {
-            const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        it("the clean-up in docs/rotation.md unprotects exactly r2026's root resource", () => {
+            const readme = fs.readFileSync(path.join(PROJECT_DIR, "docs", "rotation.md"), "utf8");
             const urn = rootResource(plans[3], "r2026").urn.replace("urn:pulumi:rotation-vault::", "urn:pulumi:prod::");
             assert.ok(readme.includes(`pulumi state unprotect '${urn}'`), urn);
         });

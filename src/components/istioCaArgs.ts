@@ -161,7 +161,7 @@ export interface IstioCaArgs {
     /**
      * List of destinations whose server certificates must chain to this program's trust bundle:
      * `{host, clientNamespace, serviceAccounts: ["ns/sa"]}`. At most 1000 entries, and 1000 service
-     * accounts in each. See "Mesh mTLS policy". Default: `[]`.
+     * accounts in each. See docs/mesh-policy.md. Default: `[]`.
      */
     pinnedHosts?: pulumi.Input<pulumi.Input<PinnedHostArgs>[]>;
     /**

@@ -1,4 +1,4 @@
-/** Every config key, with its type, default and meaning: the one list README's reference and the parser follow. */
+/** Every config key, with its type, default and meaning: the one list the configuration reference (docs/configuration.md) and the parser follow. */
 import { KEY_ROTATION_POLICIES } from "../certManagerResources";
 import { DEFAULT_CERT_MANAGER_VERSION, DEFAULT_ISTIO_CSR_VERSION, DEFAULT_TRUST_MANAGER_VERSION } from "../certManagerValues";
 import { DEFAULT_APPROVER_POLICY_VERSION } from "../issuancePolicy";
@@ -19,7 +19,7 @@ export type CertManagerApproval = (typeof CERT_MANAGER_APPROVALS)[number];
 /** Value types, as Pulumi's project `config:` block names them where it has one. */
 export type ConfigValueType = "string" | "integer" | "boolean" | "number" | "array" | "object";
 
-/** One documented config key. The README table and `Pulumi.yaml` are checked against this list. */
+/** One documented config key. The configuration reference and `Pulumi.yaml` are checked against this list. */
 export interface ConfigKeySpec {
     key: string;
     type: ConfigValueType;
@@ -136,7 +136,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
         type: "object",
         default: "[]",
         description:
-            'List of destinations whose server certificates must chain to this program\'s trust bundle: `{host, clientNamespace, serviceAccounts: ["ns/sa"]}`. At most 1000 entries, and 1000 service accounts in each. See "Mesh mTLS policy".',
+            'List of destinations whose server certificates must chain to this program\'s trust bundle: `{host, clientNamespace, serviceAccounts: ["ns/sa"]}`. At most 1000 entries, and 1000 service accounts in each. See docs/mesh-policy.md.',
     },
     {
         key: "alertsEnabled",

@@ -262,7 +262,7 @@ export class ConfigReader {
             this.problem(
                 key,
                 `nests lists or maps more than ${MAX_JSON_DEPTH} levels deep; its entries are flat objects`,
-                `write ${fullKey(key)} as README's configuration reference shows (a list of objects, or a map of strings).`,
+                `write ${fullKey(key)} as the configuration reference (docs/configuration.md) shows (a list of objects, or a map of strings).`,
             );
             return undefined;
         }

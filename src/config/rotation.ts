@@ -9,7 +9,7 @@ import { ConfigReader, fullKey, shownList } from "./reader";
 /** One to three '/'-separated parts, each starting with a letter or digit (no "." or ".." parts). */
 export const STACK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*){0,2}$/;
 
-/** The shortest propagation allowance the guard takes (README, "The guard"). */
+/** The shortest propagation allowance the guard takes (docs/rotation.md, "The guard"). */
 export const MIN_PROPAGATION_DELAY_MS = 10 * 60000;
 
 export function readRoots(reader: ConfigReader): string[] | undefined {
@@ -79,11 +79,11 @@ export function readRotation(reader: ConfigReader, caMode: CaMode, certManager?:
         const [message, fix] = inClusterRoot
             ? [
                   `cannot rotate an in-cluster root (${fullKey("certManagerRoot")} in-cluster): its PEM never reaches the program, so it cannot be put in a trust bundle next to a new root`,
-                  `To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (README, "Root CA rotation").`,
+                  `To make roots rotatable, the mesh must be on a root the program knows (certManagerRoot generated or existingRootCert); moving a live mesh off the in-cluster root is itself a root change (docs/rotation.md).`,
               ]
             : [
                   `root rotation is done by this program only for caMode ${quotedModes(modesWhere((mode) => mode.rotatesRoots))}, not "${caMode}"`,
-                  `Or switch ${fullKey("caMode")} (see README, "Changing the CA strategy").`,
+                  `Or switch ${fullKey("caMode")} (see docs/rotation.md, "Changing the CA strategy").`,
               ];
         for (const key of ["roots", "rotationPhase"]) {
             if (reader.has(key) && !(key === "rotationPhase" && phase === "steady")) {

@@ -45,7 +45,7 @@ export function checkUnknownKeys(reader: ConfigReader, raw: RawConfig): void {
             "is not a config key of this project",
             suggestion
                 ? `did you mean ${fullKey(suggestion)}? Otherwise remove it: pulumi config rm ${fullKey(key)}.`
-                : `remove it (pulumi config rm ${fullKey(key)}); README.md lists every key.`,
+                : `remove it (pulumi config rm ${fullKey(key)}); docs/configuration.md lists every key.`,
         );
     }
     if (unknown.length > UNKNOWN_KEYS_LISTED) {
@@ -53,7 +53,7 @@ export function checkUnknownKeys(reader: ConfigReader, raw: RawConfig): void {
             key: `${CONFIG_NAMESPACE}:*`,
             value: `(${unknown.length - UNKNOWN_KEYS_LISTED} more keys, not shown)`,
             message: `${unknown.length} keys in all are not config keys of this project`,
-            fix: "remove the keys that are not in README's configuration reference.",
+            fix: "remove the keys that are not in the configuration reference (docs/configuration.md).",
         });
     }
     // Keys of a namespace that is a misspelling of this project's are dropped by the CLI's namespace split; say so.
