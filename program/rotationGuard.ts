@@ -47,6 +47,8 @@ export interface DesiredRotation {
     rootParameters?: RootParameters;
     /** The Vault intermediate the config asks for (vault mode). */
     vaultIntermediate?: Omit<VaultIntermediateRecord, "retainedIssuerNames">;
+    /** A fleet's clusters, in config order; undefined for a stack of one cluster. */
+    clusters?: string[];
     override?: RotationOverride;
 }
 
@@ -214,6 +216,7 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         trustedSince: trustedSinceAfter(prev),
         timing: timingRecord,
         rootSources: { ...desired.rootSources },
+        ...(desired.clusters ? { clusters: [...desired.clusters] } : {}),
     });
     const staleOverride = (what: string): string =>
         `istio-ca:rotationOverride is ${override!.name}, but ${what} does not need it. Overrides are one-shot so that a forgotten one cannot waive a later check. Fix: pulumi config rm istio-ca:rotationOverride && pulumi config rm istio-ca:rotationOverrideReason`;
@@ -269,6 +272,9 @@ export function guardRotation(input: GuardInput): GuardVerdict {
         };
     }
     const prev = plan && recorded.caMode === desired.caMode ? adoptUnrotatedState(recorded) : recorded;
+
+    const fleetProblem = fleetChangeProblem(prev, desired);
+    if (fleetProblem) return { allowed: false, problems: [fleetProblem] };
 
     // Changing CA strategy replaces the root that signs workload certificates.
     if (prev.caMode !== desired.caMode) {
@@ -425,6 +431,31 @@ function resolveTiming(prev: RotationState | undefined, configured: RotationTimi
         propagationDelayMs: Math.max(recorded.propagationDelayMs, configured.propagationDelayMs),
     };
     return { effective: longest, record: { ...longest, loweredAt: new Date(loweredAt).toISOString() } };
+}
+
+/**
+ * Why the fleet cannot change as asked, or undefined. A stack of one cluster and a fleet keep their
+ * roots and intermediates under different resources, so switching between them would replace the
+ * protected roots. Clusters join or leave only at steady: a cluster added mid-rotation would start
+ * without the bundle the others have held since trust-both, and the guard's waits could not vouch for it.
+ */
+function fleetChangeProblem(prev: RotationState, desired: DesiredRotation): string | undefined {
+    const before = prev.clusters;
+    const after = desired.clusters;
+    if ((before === undefined) !== (after === undefined)) {
+        return before === undefined
+            ? `Rotation refused: this stack deployed one cluster, and istio-ca:clusters now asks for a fleet of [${after!.join(", ")}]. A fleet makes its roots once and an intermediate per cluster under other resources, so the switch would replace this stack's protected roots and its cacerts. Fix: deploy the fleet as a new stack that signs with this stack's root (istio-ca:existingRootCert/existingRootKey) or rotates to a new one, move the clusters over, then retire this stack; or remove istio-ca:clusters.`
+            : `Rotation refused: this stack deployed the fleet [${before!.join(", ")}], and istio-ca:clusters is now unset (one cluster). The fleet's roots and per-cluster intermediates live under other resources than one cluster's, so the switch would replace the protected roots. Fix: keep istio-ca:clusters, listing the clusters that remain; or deploy the single cluster as a new stack with the fleet's root (istio-ca:existingRootCert/existingRootKey).`;
+    }
+    if (before === undefined || after === undefined) return undefined;
+    const added = after.filter((cluster) => !before.includes(cluster));
+    const removed = before.filter((cluster) => !after.includes(cluster));
+    if (added.length === 0 && removed.length === 0) return undefined;
+    if (prev.phase !== "steady" || desired.settings.phase !== "steady") {
+        const change = [added.length ? `adds ${added.join(", ")}` : "", removed.length ? `removes ${removed.join(", ")}` : ""].filter(Boolean).join(" and ");
+        return `Rotation refused: istio-ca:clusters ${change} while a rotation is in progress (previous phase ${prev.phase}, requested ${desired.settings.phase}). A cluster that joins mid-rotation starts without the bundle the others have held since trust-both, and one that leaves takes with it workloads whose certificates the guard's waits account for. Fix: finish the rotation at steady with the clusters [${before.join(", ")}], then change istio-ca:clusters in an update of its own.`;
+    }
+    return undefined;
 }
 
 /** The state of a deployment by a release that recorded none, as this release would have recorded it. */

@@ -4,6 +4,7 @@
  * but does not fit the schema, or names another stack, is refused rather than read as "nothing
  * recorded": the guard fails closed.
  */
+import { CLUSTER_NAME_RE, MAX_CLUSTERS, MIN_CLUSTERS } from "../src/config/fleet";
 import { z } from "zod";
 import { KEY_ALGORITHMS } from "../src/pki";
 import { shownValue } from "../src/config";
@@ -50,6 +51,8 @@ export function own<T>(record: Readonly<Record<string, T>>, key: string): T | un
 /** What a deployment records for the next one to check against. Times are ISO 8601 UTC. */
 export interface RotationState extends StackIdentity {
     version: typeof ROTATION_STATE_VERSION;
+    /** The clusters of a fleet, in config order; undefined for a stack of one cluster. */
+    clusters?: string[];
     /** When this state was recorded; the next deployment's clock must not be earlier. */
     recordedAt: string;
     caMode: string;
@@ -139,6 +142,12 @@ const stateV2Schema = z
         ...commonFields,
         rootParameters: rootRecord(rootParametersSchema),
         trustedSince: rootRecord(isoTime),
+        clusters: z
+            .array(z.string().regex(CLUSTER_NAME_RE, { message: "is not a cluster name" }))
+            .min(MIN_CLUSTERS)
+            .max(MAX_CLUSTERS)
+            .refine((names) => new Set(names).size === names.length, { message: "names a cluster twice" })
+            .optional(),
         timing: z.object({ oldChainLifetimeMs: z.number().int().nonnegative(), propagationDelayMs: z.number().int().nonnegative(), loweredAt: isoTime.optional() }).strict(),
         vaultIntermediate: z
             .object({

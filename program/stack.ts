@@ -2,8 +2,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { StackModel, VaultSettings, existingRootAt, parseStackConfig, rotatesRoots } from "../src/config";
+import { KubernetesAccess, StackModel, VaultSettings, existingRootAt, parseStackConfig, rotatesRoots } from "../src/config";
 import { MeshOutputs, deployMesh } from "../src/mesh";
+import { FleetOutputs, deployFleet } from "../src/fleet";
 import { resolvedOutput } from "../src/outputState";
 import { certificateSha256Hex } from "../src/pki";
 import { kubernetesProviderArgs } from "../src/kubernetesProvider";
@@ -17,8 +18,8 @@ import { rootParametersOf } from "../src/rootSettings";
 import { vaultIntermediateNaming } from "../src/vaultRotation";
 import { vaultIntermediateSettings, vaultRootDefaults } from "../src/strategies/vault";
 
-/** What `pulumi stack output` shows after an update. */
-export interface StackOutputs extends MeshOutputs {
+/** What `pulumi stack output` shows after an update: one mesh's, or a fleet's with each cluster's. */
+export interface StackOutputs extends MeshOutputs, Partial<Pick<FleetOutputs, "meshId" | "clusters">> {
     /** Rotation phase, roots and timestamps, read back by the next update's guard. */
     rotationState?: Promise<RotationState> | RotationState;
 }
@@ -42,14 +43,22 @@ export function deployStack(model: StackModel, options: DeployOptions = {}): Sta
     const deployed = new DeployedResources();
     const customOpts: pulumi.CustomResourceOptions = { transformations: [deployed.transformation] };
 
-    // One explicit provider for every Kubernetes resource, with Secrets and ConfigMaps updated in place.
-    const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model)), customOpts);
-    const providers: pulumi.ProviderResource[] = [kubernetes];
-    if (model.vault) providers.push(vaultProvider(model.vault, customOpts));
-    const opts: pulumi.ComponentResourceOptions = { providers, transformations: [deployed.transformation] };
-    const mesh = deployMesh(model, { opts, customOpts, kubernetesProvider: kubernetes });
+    const providers: pulumi.ProviderResource[] = model.vault ? [vaultProvider(model.vault, customOpts)] : [];
+    let outputs: StackOutputs;
+    if (model.fleet) {
+        // One explicit provider per cluster, each updating Secrets and ConfigMaps in place.
+        const clusters = model.fleet.clusters.map((cluster) => ({
+            cluster,
+            kubernetesProvider: new k8s.Provider(`kubernetes-${cluster.name}`, kubernetesProviderArgs(kubernetesAccessArgs(cluster.kubernetes, model.kubernetes)), customOpts),
+        }));
+        outputs = { ...deployFleet(model, { clusters, opts: { providers, transformations: [deployed.transformation] }, customOpts }) };
+    } else {
+        // One explicit provider for every Kubernetes resource, with Secrets and ConfigMaps updated in place.
+        const kubernetes = new k8s.Provider("kubernetes", kubernetesProviderArgs(kubernetesAccessArgs(model.kubernetes)), customOpts);
+        const opts: pulumi.ComponentResourceOptions = { providers: [kubernetes, ...providers], transformations: [deployed.transformation] };
+        outputs = { ...deployMesh(model, { opts, customOpts, kubernetesProvider: kubernetes }) };
+    }
 
-    const outputs: StackOutputs = { ...mesh };
     const state = options.rotationState;
     if (state) outputs.rotationState = recordWhenDeployed(state, deployed.resources);
     return outputs;
@@ -76,8 +85,10 @@ function vaultProvider(settings: VaultSettings, opts: pulumi.CustomResourceOptio
 }
 
 /** The provider's kubeconfig and context from the model (a kubeconfig's contents as a secret). */
-function kubernetesAccessArgs(model: StackModel): { kubeconfig?: pulumi.Input<string>; context?: string } {
-    const { kubeconfig, context } = model.kubernetes;
+function kubernetesAccessArgs(access: KubernetesAccess, fallback: KubernetesAccess = {}): { kubeconfig?: pulumi.Input<string>; context?: string } {
+    // A fleet's cluster without a kubeconfig of its own takes its context from the stack's kubeconfig.
+    const kubeconfig = access.kubeconfig ?? fallback.kubeconfig;
+    const { context } = access;
     return {
         ...(kubeconfig ? { kubeconfig: "path" in kubeconfig ? kubeconfig.path : pulumi.secret(kubeconfig.contents.reveal()) } : {}),
         ...(context ? { context } : {}),
@@ -210,6 +221,7 @@ export async function runStack(options: RunOptions = {}): Promise<StackOutputs> 
             rootParameters: newRootParameters(model),
             vaultIntermediate: desiredVaultIntermediate(model),
             override: model.rotation.override,
+            ...(model.fleet ? { clusters: model.fleet.clusters.map((cluster) => cluster.name) } : {}),
         },
         timing: rotationTiming(model),
         now: (options.clock ?? (() => new Date()))(),

@@ -34,10 +34,26 @@ export interface IstiodCaValues {
     meshConfig?: Record<string, unknown>;
 }
 
+/** A cluster's place in a multi-cluster mesh. */
+export interface MultiClusterSettings {
+    /** `global.meshID`, the same in every cluster of the mesh. */
+    meshId: string;
+    /** `global.multiCluster.clusterName`, this cluster's name. */
+    clusterName: string;
+    /** `global.network`; undefined: one flat network. */
+    network?: string;
+}
+
 export interface IstiodValuesSettings {
     trustDomain: string;
     workloadCerts: WorkloadCertSettings;
     ca: IstiodCaValues;
+    multiCluster?: MultiClusterSettings;
+}
+
+/** The chart's `global` values that place a cluster in a multi-cluster mesh. */
+export function multiClusterGlobalValues(settings: MultiClusterSettings): Record<string, unknown> {
+    return { meshID: settings.meshId, multiCluster: { clusterName: settings.clusterName }, ...(settings.network ? { network: settings.network } : {}) };
 }
 
 /** Renders a ratio without float noise ("0.5", not "0.50000001"). */
@@ -66,7 +82,8 @@ export function istiodValues(settings: IstiodValuesSettings): Record<string, unk
             },
         },
     };
-    if (ca.global && Object.keys(ca.global).length > 0) values.global = { ...ca.global };
+    const global = { ...(settings.multiCluster ? multiClusterGlobalValues(settings.multiCluster) : {}), ...(ca.global ?? {}) };
+    if (Object.keys(global).length > 0) values.global = global;
     const overrides = Object.entries(ca.istiodEnvOverrides ?? {});
     // Read by bin/istiod-env-postrender.js from the rendered Deployment.
     if (overrides.length > 0) values.deploymentAnnotations = Object.fromEntries(overrides.map(([name, value]) => [`${ISTIOD_ENV_ANNOTATION_PREFIX}${name}`, value]));

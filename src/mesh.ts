@@ -11,13 +11,15 @@ import { IstioControlPlane } from "./components/istioControlPlane";
 import { MeshMtlsPolicy } from "./components/meshMtlsPolicy";
 import { StackModel, istiodHoldsCa } from "./config";
 import { STRATEGIES } from "./strategies";
-import { ResourceNamer, TrustOutputs } from "./strategies/types";
+import { FleetClusterContext, ResourceNamer, TrustOutputs } from "./strategies/types";
 
 /** What a deployed mesh reports. */
 export interface MeshOutputs extends TrustOutputs {
     caMode: string;
     trustDomain: string;
     istioVersion: string;
+    /** SHA-256 of the intermediate that signs for the cluster, where the program makes it. */
+    intermediateFingerprint?: pulumi.Output<string>;
 }
 
 export interface MeshDeploymentOptions {
@@ -32,6 +34,8 @@ export interface MeshDeploymentOptions {
     customOpts: pulumi.CustomResourceOptions;
     /** The Kubernetes provider of istiod's namespace; default: the parent's, or the default provider. */
     kubernetesProvider?: pulumi.ProviderResource;
+    /** The cluster within a fleet, and what the fleet's clusters share. Default: none (one cluster). */
+    fleet?: FleetClusterContext & { meshId: string };
 }
 
 export function deployMesh(model: StackModel, options: MeshDeploymentOptions): MeshOutputs {
@@ -44,7 +48,8 @@ export function deployMesh(model: StackModel, options: MeshDeploymentOptions): M
         { metadata: { name: model.istio.namespace } },
         { ...customOpts, ...(options.kubernetesProvider ? { provider: options.kubernetesProvider } : {}) },
     );
-    const { ca, istiodDependsOn, trust } = strategy.deploy({ model, name, istioNamespace, opts, customOpts });
+    const fleet = options.fleet;
+    const { ca, istiodDependsOn, trust, intermediateFingerprint } = strategy.deploy({ model, name, istioNamespace, opts, customOpts, ...(fleet ? { fleet } : {}) });
 
     const controlPlane = new IstioControlPlane(
         name("istio"),
@@ -55,6 +60,7 @@ export function deployMesh(model: StackModel, options: MeshDeploymentOptions): M
             workloadCerts: model.workloadCerts,
             ca,
             istiodDependsOn,
+            ...(fleet ? { multiCluster: { meshId: fleet.meshId, clusterName: fleet.cluster.name, ...(fleet.cluster.network ? { network: fleet.cluster.network } : {}) } } : {}),
         },
         opts,
     );
@@ -84,5 +90,5 @@ export function deployMesh(model: StackModel, options: MeshDeploymentOptions): M
         );
     }
 
-    return { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust };
+    return { caMode: model.caMode, trustDomain: model.trustDomain, istioVersion: model.istio.version, ...trust, ...(intermediateFingerprint ? { intermediateFingerprint } : {}) };
 }

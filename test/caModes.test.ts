@@ -25,8 +25,10 @@ describe("CA mode records", () => {
         assert.deepEqual(Object.keys(CA_MODE_RECORDS).sort(), [...CA_MODES].sort());
         for (const mode of CA_MODES) {
             assert.equal(CA_MODE_RECORDS[mode].mode, mode);
-            const { deploy, ...facts } = STRATEGIES[mode];
+            const { deploy, deployShared, ...facts } = STRATEGIES[mode];
             assert.equal(typeof deploy, "function");
+            // Every mode but the one whose root each istiod makes alone can share roots across a fleet.
+            assert.equal(typeof deployShared, CA_MODE_RECORDS[mode].rootMaker === "istiod" ? "undefined" : "function", mode);
             assert.deepEqual(facts, CA_MODE_RECORDS[mode]);
         }
     });

@@ -12,9 +12,10 @@ export const ISTIOD_CHART_KEYS: ReadonlySet<string> = new Set(["env", "meshConfi
  * `global.*` keys this program may set (all present under the chart's `global`). Not
  * `pilotCertProvider`: the sidecar injector reads it too and mounts the root ConfigMap only when it
  * is `istiod` (files/injection-template.yaml, gateway-injection-template.yaml, grpc-agent.yaml,
- * kube-gateway.yaml in the 1.30.3 chart).
+ * kube-gateway.yaml in the 1.30.3 chart). A fleet's cluster sets `meshID`, `multiCluster.clusterName`
+ * and `network` (values.yaml `global:`, the sidecar injector labels proxies with them).
  */
-export const ISTIOD_GLOBAL_KEYS: ReadonlySet<string> = new Set(["caAddress", "certSigners"]);
+export const ISTIOD_GLOBAL_KEYS: ReadonlySet<string> = new Set(["caAddress", "certSigners", "meshID", "multiCluster", "network"]);
 
 /**
  * Variables the istiod Deployment template renders itself, unconditionally

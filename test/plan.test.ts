@@ -49,24 +49,42 @@ describe("offline plan", () => {
             assert.ok(!JSON.stringify(plan).includes("PRIVATE KEY"), "no private key in the plan");
             const tree = renderPlan(plan);
             assert.match(tree, new RegExp(`pulumi:pulumi:Stack istio-ca-${stack.replace(/\./g, "\\.")}`));
-            assert.match(tree, /kubernetes:helm\.sh\/v3:Release istio-istiod/);
-            assert.match(tree, /kubernetes:security\.istio\.io\/v1:PeerAuthentication mesh-policy-mesh-default  istio-system\/default/, "mesh-wide mTLS policy");
+            // A fleet deploys the mesh once per cluster, each cluster's resources named after it.
+            const clusters: string[] = config.values["istio-ca:clusters"] ? JSON.parse(config.values["istio-ca:clusters"]).map((c: { name: string }) => c.name) : [];
+            const prefixes = clusters.length > 0 ? clusters.map((cluster) => `${cluster}-`) : [""];
             const alertsEnabled = loadStackConfig(file).values["istio-ca:alertsEnabled"] === "true";
-            assert.equal(/kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule certificate-alerts-rules/.test(tree), alertsEnabled, "certificate alerts exactly where enabled");
-            // One explicit Kubernetes provider, with Secrets and ConfigMaps updated in place, for every Kubernetes resource.
-            const [provider] = plan.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
-            assert.equal(provider?.name, "kubernetes");
-            assert.equal(String(provider.inputs.enableSecretMutable), "true");
-            assert.equal(String(provider.inputs.enableConfigMapMutable), "true");
+            for (const prefix of prefixes) {
+                assert.match(tree, new RegExp(`kubernetes:helm\\.sh/v3:Release ${prefix}istio-istiod`));
+                assert.match(
+                    tree,
+                    new RegExp(`kubernetes:security\\.istio\\.io/v1:PeerAuthentication ${prefix}mesh-policy-mesh-default  istio-system/default`),
+                    "mesh-wide mTLS policy",
+                );
+                assert.equal(
+                    new RegExp(`kubernetes:monitoring\\.coreos\\.com/v1:PrometheusRule ${prefix}certificate-alerts-rules`).test(tree),
+                    alertsEnabled,
+                    "certificate alerts exactly where enabled",
+                );
+            }
+            // One explicit Kubernetes provider per cluster, with Secrets and ConfigMaps updated in place, for every Kubernetes resource.
+            const providers = plan.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+            assert.deepEqual(
+                providers.map((r) => r.name),
+                clusters.length > 0 ? clusters.map((cluster) => `kubernetes-${cluster}`) : ["kubernetes"],
+            );
+            for (const provider of providers) {
+                assert.equal(String(provider.inputs.enableSecretMutable), "true");
+                assert.equal(String(provider.inputs.enableConfigMapMutable), "true");
+            }
             const kubernetesResources = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
             assert.ok(kubernetesResources.length >= 4);
             assert.deepEqual(
-                kubernetesResources.filter((r) => r.provider !== "kubernetes").map((r) => r.name),
+                kubernetesResources.filter((r) => !providers.some((provider) => provider.name === r.provider)).map((r) => r.name),
                 [],
-                "every Kubernetes resource uses the explicit provider",
+                "every Kubernetes resource uses an explicit provider",
             );
             const istiodReleases = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "istiod");
-            assert.equal(istiodReleases.length, 1);
+            assert.equal(istiodReleases.length, prefixes.length);
             for (const release of istiodReleases) assert.deepEqual(checkIstiodValues(release.inputs.values), [], `${release.name} values use only keys istiod 1.30 reads`);
             const customResources = plan.resources.filter((r) => isCustomResourceType(r.type));
             assert.ok(customResources.length >= 1, "at least the mesh policy");

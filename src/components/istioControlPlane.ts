@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WorkloadCertSettings } from "../config";
 import * as path from "path";
-import { ISTIO_CHART_REPO, IstiodCaValues, istiodValues } from "../istioValues";
+import { ISTIO_CHART_REPO, IstiodCaValues, MultiClusterSettings, istiodValues } from "../istioValues";
 
 /** The post-renderer that sets `istiodEnvOverrides` in the rendered istiod Deployment. */
 export const ISTIOD_ENV_POSTRENDER = path.resolve(__dirname, "..", "..", "bin", "istiod-env-postrender.js");
@@ -33,6 +33,8 @@ export interface IstioControlPlaneArgs {
     istiodDependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Helm chart repository. Default: the official Istio repository. */
     chartRepo?: string;
+    /** This cluster's mesh ID, cluster name and network in a multi-cluster mesh. Default: none (one cluster). */
+    multiCluster?: MultiClusterSettings;
 }
 
 /** Istio control plane: the `base` chart (CRDs) and `istiod`, configured for a CA strategy. */
@@ -54,7 +56,12 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.istiodValues = istiodValues({ trustDomain: args.trustDomain, workloadCerts: args.workloadCerts, ca: args.ca ?? {} });
+        this.istiodValues = istiodValues({
+            trustDomain: args.trustDomain,
+            workloadCerts: args.workloadCerts,
+            ca: args.ca ?? {},
+            ...(args.multiCluster ? { multiCluster: args.multiCluster } : {}),
+        });
         const envOverrides = Object.keys(args.ca?.istiodEnvOverrides ?? {}).length > 0;
         this.istiod = new k8s.helm.v3.Release(
             `${name}-istiod`,

@@ -12,7 +12,7 @@ export interface RootCaSpec {
     /** Settings to generate the root with `@pulumi/tls`. Exactly one of `generate` and `existing`. */
     generate?: CaCertSettings;
     /** An existing root: its PEM certificate and PEM private key (pass the key as a Pulumi secret). */
-    existing?: { certPem: string; keyPem: pulumi.Input<string> };
+    existing?: { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
 }
 
 export interface PluginCaArgs {

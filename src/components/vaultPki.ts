@@ -49,6 +49,27 @@ export interface VaultPkiArgs {
     intermediate: VaultIntermediateSettings;
     /** A role on the intermediate mount that signs workload leaves (istio-csr delivery). Default: none. */
     workloadRole?: { name: string; settings: WorkloadRoleSettings };
+    /**
+     * A fleet's clusters: one intermediate mount per cluster (`<intermediateMountPath>-<cluster>`), each
+     * with its own intermediate (CN suffixed by the cluster's name) signed by the signing root, and
+     * its own workload role. Default: none (one intermediate mount, `intermediateMountPath`).
+     */
+    clusters?: string[];
+}
+
+/** One intermediate mount and the intermediate that signs through it. */
+export interface VaultIntermediate {
+    /** The cluster it signs for, in a fleet; undefined for the one intermediate of a single cluster. */
+    cluster?: string;
+    /** Path of its mount. */
+    mountPath: string;
+    mount: vault.Mount;
+    /** The mount's default-issuer config; signing through the mount needs this done. */
+    defaultIssuer: vault.pkisecret.SecretBackendConfigIssuers;
+    /** The intermediate certificate (public PEM). */
+    certificatePem: pulumi.Output<string>;
+    /** The workload role, when requested. */
+    workloadRole?: vault.pkisecret.SecretBackendRole;
 }
 
 /** PEM blocks one after another, each ending in a newline (Vault returns them without one). */
@@ -90,6 +111,8 @@ export class VaultPki extends pulumi.ComponentResource {
     readonly intermediateDefaultIssuer: vault.pkisecret.SecretBackendConfigIssuers;
     /** The workload role, when requested. */
     readonly workloadRole?: vault.pkisecret.SecretBackendRole;
+    /** Every intermediate: the one of a single cluster, or one per cluster of `clusters`, in that order. */
+    readonly intermediates: VaultIntermediate[];
 
     constructor(name: string, args: VaultPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-ca:vault:VaultPki", name, {}, opts);
@@ -141,27 +164,54 @@ export class VaultPki extends pulumi.ComponentResource {
             child,
         );
 
-        this.intermediateMount = new vault.Mount(
-            `${name}-intermediate-mount`,
+        this.intermediates = (args.clusters ?? [undefined]).map((cluster) => this.intermediate(name, args, signingRoot, rootUrls, cluster));
+        const first = this.intermediates[0];
+        this.intermediateMount = first.mount;
+        this.intermediateDefaultIssuer = first.defaultIssuer;
+        this.workloadRole = first.workloadRole;
+
+        this.rootCertificatePem = this.rootCertificates[signingRoot];
+        this.intermediateCertificatePem = first.certificatePem;
+        this.intermediateMountPath = this.intermediateMount.path;
+        this.registerOutputs({
+            rootCertificates: this.rootCertificates,
+            rootCertificatePem: this.rootCertificatePem,
+            intermediateCertificatePem: this.intermediateCertificatePem,
+            intermediateMountPath: this.intermediateMountPath,
+        });
+    }
+
+    /**
+     * An intermediate mount with its intermediate, generated in Vault and signed by the signing
+     * root's issuer. A cluster's resources and mount path carry its name; a single cluster's keep the
+     * names of stacks made before fleets.
+     */
+    private intermediate(name: string, args: VaultPkiArgs, signingRoot: string, rootUrls: vault.pkisecret.SecretBackendConfigUrls, cluster: string | undefined): VaultIntermediate {
+        const child = { parent: this };
+        const prefix = cluster === undefined ? name : `${name}-${cluster}`;
+        const mountPath = cluster === undefined ? args.intermediateMountPath : `${args.intermediateMountPath}-${cluster}`;
+        const settings = cluster === undefined ? args.intermediate : { ...args.intermediate, commonName: `${args.intermediate.commonName} ${cluster}` };
+        const mount = new vault.Mount(
+            `${prefix}-intermediate-mount`,
             {
-                path: args.intermediateMountPath,
+                path: mountPath,
                 type: "pki",
                 description: "istio-ca intermediate CA",
-                maxLeaseTtlSeconds: seconds(args.intermediate.validityMs),
+                maxLeaseTtlSeconds: seconds(settings.validityMs),
                 defaultLeaseTtlSeconds: 3600,
             },
             child,
         );
-        const intermediateNaming = vaultIntermediateNaming(signingRoot, args.intermediate.commonName, args.intermediate.generation ?? 1);
-        const intermediateName = `${name}-intermediate${intermediateNaming.resourceSuffix}`;
-        const intermediateKey = vaultKeyParams(args.intermediate.keyAlgorithm);
+        const intermediateNaming = vaultIntermediateNaming(signingRoot, settings.commonName, settings.generation ?? 1);
+        const intermediateName = `${prefix}-intermediate${intermediateNaming.resourceSuffix}`;
+        const intermediateKey = vaultKeyParams(settings.keyAlgorithm);
         const csr = new vault.pkisecret.SecretBackendIntermediateCertRequest(
             `${intermediateName}-csr`,
             {
-                backend: this.intermediateMount.path,
+                backend: mount.path,
                 type: "internal",
                 commonName: intermediateNaming.commonName,
-                organization: args.intermediate.organization,
+                organization: settings.organization,
                 keyType: intermediateKey.keyType,
                 keyBits: intermediateKey.keyBits,
                 excludeCnFromSans: true,
@@ -176,9 +226,9 @@ export class VaultPki extends pulumi.ComponentResource {
                 issuerRef: this.rootIssuerIds[signingRoot],
                 csr: csr.csr,
                 commonName: intermediateNaming.commonName,
-                organization: args.intermediate.organization,
-                ttl: hoursTtl(args.intermediate.validityMs),
-                maxPathLength: args.intermediate.maxPathLength,
+                organization: settings.organization,
+                ttl: hoursTtl(settings.validityMs),
+                maxPathLength: settings.maxPathLength,
                 excludeCnFromSans: true,
             },
             // After the root's URLs, so the intermediate carries the root's issuing and CRL URLs.
@@ -187,13 +237,13 @@ export class VaultPki extends pulumi.ComponentResource {
         // The issuing CA is appended so that Vault returns the whole chain with every signature.
         const setSigned = new vault.pkisecret.SecretBackendIntermediateSetSigned(
             `${intermediateName}-set-signed`,
-            { backend: this.intermediateMount.path, certificate: pulumi.all([signed.certificate, signed.issuingCa]).apply(joinPems) },
+            { backend: mount.path, certificate: pulumi.all([signed.certificate, signed.issuingCa]).apply(joinPems) },
             child,
         );
         const intermediateIssuer = new vault.pkisecret.SecretBackendIssuer(
             `${intermediateName}-issuer`,
             {
-                backend: this.intermediateMount.path,
+                backend: mount.path,
                 issuerRef: setSigned.importedIssuers.apply((ids) => ids[0]),
                 issuerName: intermediateNaming.issuerName,
                 // Refuse (rather than silently shorten) a certificate that would outlive this CA.
@@ -210,36 +260,31 @@ export class VaultPki extends pulumi.ComponentResource {
                 retainOnDelete: true,
             },
         );
-        const intermediateUrls = new vault.pkisecret.SecretBackendConfigUrls(
-            `${name}-intermediate-urls`,
-            { backend: this.intermediateMount.path, ...pkiUrls(args.address, args.intermediateMountPath) },
-            child,
-        );
+        const intermediateUrls = new vault.pkisecret.SecretBackendConfigUrls(`${prefix}-intermediate-urls`, { backend: mount.path, ...pkiUrls(args.address, mountPath) }, child);
         // Signing through the mount (`root/sign-intermediate`, roles with issuer "default") uses the
         // intermediate of the signing root from the update that makes it the default.
-        this.intermediateDefaultIssuer = new vault.pkisecret.SecretBackendConfigIssuers(
-            `${name}-intermediate-default-issuer`,
-            { backend: this.intermediateMount.path, default: intermediateIssuer.issuerId, defaultFollowsLatestIssuer: false },
+        const defaultIssuer = new vault.pkisecret.SecretBackendConfigIssuers(
+            `${prefix}-intermediate-default-issuer`,
+            { backend: mount.path, default: intermediateIssuer.issuerId, defaultFollowsLatestIssuer: false },
             // Signing waits for this, so every certificate the intermediate signs carries its URLs.
             { ...child, dependsOn: [intermediateUrls] },
         );
 
+        let workloadRole: vault.pkisecret.SecretBackendRole | undefined;
         if (args.workloadRole) {
-            this.workloadRole = new vault.pkisecret.SecretBackendRole(
-                `${name}-role-${args.workloadRole.name}`,
-                { backend: this.intermediateMount.path, name: args.workloadRole.name, issuerRef: "default", ...workloadRoleArgs(args.workloadRole.settings) },
-                { ...child, dependsOn: [this.intermediateDefaultIssuer] },
+            workloadRole = new vault.pkisecret.SecretBackendRole(
+                `${prefix}-role-${args.workloadRole.name}`,
+                { backend: mount.path, name: args.workloadRole.name, issuerRef: "default", ...workloadRoleArgs(args.workloadRole.settings) },
+                { ...child, dependsOn: [defaultIssuer] },
             );
         }
-
-        this.rootCertificatePem = this.rootCertificates[signingRoot];
-        this.intermediateCertificatePem = signed.certificate.apply((pem) => joinPems([pem]));
-        this.intermediateMountPath = this.intermediateMount.path;
-        this.registerOutputs({
-            rootCertificates: this.rootCertificates,
-            rootCertificatePem: this.rootCertificatePem,
-            intermediateCertificatePem: this.intermediateCertificatePem,
-            intermediateMountPath: this.intermediateMountPath,
-        });
+        return {
+            ...(cluster === undefined ? {} : { cluster }),
+            mountPath,
+            mount,
+            defaultIssuer,
+            certificatePem: signed.certificate.apply((pem) => joinPems([pem])),
+            ...(workloadRole ? { workloadRole } : {}),
+        };
     }
 }

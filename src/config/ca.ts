@@ -152,6 +152,8 @@ export function checkGeneratedSubjects(
     roots: string[],
     hasExistingRoot: boolean,
     vault: VaultSettings | undefined,
+    /** A fleet's cluster names; none for one cluster. */
+    clusterNames: string[] = [],
 ): void {
     const record = caModeRecord(caMode);
     if (record.rootMaker === "istiod") return;
@@ -167,12 +169,15 @@ export function checkGeneratedSubjects(
     }
     if (vault) {
         const signing = roots.length > 0 ? roots[roots.length - 1] : DEFAULT_ROOT_NAME;
-        const cn = vaultIntermediateNaming(signing, `${rootCa.organization} vault intermediate`, vault.intermediate.generation).commonName;
+        // A fleet's clusters each have an intermediate named after the cluster (the longest name counts).
+        const cluster = clusterNames.reduce((longest, name) => (name.length > longest.length ? name : longest), "");
+        const base = `${rootCa.organization} vault intermediate${cluster ? ` ${cluster}` : ""}`;
+        const cn = vaultIntermediateNaming(signing, base, vault.intermediate.generation).commonName;
         if (cn.length > SUBJECT_NAME_MAX) {
             reader.problem(
                 "organization",
                 `makes the Vault intermediate's CN ${shownValue(cn)}, ${cn.length} characters; RFC 5280 allows at most ${SUBJECT_NAME_MAX}`,
-                `shorten ${fullKey("organization")} so that "<organization> vault intermediate <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`,
+                `shorten ${fullKey("organization")}${cluster ? " (or the cluster names)" : ""} so that "<organization> vault intermediate${cluster ? " <cluster>" : ""} <root> g<n>" fits in ${SUBJECT_NAME_MAX} characters.`,
             );
         }
     }

@@ -19,6 +19,7 @@ import { ConfigError, ConfigReader, RawConfig } from "./reader";
 import { readRotation } from "./rotation";
 import { checkUnknownKeys } from "./unknownKeys";
 import { readVault } from "./vault";
+import { readFleet } from "./fleet";
 
 /** istiod's namespace; `cacerts` and the mesh-wide policy live there. */
 export const ISTIO_NAMESPACE = "istio-system";
@@ -38,8 +39,17 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const meshPolicy = readMeshPolicy(reader, caMode, ISTIO_NAMESPACE, programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode, certManager);
-    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots);
-    checkGeneratedSubjects(reader, caMode, rootCa, rotation.roots, existingRoot !== undefined, vault);
+    const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots, reader.has("clusters"));
+    const fleet = readFleet(reader, caMode, intermediateCa, certManager, trustDomain);
+    checkGeneratedSubjects(
+        reader,
+        caMode,
+        rootCa,
+        rotation.roots,
+        existingRoot !== undefined,
+        vault,
+        fleet?.clusters.map((cluster) => cluster.name),
+    );
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
     return {
         caMode,
@@ -55,5 +65,6 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         alerts,
         rotation,
         vault,
+        ...(fleet ? { fleet } : {}),
     };
 }

@@ -40,6 +40,13 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
             "Cluster access for the explicit Kubernetes provider every resource uses: a kubeconfig file path, or the kubeconfig itself (then set it with `--secret`: it holds credentials). A value with a line break, a YAML or JSON start or key, or a credential word (`token`, `password`, `client-key-data`) counts as the kubeconfig itself. Never quoted in messages. Default: the provider's own lookup (`KUBECONFIG`, then `~/.kube/config`).",
     },
     { key: "kubernetesContext", type: "string", description: "Context of the kubeconfig to use. Default: its current context." },
+    {
+        key: "clusters",
+        type: "object",
+        description:
+            "A mesh that spans clusters: a list of `{name, context?, kubeconfig?, network?}` (and in `vault` mode `vaultKubernetesHost`, `vaultKubernetesCaCert?`, `vaultKubernetesApiAudience?`), 2 to 32 entries. Every cluster gets its own Kubernetes provider, Istio install (`global.multiCluster.clusterName` = `name`, `global.network` = `network`) and intermediate under the shared root(s); the rotation phase applies to all. `context` names a context of `kubeconfig` (or the default kubeconfig); `kubeconfig` is a file path, or the kubeconfig itself with the whole key set as a secret. Unset: one cluster, reached through `kubeconfig` and `kubernetesContext`. See docs/multicluster.md.",
+    },
+    { key: "meshId", type: "string", description: "With `clusters`: Istio's `global.meshID`, shared by every cluster. Default: the trust domain (Istio's own default)." },
     { key: "istioVersion", type: "string", default: "1.30.3", description: "Version of the Istio `base` and `istiod` Helm charts (1.24 or later)." },
     {
         key: "workloadCertTtl",
@@ -252,6 +259,8 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
 export const PROGRAM_ONLY_KEYS: Readonly<Record<string, string>> = {
     kubeconfig: "cluster access is the Kubernetes provider's: pass one in the resource options (`providers`)",
     kubernetesContext: "cluster access is the Kubernetes provider's: pass one in the resource options (`providers`)",
+    clusters: "a fleet needs a provider per cluster; IstioCa deploys one cluster's mesh (the program, or deployFleet, deploys a fleet)",
+    meshId: "a fleet needs a provider per cluster; IstioCa deploys one cluster's mesh (the program, or deployFleet, deploys a fleet)",
     vaultToken: "Vault access is the Vault provider's: pass one in the resource options (`providers`)",
     vaultProviderTokenTtl: "the Vault provider's child token is set on that provider (`maxLeaseTtlSeconds`)",
     rotationPropagationDelay: "the rotation guard is the program's; the component deploys the phase it is given",

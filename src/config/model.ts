@@ -90,6 +90,25 @@ export interface KubernetesAccess {
     context?: string;
 }
 
+/** One cluster of a fleet. */
+export interface ClusterModel {
+    /** Istio's `global.multiCluster.clusterName`; suffixes the cluster's resources and its intermediate's CN. */
+    name: string;
+    /** How the program reaches it. */
+    kubernetes: KubernetesAccess;
+    /** Istio's `global.network`; undefined: one flat network. */
+    network?: string;
+    /** Vault mode: the API server Vault logs the cluster's signer in against. */
+    vaultKubernetesAuth?: { host: string; caCertPem?: string; apiAudience: string };
+}
+
+/** A mesh that spans clusters: one root, one intermediate per cluster. */
+export interface FleetModel {
+    /** Istio's `global.meshID`, shared by every cluster. */
+    meshId: string;
+    clusters: ClusterModel[];
+}
+
 /** The validated stack model. */
 export interface StackModel {
     caMode: CaMode;
@@ -107,6 +126,8 @@ export interface StackModel {
     rotation: RotationModel;
     /** Set when caMode is `vault`. */
     vault?: VaultSettings;
+    /** Set when the mesh spans clusters (`clusters`); undefined: one cluster, reached through `kubernetes`. */
+    fleet?: FleetModel;
 }
 
 /** Settings of the `vault` CA mode. */

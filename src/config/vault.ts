@@ -50,8 +50,8 @@ export function readHttpsUrl(reader: ConfigReader, key: string, example: string)
         });
         return undefined;
     }
-    const url = STRICT_HTTPS_URL_RE.test(text) ? parsedUrl(text) : undefined;
-    if (!url || url.protocol !== "https:" || !url.hostname || url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+    const origin = parseHttpsUrl(text);
+    if (origin === undefined) {
         reader.problems.push({
             key: fullKey(key),
             value: /[?#]/.test(text) ? "(URL with a query or fragment, not shown)" : reader.shown(key),
@@ -61,7 +61,19 @@ export function readHttpsUrl(reader: ConfigReader, key: string, example: string)
         });
         return undefined;
     }
+    return origin;
+}
+
+/** The origin of an `https://host[:port]` URL with nothing else, or undefined. */
+export function parseHttpsUrl(text: string): string | undefined {
+    const url = STRICT_HTTPS_URL_RE.test(text) ? parsedUrl(text) : undefined;
+    if (!url || url.protocol !== "https:" || !url.hostname || url.pathname !== "/" || url.search || url.hash || url.username || url.password) return undefined;
     return url.origin;
+}
+
+/** Whether a text can be a token audience: 1 to 255 URI characters. */
+export function checkAudience(audience: string): boolean {
+    return /^[A-Za-z0-9._~:/?#@!$&()*+,;=%[\]-]{1,255}$/.test(audience);
 }
 
 function parsedUrl(text: string): URL | undefined {
@@ -70,6 +82,20 @@ function parsedUrl(text: string): URL | undefined {
     } catch {
         return undefined;
     }
+}
+
+/** Why a text is not a bundle of PEM certificates (and nothing else), or undefined. */
+export function readPemText(text: string): string | undefined {
+    if (text.length > PEM_BUNDLE_MAX_CHARS) return `it is ${text.length} characters long, more than the ${PEM_BUNDLE_MAX_CHARS} taken for a CA bundle`;
+    const scan = scanPem(text);
+    const pems = scan.blocks.filter((block) => block.label === "CERTIFICATE").map((block) => block.pem + "\n");
+    return pems.length === 0
+        ? "it holds no PEM certificate"
+        : /PRIVATE KEY/.test(text)
+          ? "it holds a private key, which must never be in this key (it is not a secret)"
+          : scan.otherText || scan.blocks.length !== pems.length
+            ? "it holds text besides the PEM certificates"
+            : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
 }
 
 export function readPemBundle(reader: ConfigReader, key: string): string | undefined {
@@ -83,16 +109,7 @@ export function readPemBundle(reader: ConfigReader, key: string): string | undef
         );
         return text;
     }
-    const scan = scanPem(text);
-    const pems = scan.blocks.filter((block) => block.label === "CERTIFICATE").map((block) => block.pem + "\n");
-    const bad =
-        pems.length === 0
-            ? "it holds no PEM certificate"
-            : /PRIVATE KEY/.test(text)
-              ? "it holds a private key, which must never be in this key (it is not a secret)"
-              : scan.otherText || scan.blocks.length !== pems.length
-                ? "it holds text besides the PEM certificates"
-                : pems.map((pem) => checkCertificatePem(pem)).find((why) => why !== undefined);
+    const bad = readPemText(text);
     if (bad)
         reader.problem(key, `is not a PEM certificate bundle: ${bad}`, `set ${fullKey(key)} to the PEM CA certificate(s): pulumi config set ${fullKey(key)} -- "$(cat ca.pem)".`);
     return text;
@@ -130,6 +147,8 @@ export function readVault(
     workloadCerts: WorkloadCertSettings,
     delivery: VaultDelivery,
     roots: string[] = [],
+    /** A fleet (`clusters`): each cluster's entry gives its API server and audience. */
+    fleet = false,
 ): VaultSettings | undefined {
     if (!caModeRecord(caMode).usesVault) {
         for (const key of VAULT_KEYS.filter((k) => reader.has(k))) {
@@ -207,10 +226,10 @@ export function readVault(
         );
     }
     const authPath = readMountPath(reader, "vaultKubernetesAuthPath", "kubernetes-istio");
-    const host = readHttpsUrl(reader, "vaultKubernetesHost", "https://kubernetes.example.com:6443");
+    const host = fleet ? undefined : readHttpsUrl(reader, "vaultKubernetesHost", "https://kubernetes.example.com:6443");
     const tokenReviewer = reader.oneOf("vaultTokenReviewer", VAULT_TOKEN_REVIEWERS, "client");
     const apiAudience = reader.string("vaultKubernetesApiAudience");
-    if (tokenReviewer === "client" && apiAudience === undefined) {
+    if (tokenReviewer === "client" && apiAudience === undefined && !fleet) {
         reader.problem(
             "vaultKubernetesApiAudience",
             "is required with vaultTokenReviewer client: Vault reviews a login token by calling the API server with that same token, which the API server accepts only if the token also carries one of its audiences",
@@ -222,7 +241,7 @@ export function readVault(
             "is only used with vaultTokenReviewer client; with the vault reviewer the signer's tokens carry only the Vault audience",
             `remove it: pulumi config rm ${fullKey("vaultKubernetesApiAudience")}.`,
         );
-    } else if (apiAudience !== undefined && !/^[A-Za-z0-9._~:/?#@!$&()*+,;=%[\]-]{1,255}$/.test(apiAudience)) {
+    } else if (apiAudience !== undefined && !checkAudience(apiAudience)) {
         reader.problem(
             "vaultKubernetesApiAudience",
             "is not an audience (1 to 255 URI characters: no spaces, quotes or backslashes)",

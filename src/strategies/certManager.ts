@@ -13,7 +13,9 @@ import { ROOT_ISSUER_NAME, cacertsMeshCaCertificates, rootIssuerName } from "../
 import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
 import { approveMeshIssuance, certManagerController, intermediatePolicy } from "./issuance";
 import { IssuancePolicy, caCertificatePolicy } from "../issuancePolicy";
-import { DeployCa, CaStrategyResult, ResourceNamer, TrustOutputs } from "./types";
+import { DeployCa, CaStrategyResult, KnownRoot, ResourceNamer, TrustOutputs } from "./types";
+
+export type { KnownRoot } from "./types";
 
 /** Name of the CA ClusterIssuer on the mesh root `primary` (the root of stacks made before rotation, and of in-cluster roots). */
 /** Namespaced CA Issuer (in istio-system) that istio-csr signs workload certificates with. */
@@ -22,12 +24,6 @@ export const ISTIO_CSR_ISSUER_NAME = "istio-ca";
 export const CACERTS_SECRET_NAME = "cacerts";
 /** The Secret of the intermediate behind istio-csr's issuer. */
 export const ISTIO_CSR_INTERMEDIATE_SECRET_NAME = "istio-ca-intermediate";
-
-/** A root the program knows: its PEM and key (a Pulumi secret). */
-export interface KnownRoot {
-    certPem: pulumi.Output<string>;
-    keyPem: pulumi.Output<string>;
-}
 
 /** The mesh root generated with @pulumi/tls, as in the plug-in mode; key and certificate are `protect`ed. */
 function generateRoot(resourceName: string, rootName: string, settings: CaCertSettings, opts: pulumi.CustomResourceOptions): KnownRoot {
@@ -101,6 +97,8 @@ export function inClusterRootPolicies(model: StackModel): IssuancePolicy[] {
 export function meshRootIssuers(
     model: StackModel,
     name: ResourceNamer,
+    /** A fleet's roots, made once for every cluster. */
+    shared: Record<string, KnownRoot> | undefined,
     certManager: CertManager,
     settings: CertManagerSettings,
     opts: pulumi.ComponentResourceOptions,
@@ -110,7 +108,7 @@ export function meshRootIssuers(
     if (hasInClusterRoot(model)) {
         const issuer = new SelfSignedRootIssuer(
             name(ROOT_ISSUER_NAME),
-            { certManager, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval },
+            { certManager, issuerName: ROOT_ISSUER_NAME, secretName: ROOT_ISSUER_NAME, root: inClusterRootSettings(model), certificateDependsOn: approval },
             opts,
         );
         return { signingIssuerName: issuer.issuerName, issuers: [issuer.issuer], trust: { trustedRootFingerprints: [], signingRootFingerprint: null, trustBundle: null } };
@@ -120,11 +118,14 @@ export function meshRootIssuers(
     const issuers: pulumi.Resource[] = [];
     plan.roots.forEach((rootName, index) => {
         const existing = existingRootAt(model, index);
-        const root: KnownRoot = existing
-            ? { certPem: pulumi.output(existing.certPem), keyPem: pulumi.secret(existing.keyPem.reveal()) }
-            : generateRoot(name(`cert-manager-root-${rootName}`), rootName, rootCaSettings(model, rootName, model.rootCa), customOpts);
+        // A fleet's roots are made once for every cluster; each cluster's issuer holds them.
+        const root: KnownRoot =
+            shared?.[rootName] ??
+            (existing
+                ? { certPem: pulumi.output(existing.certPem), keyPem: pulumi.secret(existing.keyPem.reveal()) }
+                : generateRoot(name(`cert-manager-root-${rootName}`), rootName, rootCaSettings(model, rootName, model.rootCa), customOpts));
         const issuerName = rootIssuerName(rootName);
-        const issuer = new CaClusterIssuer(name(issuerName), { certManager, certPem: root.certPem, keyPem: root.keyPem }, opts);
+        const issuer = new CaClusterIssuer(name(issuerName), { certManager, issuerName, certPem: root.certPem, keyPem: root.keyPem }, opts);
         certs[rootName] = root.certPem;
         issuers.push(issuer.issuer);
     });
@@ -155,7 +156,7 @@ export function trustOf(trustedPems: pulumi.Output<string>[], signingPem: pulumi
  * The rotation phase picks the intermediate's issuer (the signing root's) and the trusted roots
  * (see `src/certManagerRotation.ts`).
  */
-export const certManagerCa: DeployCa = ({ model, name, istioNamespace, opts, customOpts }): CaStrategyResult => {
+export const certManagerCa: DeployCa = ({ model, name, istioNamespace, opts, customOpts, fleet }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager(
         name("cert-manager"),
@@ -173,7 +174,7 @@ export const certManagerCa: DeployCa = ({ model, name, istioNamespace, opts, cus
         ...(settings.delivery === "istio-csr" ? istioCsrRequestPolicies(model, { name: ISTIO_CSR_ISSUER_NAME, kind: "Issuer" }) : []),
     ];
     const issuance = approveMeshIssuance(model, name, certManager, policies, opts, [istioNamespace]);
-    const roots = meshRootIssuers(model, name, certManager, settings, opts, customOpts, issuance.ready);
+    const roots = meshRootIssuers(model, name, fleet?.shared.roots, certManager, settings, opts, customOpts, issuance.ready);
     const trust = roots.trust;
     // Set from steady on, so that a later rotation needs no restart to enable them.
     const multiRoot = multiRootValues();

@@ -18,7 +18,7 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  * intermediate issued from the signing root's ClusterIssuer. istiod holds no CA key. During a root
  * rotation the signer keeps its name; only the intermediate's issuer and the trust anchors change.
  */
-export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts }): CaStrategyResult => {
+export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts, fleet }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager(
         name("cert-manager"),
@@ -40,7 +40,7 @@ export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts }): CaSt
         [intermediatePolicy(model, "istio-ca-mesh-signer", { issuer: signingRootIssuer(model), namespace: settings.namespace, intermediate: model.intermediateCa })],
         opts,
     );
-    const roots = meshRootIssuers(model, name, certManager, settings, opts, customOpts, issuance.ready);
+    const roots = meshRootIssuers(model, name, fleet?.shared.roots, certManager, settings, opts, customOpts, issuance.ready);
     // Config refuses an in-cluster root for this mode: istiod needs the root PEMs as its trust anchors.
     if (!roots.trustedPems || !roots.trust.trustBundle) throw new Error("caMode kubernetes needs roots the program knows");
 

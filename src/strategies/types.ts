@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackModel } from "../config";
+import { ClusterModel, StackModel } from "../config";
+import type { VaultPki } from "../components/vaultPki";
 import { CaModeRecord } from "../caModes";
 import { IstiodCaValues } from "../istioValues";
 
@@ -10,10 +11,41 @@ import { IstiodCaValues } from "../istioValues";
  */
 export type ResourceNamer = (base: string) => string;
 
+/** A root the program knows: its certificate and its key (a Pulumi secret). */
+export interface KnownRoot {
+    certPem: pulumi.Output<string>;
+    keyPem: pulumi.Output<string>;
+}
+
+/** What a fleet's clusters share, made once before any cluster: the roots, or Vault's PKI. */
+export interface SharedCa {
+    /** Roots made by the program (or given), by name. */
+    roots?: Record<string, KnownRoot>;
+    /** Vault mode: the root mount and one intermediate mount per cluster. */
+    vaultPki?: VaultPki;
+}
+
+/** The cluster a strategy deploys into, within a fleet. */
+export interface FleetClusterContext {
+    cluster: ClusterModel;
+    /** Made once for the whole fleet by the strategy's `deployShared`. */
+    shared: SharedCa;
+}
+
+/** What a strategy's `deployShared` is given: the whole fleet, before any cluster. */
+export interface SharedContext {
+    model: StackModel;
+    name: ResourceNamer;
+    /** Options of components made once for the fleet (the Vault provider, transformations). */
+    opts: pulumi.ComponentResourceOptions;
+}
+
 /** What every CA strategy is given. */
 export interface StrategyContext {
     model: StackModel;
     name: ResourceNamer;
+    /** Set when the cluster is one of a fleet's. */
+    fleet?: FleetClusterContext;
     /** istiod's namespace, created before any CA material. */
     istioNamespace: k8s.core.v1.Namespace;
     /** Options every component of the strategy is created with: the explicit providers (Kubernetes). */
@@ -39,12 +71,22 @@ export interface CaStrategyResult {
     /** Resources istiod must be installed after. */
     istiodDependsOn: pulumi.Resource[];
     trust: TrustOutputs;
+    /**
+     * SHA-256 of the intermediate that signs for this cluster, where the program makes it (an
+     * intermediate cert-manager issues in the cluster never reaches the program).
+     */
+    intermediateFingerprint?: pulumi.Output<string>;
 }
 
 /** Deploys a mode's CA path: its roots, intermediates, issuers and what istiod needs. */
 export type DeployCa = (context: StrategyContext) => CaStrategyResult;
 
-/** A CA mode: its facts (what it needs and allows) and how it deploys. */
+/** Makes what a fleet's clusters share, once, before any cluster. */
+export type DeployShared = (context: SharedContext) => SharedCa;
+
+/** A CA mode: its facts (what it needs and allows) and how it deploys, alone or in a fleet. */
 export interface CaStrategy extends CaModeRecord {
     deploy: DeployCa;
+    /** A fleet's shared roots (or Vault PKI); undefined for a mode a fleet cannot share (istiod). */
+    deployShared?: DeployShared;
 }

@@ -4,7 +4,7 @@ import { IntermediateCaCertificate } from "../components/intermediateCaCertifica
 import { istioCsrAddress } from "../components/istioCsr";
 import { VaultClusterIssuer } from "../components/vaultClusterIssuer";
 import { VaultKubernetesAuth } from "../components/vaultKubernetesAuth";
-import { VaultIntermediateSettings, VaultPki } from "../components/vaultPki";
+import { VaultIntermediateSettings, VaultPki, VaultPkiArgs } from "../components/vaultPki";
 import { CaCertSettings, StackModel } from "../config";
 import { rootCaSettings } from "../rootSettings";
 import { composeTrustBundle, sha256Fingerprint } from "../pki";
@@ -14,7 +14,7 @@ import { vaultCacertsCommonName, vaultTrustAnchorValues } from "../vaultRotation
 import { CACERTS_SECRET_NAME } from "./certManager";
 import { deliverThroughIstioCsr, istioCsrRequestPolicies } from "./istioCsrDelivery";
 import { approveMeshIssuance, intermediatePolicy } from "./issuance";
-import { DeployCa, CaStrategyResult } from "./types";
+import { DeployCa, DeployShared, CaStrategyResult } from "./types";
 
 /** The Vault ClusterIssuer; its name is also the audience of the tokens it logs in with. */
 export const VAULT_ISSUER_NAME = "istio-ca-vault";
@@ -54,7 +54,52 @@ export function vaultIntermediateSettings(model: StackModel): VaultIntermediateS
     };
 }
 
-export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStrategyResult => {
+/** The Vault PKI of a model: one intermediate, or one per cluster of a fleet. */
+export function vaultPkiArgs(model: StackModel, clusters?: string[]): VaultPkiArgs {
+    const settings = model.vault!;
+    const cm = model.certManager!;
+    const plan = rotationPlan(model.rotation);
+    const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
+    return {
+        address: settings.address,
+        rootMountPath: settings.rootMountPath,
+        intermediateMountPath: settings.intermediateMountPath,
+        root: vaultRootDefaults(model),
+        rootSettings: Object.fromEntries(plan.roots.map((root) => [root, rootCaSettings(model, root, vaultRootDefaults(model))])),
+        roots: plan.roots,
+        signingRoot: plan.signingRoot,
+        intermediate: vaultIntermediateSettings(model),
+        ...(clusters ? { clusters } : {}),
+        workloadRole:
+            cm.delivery === "istio-csr"
+                ? {
+                      name: VAULT_WORKLOAD_ROLE,
+                      // RSA 2048: the key Istio proxies, istio-csr's serving certificate and istiod's istio-csr certificate use by default.
+                      settings: {
+                          trustDomain: model.trustDomain,
+                          keyAlgorithm: "RSA-2048",
+                          ttlMs: model.workloadCerts.ttlMs,
+                          maxTtlMs: model.workloadCerts.maxTtlMs,
+                          dnsNames: workloadDnsNames,
+                      },
+                  }
+                : undefined,
+    };
+}
+
+/** A fleet's Vault PKI, made once: the root mount and one intermediate mount per cluster. */
+export const vaultShared: DeployShared = ({ model, name, opts }) => ({
+    vaultPki: new VaultPki(
+        name("vault-pki"),
+        vaultPkiArgs(
+            model,
+            model.fleet!.clusters.map((cluster) => cluster.name),
+        ),
+        opts,
+    ),
+});
+
+export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts, fleet }): CaStrategyResult => {
     const settings = model.vault!;
     const cm = model.certManager!;
     const delivery = cm.delivery;
@@ -62,49 +107,30 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
     // Every Vault resource uses the Vault provider of the resource options (or the default provider).
     const plan = rotationPlan(model.rotation);
     const cacertsCommonName = vaultCacertsCommonName(model.intermediateCa.commonName, plan.signingRoot, settings.intermediate.generation);
-    const workloadDnsNames = [`istiod.${model.istio.namespace}.svc`, istioCsrAddress(cm.namespace).replace(/:\d+$/, "")];
-    const pki = new VaultPki(
-        name("vault-pki"),
-        {
-            address: settings.address,
-            rootMountPath: settings.rootMountPath,
-            intermediateMountPath: settings.intermediateMountPath,
-            root: vaultRootDefaults(model),
-            rootSettings: Object.fromEntries(plan.roots.map((root) => [root, rootCaSettings(model, root, vaultRootDefaults(model))])),
-            roots: plan.roots,
-            signingRoot: plan.signingRoot,
-            intermediate: vaultIntermediateSettings(model),
-            workloadRole:
-                delivery === "istio-csr"
-                    ? {
-                          name: VAULT_WORKLOAD_ROLE,
-                          // RSA 2048: the key Istio proxies, istio-csr's serving certificate and istiod's istio-csr certificate use by default.
-                          settings: {
-                              trustDomain: model.trustDomain,
-                              keyAlgorithm: "RSA-2048",
-                              ttlMs: model.workloadCerts.ttlMs,
-                              maxTtlMs: model.workloadCerts.maxTtlMs,
-                              dnsNames: workloadDnsNames,
-                          },
-                      }
-                    : undefined,
-        },
-        opts,
-    );
+    const pki = fleet?.shared.vaultPki ?? new VaultPki(name("vault-pki"), vaultPkiArgs(model), opts);
+    const cluster = fleet?.cluster;
+    const intermediate = pki.intermediates.find((candidate) => candidate.cluster === cluster?.name);
+    if (!intermediate) throw new Error(`the fleet's Vault PKI has no intermediate for cluster ${cluster?.name}`);
+    // In a fleet, each cluster logs in at its own auth mount, against its own API server, with a
+    // policy that can sign only through its own intermediate mount.
+    const kubernetesAuth = cluster?.vaultKubernetesAuth
+        ? { ...settings.kubernetesAuth, ...cluster.vaultKubernetesAuth, path: `${settings.kubernetesAuth.path}-${cluster.name}` }
+        : settings.kubernetesAuth;
+    const signerPolicy = cluster ? `${VAULT_SIGNER_POLICY}-${cluster.name}` : VAULT_SIGNER_POLICY;
 
     const auth = new VaultKubernetesAuth(
         name("vault-auth"),
         {
-            path: settings.kubernetesAuth.path,
-            kubernetesHost: settings.kubernetesAuth.host,
-            kubernetesCaCert: settings.kubernetesAuth.caCertPem,
-            tokenReviewer: settings.kubernetesAuth.tokenReviewer,
+            path: kubernetesAuth.path,
+            kubernetesHost: kubernetesAuth.host,
+            kubernetesCaCert: kubernetesAuth.caCertPem,
+            tokenReviewer: kubernetesAuth.tokenReviewer,
             roleName: VAULT_SIGNER_ROLE,
             serviceAccount: { name: VAULT_SIGNER_SERVICE_ACCOUNT, namespace: cm.namespace },
             audience: clusterIssuerTokenAudience(VAULT_ISSUER_NAME),
-            tokenTtlSeconds: Math.round(settings.kubernetesAuth.tokenTtlMs / 1000),
-            policyName: VAULT_SIGNER_POLICY,
-            policyRules: signerPolicyRules(delivery, settings.intermediateMountPath, { cacerts: { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs } }),
+            tokenTtlSeconds: Math.round(kubernetesAuth.tokenTtlMs / 1000),
+            policyName: signerPolicy,
+            policyRules: signerPolicyRules(delivery, intermediate.mountPath, { cacerts: { commonName: cacertsCommonName, durationMs: model.intermediateCa.validityMs } }),
         },
         opts,
     );
@@ -138,19 +164,19 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
             certManager,
             serviceAccountName: VAULT_SIGNER_SERVICE_ACCOUNT,
             controllerServiceAccount: { name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT, namespace: certManager.namespaceName },
-            allowTokenReview: settings.kubernetesAuth.tokenReviewer === "client",
+            allowTokenReview: kubernetesAuth.tokenReviewer === "client",
             vault: {
                 server: settings.address,
-                path: vaultSignPath(delivery, settings.intermediateMountPath),
+                path: vaultSignPath(delivery, intermediate.mountPath),
                 vaultNamespace: settings.namespace,
                 caBundlePem: settings.caBundlePem,
                 role: VAULT_SIGNER_ROLE,
                 mountPath: auth.mountPath,
                 // A token that reviews itself must also be valid for the API server.
-                extraAudiences: settings.kubernetesAuth.apiAudience ? [settings.kubernetesAuth.apiAudience] : undefined,
+                extraAudiences: kubernetesAuth.apiAudience ? [kubernetesAuth.apiAudience] : undefined,
             },
             // Signing works only once the role, its policy and the issuing CA (and workload role) exist.
-            dependsOn: [auth.role, pki.intermediateDefaultIssuer, ...(pki.workloadRole ? [pki.workloadRole] : [])],
+            dependsOn: [auth.role, intermediate.defaultIssuer, ...(intermediate.workloadRole ? [intermediate.workloadRole] : [])],
         },
         opts,
     );
@@ -182,11 +208,11 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
                 rotationPolicy: cm.keyRotationPolicy,
                 // After the intermediate mount's default issuer is the signing root's intermediate, and
                 // after the signer's policy allows this Certificate's CN and lifetime.
-                dependsOn: [certManager.release, issuer.issuer, pki.intermediateDefaultIssuer, auth.policy, ...issuance.ready],
+                dependsOn: [certManager.release, issuer.issuer, intermediate.defaultIssuer, auth.policy, ...issuance.ready],
             },
             opts,
         );
-        return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust };
+        return { ca: rotationValues, istiodDependsOn: [cacerts.certificate], trust, intermediateFingerprint: intermediate.certificatePem.apply(sha256Fingerprint) };
     }
 
     const istioCsrDelivery = deliverThroughIstioCsr({
@@ -201,5 +227,5 @@ export const vaultCa: DeployCa = ({ model, name, istioNamespace, opts }): CaStra
         issuance,
         opts,
     });
-    return { ...istioCsrDelivery, trust };
+    return { ...istioCsrDelivery, trust, intermediateFingerprint: intermediate.certificatePem.apply(sha256Fingerprint) };
 };
