@@ -11,11 +11,13 @@ export type { IstioCaArgs, PermissiveFallbackArgs, PinnedHostArgs } from "./comp
 export { IstioCaArgsError } from "./componentArgs";
 export { deployMesh } from "./mesh";
 export type { MeshDeploymentOptions, MeshOutputs } from "./mesh";
+export { deployFleet } from "./fleet";
+export type { ClusterOutputs, FleetCluster, FleetDeploymentOptions, FleetOutputs } from "./fleet";
 
 // Istio.
 export { IstioControlPlane } from "./components/istioControlPlane";
 export type { IstioControlPlaneArgs } from "./components/istioControlPlane";
-export type { IstiodCaValues } from "./istioValues";
+export type { IstiodCaValues, MultiClusterSettings } from "./istioValues";
 export { MeshMtlsPolicy } from "./components/meshMtlsPolicy";
 export type { MeshMtlsPolicyArgs } from "./components/meshMtlsPolicy";
 export { MTLS_MODES } from "./meshPolicy";
@@ -24,6 +26,8 @@ export type { MtlsMode, PermissiveFallback, PinnedHost } from "./meshPolicy";
 // CA material made by the program.
 export { PluginCa } from "./components/pluginCa";
 export type { PluginCaArgs, RootCaSpec } from "./components/pluginCa";
+export { RootCa } from "./components/rootCa";
+export type { RootCaArgs } from "./components/rootCa";
 
 // cert-manager, its issuers, istio-csr and trust-manager.
 export { CertManager } from "./components/certManager";
@@ -49,7 +53,7 @@ export type { IssuancePolicy } from "./issuancePolicy";
 
 // Vault PKI.
 export { VaultPki } from "./components/vaultPki";
-export type { VaultIntermediateSettings, VaultPkiArgs } from "./components/vaultPki";
+export type { VaultIntermediate, VaultIntermediateSettings, VaultPkiArgs } from "./components/vaultPki";
 export { clusterIssuerTokenAudience, signerPolicyRules, vaultIntermediatePathLength, vaultSignPath } from "./vault";
 export type { SignedIntermediateRequest, SignerRequest, VaultDelivery, WorkloadRoleSettings } from "./vault";
 export { VaultKubernetesAuth } from "./components/vaultKubernetesAuth";
@@ -66,7 +70,7 @@ export { alertThresholds } from "./certificateAlerts";
 export type { AlertThresholds } from "./certificateAlerts";
 
 // Settings shared by the components.
-export type { CaCertSettings, IntermediateCaSettings, WorkloadCertSettings, StackModel } from "./config";
+export type { CaCertSettings, ClusterModel, FleetModel, IntermediateCaSettings, KubernetesAccess, WorkloadCertSettings, StackModel } from "./config";
 export { KEY_ALGORITHMS } from "./pki";
 export type { KeyAlgorithm } from "./pki";
 
