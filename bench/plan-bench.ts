@@ -26,7 +26,11 @@ async function timeRuns(run: () => Promise<{ resources: unknown[] }>): Promise<{
     return { medianMs: median(times), minMs: Math.min(...times), resources };
 }
 
-const MESH_SIZES = (process.env.BENCH_MESH_NAMESPACES ?? "0,10,50,200").split(",").map(Number);
+/** Mesh sizes to plan; 0 is always measured too, as the fixed cost every size is measured against. */
+const MESH_SIZES = [...new Set([0, ...(process.env.BENCH_MESH_NAMESPACES ?? "0,10,50,200").split(",").map(Number)])].sort((a, b) => a - b);
+
+/** Which parts to run: `stacks`, `mesh`, or both (default). */
+const PARTS = new Set((process.env.BENCH_ONLY ?? "stacks,mesh").split(",").map((part) => part.trim()));
 
 /** Plug-in stack config with `count` namespaces, each with a PERMISSIVE fallback and a pinned host. */
 function meshConfig(count: number): Record<string, string> {
@@ -40,29 +44,44 @@ function meshConfig(count: number): Record<string, string> {
     };
 }
 
+/**
+ * Plan time against mesh size. Per namespace: the median above the 0-namespace plan, divided by
+ * the namespaces; ratio: that cost over the same cost at the smallest size measured (about 1 when
+ * plan time is linear in namespaces); step: the cost of each namespace added since the size before.
+ */
 async function meshScaling(): Promise<void> {
     console.log(`\nPlan time by mesh size (plugin CA; per namespace: one PERMISSIVE fallback, one pinned host), median of ${RUNS} runs\n`);
-    console.log(`${"namespaces".padStart(10)} ${"resources".padStart(9)} ${"median ms".padStart(10)} ${"min ms".padStart(8)} ${"ms/namespace".padStart(13)}`);
-    let baseline: number | undefined;
+    console.log(
+        `${"namespaces".padStart(10)} ${"resources".padStart(9)} ${"median ms".padStart(10)} ${"min ms".padStart(8)} ${"ms/namespace".padStart(13)} ${"ratio".padStart(6)} ${"step ms/ns".padStart(11)}`,
+    );
+    let fixed: number | undefined;
+    let smallest: number | undefined;
+    let previous: { count: number; medianMs: number } | undefined;
     for (const count of MESH_SIZES) {
         const values = meshConfig(count);
         const result = await timeRuns(() => planStack({ stack: `mesh-${count}`, config: { values, secretKeys: [] } }));
-        baseline ??= result.medianMs;
-        const perNamespace = count > 0 ? ((result.medianMs - baseline) / count).toFixed(2) : "-";
+        fixed ??= result.medianMs;
+        const perNamespace = count > 0 ? (result.medianMs - fixed) / count : undefined;
+        if (perNamespace !== undefined) smallest ??= perNamespace;
+        const ratio = perNamespace !== undefined && smallest ? (perNamespace / smallest).toFixed(2) : "-";
+        const step = previous && count > 0 ? ((result.medianMs - previous.medianMs) / (count - previous.count)).toFixed(2) : "-";
         console.log(
-            `${String(count).padStart(10)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)} ${perNamespace.padStart(13)}`,
+            `${String(count).padStart(10)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)} ${(perNamespace?.toFixed(2) ?? "-").padStart(13)} ${ratio.padStart(6)} ${step.padStart(11)}`,
         );
+        previous = { count, medianMs: result.medianMs };
     }
 }
 
 async function main(): Promise<void> {
-    console.log(`Offline plan, median of ${RUNS} runs per stack (node ${process.version})\n`);
-    console.log(`${"stack".padEnd(32)} ${"resources".padStart(9)} ${"median ms".padStart(10)} ${"min ms".padStart(8)}`);
-    for (const { stack, file } of listStacks()) {
-        const result = await timeRuns(() => planStack({ stack, configFile: file }));
-        console.log(`${stack.padEnd(32)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)}`);
+    if (PARTS.has("stacks")) {
+        console.log(`Offline plan, median of ${RUNS} runs per stack (node ${process.version})\n`);
+        console.log(`${"stack".padEnd(32)} ${"resources".padStart(9)} ${"median ms".padStart(10)} ${"min ms".padStart(8)}`);
+        for (const { stack, file } of listStacks()) {
+            const result = await timeRuns(() => planStack({ stack, configFile: file }));
+            console.log(`${stack.padEnd(32)} ${String(result.resources).padStart(9)} ${result.medianMs.toFixed(1).padStart(10)} ${result.minMs.toFixed(1).padStart(8)}`);
+        }
     }
-    await meshScaling();
+    if (PARTS.has("mesh")) await meshScaling();
 }
 
 main().catch((err) => {
