@@ -50,7 +50,7 @@ function alone(config: StackConfig): StackConfig {
 }
 
 /** Mesh sizes to plan; 0 is always measured too, as the fixed cost every size is measured against. */
-const MESH_SIZES = [...new Set([0, ...(process.env.BENCH_MESH_NAMESPACES ?? "0,10,50,200").split(",").map(Number)])].sort((a, b) => a - b);
+const MESH_SIZES = [...new Set([0, ...(process.env.BENCH_MESH_NAMESPACES ?? "0,100,200,400,800").split(",").map(Number)])].sort((a, b) => a - b);
 
 /** Which parts to run: `stacks`, `mesh`, or both (default). */
 const PARTS = new Set((process.env.BENCH_ONLY ?? "stacks,mesh").split(",").map((part) => part.trim()));
