@@ -47,6 +47,8 @@ describe("ambient chart values", () => {
         assert.deepEqual(checkCniValues({ profile: "ambiant" }), ['profile: "ambiant" is not a profile of the chart']);
         assert.deepEqual(checkCniValues({ ambient: { enabled: true } }), ["ambient: not a cni chart key this program sets"]);
         assert.deepEqual(profileOverrides({ env: {}, pilot: { env: { PILOT_ENABLE_AMBIENT: "false" } } }), ["pilot.env.PILOT_ENABLE_AMBIENT"]);
+        assert.deepEqual(profileOverrides({ env: { PILOT_ENABLE_AMBIENT: "false" }, ambient: { enabled: false } }), ["env.PILOT_ENABLE_AMBIENT", "ambient.enabled"]);
+        assert.deepEqual(profileOverrides({ env: { PILOT_ENABLE_AMBIENT: "true" }, meshConfig: { defaultConfig: { proxyMetadata: { ISTIO_META_ENABLE_HBONE: "true" } } } }), []);
         assert.deepEqual(checkIstiodValues({ profile: "demo" }), ['profile: "demo" is not a profile this program selects (files/profile-ambient.yaml)']);
         assert.deepEqual(checkIstiodValues({ volumes: {} }), ["volumes: the chart renders it as a list (templates/deployment.yaml)"]);
     });

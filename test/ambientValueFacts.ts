@@ -91,12 +91,13 @@ export function checkZtunnelValues(values: unknown): string[] {
     return problems;
 }
 
-/** Paths of the ambient profile that the given values set to something else than the profile does. */
+/**
+ * Paths of the ambient profile that the given values set to something else than the profile does,
+ * also at the top level: istiod copies `pilot.*` there, and cni `cni.*` (templates/zzy_descope_legacy.yaml).
+ */
 export function profileOverrides(values: unknown): string[] {
-    return Object.entries(AMBIENT_PROFILE_VALUES)
-        .filter(([path, expected]) => {
-            const found = path.split(".").reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), values);
-            return found !== undefined && found !== expected;
-        })
-        .map(([path]) => path);
+    const at = (path: string) => path.split(".").reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), values);
+    return Object.entries(AMBIENT_PROFILE_VALUES).flatMap(([path, expected]) =>
+        [path, path.replace(/^(pilot|cni)\./, "")].filter((p, i, all) => all.indexOf(p) === i && at(p) !== undefined && at(p) !== expected),
+    );
 }
