@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DataPlane } from "../ambient";
 import { WorkloadCertSettings } from "../config";
 import * as path from "path";
 import { ISTIO_CHART_REPO, IstiodCaValues, istiodValues } from "../istioValues";
@@ -31,6 +32,8 @@ export interface IstioControlPlaneArgs {
     ca?: IstiodCaValues;
     /** Resources istiod must start after, e.g. the `cacerts` Secret. Default: none. */
     istiodDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** `ambient`: istiod with the chart's ambient profile, for ztunnel (`AmbientDataPlane` installs `cni` and `ztunnel`). Default: "sidecar". */
+    dataPlane?: DataPlane;
     /** Helm chart repository. Default: the official Istio repository. */
     chartRepo?: string;
 }
@@ -54,7 +57,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.istiodValues = istiodValues({ trustDomain: args.trustDomain, workloadCerts: args.workloadCerts, ca: args.ca ?? {} });
+        this.istiodValues = istiodValues({ trustDomain: args.trustDomain, workloadCerts: args.workloadCerts, ca: args.ca ?? {}, dataPlane: args.dataPlane });
         const envOverrides = Object.keys(args.ca?.istiodEnvOverrides ?? {}).length > 0;
         this.istiod = new k8s.helm.v3.Release(
             `${name}-istiod`,

@@ -11,6 +11,7 @@ export { rotatesRoots } from "./rotation";
 import { readAlerts } from "./alerts";
 import { checkGeneratedSubjects, readCaSettings, readExistingRoot } from "./ca";
 import { readCertManager } from "./certManager";
+import { readDataPlane } from "./dataPlane";
 import { readKubernetesAccess } from "./cluster";
 import { readCaMode, readIstioVersion, readTrustDomain, readWorkloadCerts } from "./mesh";
 import { programKnowsRoots, readMeshPolicy } from "./meshPolicy";
@@ -38,6 +39,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const meshPolicy = readMeshPolicy(reader, caMode, ISTIO_NAMESPACE, programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode, certManager);
+    const dataPlane = readDataPlane(reader, { caMode, certManager, istioVersion: version, rotation, meshPolicy });
     const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots);
     checkGeneratedSubjects(reader, caMode, rootCa, rotation.roots, existingRoot !== undefined, vault);
     if (reader.problems.length > 0) throw new ConfigError(reader.problems);
@@ -46,6 +48,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         kubernetes,
         trustDomain,
         istio: { version, namespace: ISTIO_NAMESPACE },
+        dataPlane,
         workloadCerts,
         rootCa,
         intermediateCa,

@@ -6,10 +6,13 @@ import { MTLS_MODES } from "../meshPolicy";
 import { KEY_ALGORITHMS } from "../pki";
 import { CA_MODES, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "../caModes";
 import { DEFAULT_ROOT_NAME, ROTATION_OVERRIDES, ROTATION_PHASES } from "../rotation";
+import { DATA_PLANES } from "../ambient";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
 export { CA_MODES, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "../caModes";
+export { DATA_PLANES } from "../ambient";
+export type { DataPlane } from "../ambient";
 export type { CaMode, CertManagerDelivery, CertManagerRootSource } from "../caModes";
 
 /** Who approves the mesh's cert-manager CertificateRequests. */
@@ -40,7 +43,18 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
             "Cluster access for the explicit Kubernetes provider every resource uses: a kubeconfig file path, or the kubeconfig itself (then set it with `--secret`: it holds credentials). A value with a line break, a YAML or JSON start or key, or a credential word (`token`, `password`, `client-key-data`) counts as the kubeconfig itself. Never quoted in messages. Default: the provider's own lookup (`KUBECONFIG`, then `~/.kube/config`).",
     },
     { key: "kubernetesContext", type: "string", description: "Context of the kubeconfig to use. Default: its current context." },
-    { key: "istioVersion", type: "string", default: "1.30.3", description: "Version of the Istio `base` and `istiod` Helm charts (1.24 or later)." },
+    {
+        key: "istioVersion",
+        type: "string",
+        default: "1.30.3",
+        description: "Version of the Istio `base` and `istiod` Helm charts (1.24 or later), and of `cni` and `ztunnel` in ambient mode.",
+    },
+    {
+        key: "dataPlane",
+        type: "string",
+        default: "sidecar",
+        description: `Istio data plane: ${DATA_PLANES.join(" \\| ")}. \`ambient\` also installs the \`cni\` and \`ztunnel\` charts and istiod with the ambient profile; each \`caMode\` works there, the \`cacerts\` deliveries without root rotation (docs/ambient.md).`,
+    },
     {
         key: "workloadCertTtl",
         type: "string",
@@ -172,7 +186,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
         type: "string",
         default: "1h",
         description:
-            "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new`, and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration.",
+            "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new` (in ambient mode, plus half of `maxWorkloadCertTtl` and 15m, until every ztunnel identity has renewed), and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration.",
     },
     {
         key: "rotationOverride",
