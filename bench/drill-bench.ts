@@ -2,9 +2,12 @@
  * `npm run bench` (second part): the rotation drill's figures, handshakes/s and failed
  * handshakes per phase, for the phased rotation and the naive swap on the same load.
  * Prints figures only; nothing here passes or fails on speed.
+ * Then the ambient drill (stacks/rotation-ambient/): the guarded rotation, sign-new after the
+ * sidecar wait, and roots through meshConfig, with the same settings (its clock: ttl 1/3 of a phase).
  * Settings: BENCH_DRILL_WORKLOADS (6), BENCH_DRILL_RATE (200), BENCH_DRILL_PHASE_SECONDS (3).
  */
-import { RotationPlanSource } from "../drill/certSource";
+import { runAmbientDrill } from "../drill/ambient";
+import { AMBIENT_ROTATION_STACKS_DIR, RotationPlanSource } from "../drill/certSource";
 import { renderScenario } from "../drill/report";
 import { runDrill } from "../drill/run";
 
@@ -20,6 +23,11 @@ async function main(): Promise<void> {
     const result = await runDrill(certs, options);
     console.log(`\nRotation drill, ${options.workloads} workloads, ${options.rate} requests/s offered, ${options.phaseSeconds} s per phase (node ${process.version})\n`);
     console.log(`${renderScenario(result.phased)}\n\n${renderScenario(result.naive)}`);
+
+    const ambientCerts = await new RotationPlanSource(AMBIENT_ROTATION_STACKS_DIR).load();
+    const ambient = await runAmbientDrill(ambientCerts, { ...options, ttlSeconds: options.phaseSeconds / 3 });
+    console.log(`\nAmbient rotation drill, ${options.workloads} ztunnel identities on ${ambient.settings.nodes} nodes, ${options.rate} requests/s offered\n`);
+    console.log([ambient.guarded, ambient.sidecarWait, ambient.caCrt].map(renderScenario).join("\n\n"));
 }
 
 main().catch((err) => {

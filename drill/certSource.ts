@@ -9,7 +9,7 @@ import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, findStackConfi
 import { CONFIG_NAMESPACE, parseStackConfig } from "../src/config";
 import { rawConfigFromValues } from "../src/rawConfig";
 import { parseDuration } from "../src/duration";
-import { ROTATION_PHASES, workloadChainTiming } from "../src/rotation";
+import { ROTATION_PHASES, RotationTiming, rotationTiming } from "../src/rotation";
 import { commonName, sha256Fingerprint, splitPemCertificates } from "../src/pki";
 import { PhaseTrust } from "./schedule";
 
@@ -32,6 +32,10 @@ export interface DrillCertificates {
     gracePeriodRatio: number;
     /** The rotation, in order: steady, trust-both, sign-new, retire-old. */
     phases: PhaseCertificates[];
+    /** The rotation guard's timing for the stack (mesh time, ms): its waits, ztunnel's included in ambient mode. */
+    timing: RotationTiming;
+    /** The stack's data plane. */
+    dataPlane: "sidecar" | "ambient";
 }
 
 /** Supplies the drill's certificates. */
@@ -59,16 +63,27 @@ export function phaseFromPlan(plan: PlanResult, phase: string): PhaseCertificate
     return { phase, trustDomain, trustedRootPems, intermediateCertPem: data["ca-cert.pem"], intermediateKeyPem: keyPem };
 }
 
-/** Workload certificate TTL and grace ratio as the plan hands them to the proxies. */
+/** Workload certificate TTL and grace ratio as the plan hands them to the proxies (and to ztunnel, which must request the same TTL). */
 export function workloadSettingsFromPlan(plan: PlanResult): { workloadCertTtlMs: number; gracePeriodRatio: number } {
-    const istiod = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "istiod");
-    const metadata = (istiod?.inputs.values as any)?.meshConfig?.defaultConfig?.proxyMetadata ?? {};
+    const release = (chart: string) => plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart);
+    const metadata = (release("istiod")?.inputs.values as any)?.meshConfig?.defaultConfig?.proxyMetadata ?? {};
     const workloadCertTtlMs = parseDuration(String(metadata.SECRET_TTL));
     const gracePeriodRatio = Number(metadata.SECRET_GRACE_PERIOD_RATIO);
     if (!workloadCertTtlMs || !(gracePeriodRatio > 0 && gracePeriodRatio < 1)) {
         throw new Error(`stack ${plan.stack}: no SECRET_TTL / SECRET_GRACE_PERIOD_RATIO in the istiod values`);
     }
+    const ztunnel = release("ztunnel");
+    const ztunnelTtl = (ztunnel?.inputs.values as any)?.env?.SECRET_TTL;
+    if (ztunnel && parseDuration(String(ztunnelTtl)) !== workloadCertTtlMs) {
+        throw new Error(`stack ${plan.stack}: ztunnel requests SECRET_TTL ${String(ztunnelTtl)}, not the proxies' ${String(metadata.SECRET_TTL)}`);
+    }
     return { workloadCertTtlMs, gracePeriodRatio };
+}
+
+/** The guard's timing and the data plane of a stack config. */
+function guardSettings(config: { values: Record<string, string>; secretKeys: string[] }): { timing: RotationTiming; dataPlane: "sidecar" | "ambient" } {
+    const model = parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
+    return { timing: rotationTiming(model), dataPlane: model.dataPlane };
 }
 
 /** The trusted root that issued `certPem`, or undefined. */
@@ -121,6 +136,7 @@ export class PluginPlanSource implements CertificateSource {
         return {
             description: `two offline plans of stack "${this.stack}" (plug-in CA), phases sequenced by the drill`,
             ...workloadSettingsFromPlan(oldPlan),
+            ...guardSettings(config),
             phases: [oldCa, { ...oldCa, phase: "trust-both", trustedRootPems: both }, { ...newCa, phase: "sign-new", trustedRootPems: both }, newCa],
         };
     }
@@ -128,6 +144,8 @@ export class PluginPlanSource implements CertificateSource {
 
 /** The rotation's example stack configs, in file name order (`Pulumi.rotation-<n>-<phase>.yaml`). */
 export const ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation");
+/** The same rotation in ambient mode (`Pulumi.rotation-ambient-<n>-<phase>.yaml`). */
+export const AMBIENT_ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation-ambient");
 
 /**
  * The real rotation sequence: the stack configs under `stacks/rotation/`, planned offline one
@@ -153,8 +171,8 @@ export class RotationPlanSource implements CertificateSource {
         // certificates each one issued (at its own time) are valid while the drill runs.
         const configs = stacks.map(({ stack, file }) => ({ stack, config: loadStackConfig(file) }));
         const gaps = configs.map(({ config }) => {
-            const timing = workloadChainTiming(parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key))));
-            return timing.oldChainLifetimeMs + timing.propagationDelayMs + 60000;
+            const { timing } = guardSettings(config);
+            return Math.max(timing.oldChainLifetimeMs, timing.peerRootRefreshMs ?? 0) + timing.propagationDelayMs + 60000;
         });
         let now = Date.now() - gaps.reduce((sum, gap) => sum + gap, 0);
         const planned: string[] = [];
@@ -176,6 +194,7 @@ export class RotationPlanSource implements CertificateSource {
         return {
             description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
             ...settings!,
+            ...guardSettings(configs[0].config),
             phases: ROTATION_PHASES.map((phase) => phases.find((p) => p.phase === phase)!),
         };
     }

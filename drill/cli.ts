@@ -1,16 +1,21 @@
 /**
  * `npm run drill -- [--workloads 6] [--rate 200] [--phase-seconds 3] [--ttl-seconds s]
- *   [--propagation-ms ms] [--source rotation|plugin] [--stack plugin] [--json file]`
+ *   [--propagation-ms ms] [--source rotation|plugin] [--stack plugin] [--json file]
+ *   [--data-plane sidecar|ambient] [--nodes 3] [--ca-propagation-ms ms]`
  * Root rotation drill on 127.0.0.1: the phased rotation and a naive swap under the same mTLS
- * load. Exits non-zero if the phased rotation lost any handshake.
+ * load; with `--data-plane ambient`, ztunnel-like node identities through the guarded rotation of
+ * stacks/rotation-ambient/ and two unsafe alternatives (drill/ambient.ts). Exits non-zero if the
+ * phased (or guarded) rotation lost any handshake.
  */
 import * as fs from "fs";
-import { CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
-import { renderProgress, renderReport } from "./report";
+import { DATA_PLANES, DataPlane } from "../src/ambient";
+import { AmbientDrillResult, runAmbientDrill } from "./ambient";
+import { AMBIENT_ROTATION_STACKS_DIR, CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
+import { renderAmbientReport, renderProgress, renderReport } from "./report";
 import { DrillOptions, DrillResult, checkLoadOptions, runDrill } from "./run";
 
 const USAGE =
-    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>]";
+    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>] [--data-plane sidecar|ambient] [--nodes <n>] [--ca-propagation-ms <ms>]";
 
 /** A number as the drill's flags take it: decimal digits, an optional sign and fraction. Number() also takes 1e-300, 0x10 and 0b1. */
 export const PLAIN_DECIMAL_RE = /^-?[0-9]{1,9}(\.[0-9]{1,9})?$/;
@@ -23,10 +28,16 @@ export interface DrillCliArgs extends DrillOptions {
     /** The plug-in stack for `--source plugin`. */
     stack: string;
     json?: string;
+    /** `ambient`: ztunnel-like identities through stacks/rotation-ambient/ (only with `--source rotation`). */
+    dataPlane: DataPlane;
+    /** Ambient: nodes the identities run on. */
+    nodes?: number;
+    /** Ambient: drill time istiod takes to serve a new step, ms. */
+    caPropagationMs?: number;
 }
 
 export function parseDrillArgs(argv: string[]): DrillCliArgs {
-    const args: DrillCliArgs = { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin" };
+    const args: DrillCliArgs = { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin", dataPlane: "sidecar" };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const take = (): string => {
@@ -54,22 +65,64 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
             if (!(CERTIFICATE_SOURCES as readonly string[]).includes(source))
                 throw new Error(`--source must be one of ${CERTIFICATE_SOURCES.join(", ")}, got "${source}".\n${USAGE}`);
             args.source = source as DrillCliArgs["source"];
-        } else if (flag === "--json") args.json = take();
+        } else if (flag === "--data-plane") {
+            const dataPlane = take();
+            if (!(DATA_PLANES as readonly string[]).includes(dataPlane)) throw new Error(`--data-plane must be one of ${DATA_PLANES.join(", ")}, got "${dataPlane}".\n${USAGE}`);
+            args.dataPlane = dataPlane as DataPlane;
+        } else if (flag === "--nodes") args.nodes = number();
+        else if (flag === "--ca-propagation-ms") args.caPropagationMs = number();
+        else if (flag === "--json") args.json = take();
         else if (flag === "--help" || flag === "-h") throw Object.assign(new Error(USAGE), { help: true });
         else throw new Error(`unknown argument "${flag}".\n${USAGE}`);
     }
     // Before any planning; the phase length against the renewal interval needs the certificates.
     checkLoadOptions(args);
+    const ambientOnly = (["nodes", "caPropagationMs"] as const).filter((key) => args[key] !== undefined);
+    if (args.dataPlane !== "ambient" && ambientOnly.length > 0)
+        throw new Error(`${ambientOnly.map((key) => (key === "nodes" ? "--nodes" : "--ca-propagation-ms")).join(" and ")} only apply with --data-plane ambient.\n${USAGE}`);
+    if (args.dataPlane === "ambient" && args.source !== "rotation")
+        throw new Error(`--data-plane ambient takes its certificates from stacks/rotation-ambient/ (--source rotation), not --source ${args.source}.\n${USAGE}`);
     return args;
 }
 
 export function certificateSource(args: DrillCliArgs): CertificateSource {
+    if (args.dataPlane === "ambient") return new RotationPlanSource(AMBIENT_ROTATION_STACKS_DIR);
     return args.source === "plugin" ? new PluginPlanSource(args.stack) : new RotationPlanSource();
+}
+
+/** Exit code and closing line of an ambient run: 1 when the guarded rotation lost a handshake, ran none, or was offered far less than the requested load. */
+export function ambientDrillVerdict(result: AmbientDrillResult): { code: number; message: string } {
+    const { guarded, sidecarWait, caCrt, settings } = result;
+    const offered = Math.min(...[guarded, sidecarWait, caCrt].map(offeredRate));
+    if (offered < MIN_OFFERED_SHARE * settings.rate) {
+        return {
+            code: 1,
+            message: `NOT A RESULT: ${settings.rate} handshakes/s were requested but only ${offered.toFixed(1)}/s were offered; below ${Math.round(MIN_OFFERED_SHARE * 100)}% of the requested load a run proves little. Lower --rate or --workloads.`,
+        };
+    }
+    if (guarded.total.failures === 0 && guarded.total.handshakes > 0) {
+        return {
+            code: 0,
+            message: `OK: the guarded ambient rotation completed ${guarded.total.handshakes} handshakes with none failed; sign-new after the sidecar wait failed ${sidecarWait.total.failures}, roots through meshConfig failed ${caCrt.total.failures}.`,
+        };
+    }
+    return { code: 1, message: `FAIL: the guarded ambient rotation lost ${guarded.total.failures} handshake(s) (${guarded.total.handshakes} completed).` };
 }
 
 async function main(): Promise<number> {
     const args = parseDrillArgs(process.argv.slice(2));
     const certs = await certificateSource(args).load();
+    if (args.dataPlane === "ambient") {
+        const result = await runAmbientDrill(certs, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
+        console.log(`\n${renderAmbientReport(result)}`);
+        if (args.json) {
+            fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
+            console.log(`\nWrote ${args.json}`);
+        }
+        const verdict = ambientDrillVerdict(result);
+        (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
+        return verdict.code;
+    }
     const result = await runDrill(certs, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
     console.log("");
     console.log(renderReport(result));

@@ -1,5 +1,6 @@
 /** Text rendering of drill results: per-phase tables and the side-by-side summary. */
-import { DrillProgress, DrillResult, ScenarioResult } from "./run";
+import type { AmbientDrillResult } from "./ambient";
+import { DrillProgress, DrillResult, ScenarioName, ScenarioResult } from "./run";
 import { PhaseFigures } from "./stats";
 
 function ms(value: number | undefined): string {
@@ -39,16 +40,30 @@ function phaseRow(figures: PhaseFigures, name = figures.phase): string {
     );
 }
 
-/** One scenario's table: a row per phase and the total, then the overlap rule's verdict. */
+const TITLES: Record<ScenarioName, string> = {
+    phased: "Phased rotation (steady -> trust-both -> sign-new -> retire-old)",
+    naive: "Naive swap (new root and intermediate in one step)",
+    "ambient-guarded": "Ambient, guarded rotation (each step when the guard allows it in ambient mode)",
+    "ambient-sidecar-wait": "Ambient, sign-new after the sidecar wait (propagation delay only)",
+    "ambient-ca-crt": "Ambient, roots in meshConfig.caCertificates (CSR responses carry the signing root only)",
+};
+
+/** One scenario's table: a row per phase and the total, then the overlap rule's verdict (and, in ambient mode, ztunnel's renewal rule's). */
 export function renderScenario(result: ScenarioResult): string {
-    const title = result.scenario === "phased" ? "Phased rotation (steady -> trust-both -> sign-new -> retire-old)" : "Naive swap (new root and intermediate in one step)";
-    const lines = [title, row(COLUMNS, WIDTHS), ...result.phases.map((figures) => phaseRow(figures)), phaseRow(result.total, "total")];
+    const lines = [TITLES[result.scenario], row(COLUMNS, WIDTHS), ...result.phases.map((figures) => phaseRow(figures)), phaseRow(result.total, "total")];
     if (result.total.skipped > 0) lines.push(`  (${result.total.skipped} requests skipped: too many in flight)`);
     lines.push(
         result.overlapProblems.length === 0
             ? "  overlap rule: kept (every step trusts the old and the new signing root)"
             : `  overlap rule broken: ${result.overlapProblems.join("; ")}`,
     );
+    if (result.refreshProblems) {
+        lines.push(
+            result.refreshProblems.length === 0
+                ? "  ztunnel renewal rule: kept (every identity renewed onto a root before it signs)"
+                : `  ztunnel renewal rule broken: ${result.refreshProblems.join("; ")}`,
+        );
+    }
     return lines.join("\n");
 }
 
@@ -82,6 +97,46 @@ function renderSettings(result: Pick<DrillResult, "settings">): string {
         `certificates: ${s.certificateSource}`,
         `trust domain ${s.trustDomain}; ${s.workloads} workloads on 127.0.0.1; ${s.rate} requests/s (one TLS 1.3 mTLS handshake each); ${s.phaseSeconds} s per phase`,
         `workload TTL ${s.workloadCertTtl} compressed to ${s.compressedTtlSeconds} s (x${s.clockCompression}); gracePeriodRatio ${s.gracePeriodRatio}: renewal after ${s.renewAfterSeconds} s; config propagation 0-${Math.round(s.maxPropagationMs)} ms per workload`,
+    ].join("\n");
+}
+
+function renderAmbientSettings(result: AmbientDrillResult): string {
+    const s = result.settings;
+    return [
+        `certificates: ${s.certificateSource}`,
+        `trust domain ${s.trustDomain}; ${s.workloads} ztunnel identities on ${s.nodes} nodes (127.0.0.1); ${s.rate} requests/s between nodes (one TLS 1.3 mTLS handshake each)`,
+        `workload TTL ${s.workloadCertTtl} compressed to ${s.compressedTtlSeconds} s (x${s.clockCompression}); ztunnel renews after half: ${s.refreshAfterSeconds} s; istiod serves a step ${s.caPropagationMs} ms after it starts; no pushes`,
+        `guard waits: sign-new ${s.signNewWait} (${s.signNewWaitMs} ms), retire-old ${s.retireOldWait} (${s.retireOldWaitMs} ms); with sidecars sign-new waits ${s.sidecarSignNewWait} (${s.sidecarSignNewWaitMs} ms); steady and retire-old ${s.phaseSeconds} s`,
+    ].join("\n");
+}
+
+function renderAmbientSummary(result: AmbientDrillResult): string {
+    const scenarios = [result.guarded, result.sidecarWait, result.caCrt];
+    const lines: string[][] = [
+        ["", "guarded", "sidecar wait", "ca.crt roots"],
+        ["handshakes", ...scenarios.map((s) => String(s.total.handshakes))],
+        ["failed handshakes", ...scenarios.map((s) => String(s.total.failures))],
+        ["handshakes/s", ...scenarios.map((s) => s.total.handshakesPerSecond.toFixed(1))],
+        ["offered / requested", ...scenarios.map((s) => `${offered(s)} / ${result.settings.rate}`)],
+        ["p50 / p95 / p99 ms", ...scenarios.map((s) => `${ms(s.total.p50Ms)} / ${ms(s.total.p95Ms)} / ${ms(s.total.p99Ms)}`)],
+        ["certificate renewals", ...scenarios.map((s) => String(s.total.renewals))],
+    ];
+    const widths = [20, 22, 22, 22];
+    return lines.map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")).join("\n");
+}
+
+export function renderAmbientReport(result: AmbientDrillResult): string {
+    return [
+        renderAmbientSettings(result),
+        "",
+        renderScenario(result.guarded),
+        "",
+        renderScenario(result.sidecarWait),
+        "",
+        renderScenario(result.caCrt),
+        "",
+        "Summary",
+        renderAmbientSummary(result),
     ].join("\n");
 }
 

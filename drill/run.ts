@@ -3,8 +3,18 @@
  * through a sequence of trust bundles and signing intermediates; every exchange is counted
  * per phase. Runs the phased rotation and a naive one-step swap on the same load.
  */
-import { DrillCertificates, PhaseCertificates, allRootPems, phaseTrust } from "./certSource";
-import { buildSchedule, checkRotationOverlap, compressionFactor, initialCertificateAges, minimumSafePhaseMs, phaseIndexAt, propagationDelays, renewalTime } from "./schedule";
+import { DrillCertificates, PhaseCertificates, allRootPems, issuingRoot, phaseTrust } from "./certSource";
+import {
+    buildSchedule,
+    checkRotationOverlap,
+    compressionFactor,
+    initialCertificateAges,
+    minimumSafePhaseMs,
+    phaseIndexAt,
+    propagationDelays,
+    renewalTime,
+    ztunnelRefreshAt,
+} from "./schedule";
 import { formatSpiffeId } from "./spiffe";
 import { PhaseFigures, PhaseTally, failureReason } from "./stats";
 import { Workload, issueWorkloadCertificate } from "./workload";
@@ -59,12 +69,36 @@ export interface CaStep {
     certificates: PhaseCertificates;
 }
 
+/** The scenarios the drill runs: with sidecars, the phased rotation and a naive swap; with ambient, see drill/ambient.ts. */
+export type ScenarioName = "phased" | "naive" | "ambient-guarded" | "ambient-sidecar-wait" | "ambient-ca-crt";
+
+/**
+ * How workloads get certificates and roots when they are ztunnel identities (ambient): each
+ * identity's roots come only with its own certificate, the last element of the CSR response, and
+ * change only when it renews, at half the certificate's life (istio/ztunnel 1.30.3
+ * src/identity/caclient.rs:179-190, src/tls/certificate.rs:240-273, 375-381). Nothing is pushed.
+ */
+export interface AmbientModel {
+    /** Drill time after a step starts until istiod serves it (its reload of cacerts), ms. */
+    caPropagationMs: number;
+    /**
+     * What a CSR response carries as its last element: `trusted`, every trusted root (istiod's cacerts
+     * `root-cert.pem`, istio-csr's bundle); `signing-root`, the signing root alone (a kubernetes.io/tls
+     * cacerts' `ca.crt`, the other roots going to meshConfig.caCertificates, which ztunnel ignores).
+     */
+    csrRoots: "trusted" | "signing-root";
+    /** Which node each workload runs on; requests go between workloads on different nodes (HBONE between ztunnels). */
+    nodeOf: (workload: number) => number;
+}
+
 export interface ScenarioResult {
-    scenario: "phased" | "naive";
+    scenario: ScenarioName;
     phases: PhaseFigures[];
     total: PhaseFigures;
     /** Violations of the overlap rule, found before running (none for a safe rotation). */
     overlapProblems: string[];
+    /** Ambient: violations of ztunnel's renewal rule (`checkZtunnelRefresh`), found before running. */
+    refreshProblems?: string[];
 }
 
 export interface DrillSettings {
@@ -102,10 +136,18 @@ export function phasedSteps(certs: DrillCertificates, phaseMs: number): CaStep[]
     return certs.phases.map((certificates) => ({ durationMs: phaseMs, certificates }));
 }
 
-/** Violations of the overlap rule by a sequence of steps (none for a safe rotation). */
-export function overlapProblems(steps: CaStep[], certs: DrillCertificates): string[] {
+/** Violations of the overlap rule by a sequence of steps (none for a safe rotation), on the roots workloads are given. */
+export function overlapProblems(steps: CaStep[], certs: DrillCertificates, ambient?: AmbientModel): string[] {
     const roots = allRootPems(certs.phases);
-    return checkRotationOverlap(steps.map((step) => phaseTrust(step.certificates, roots)));
+    return checkRotationOverlap(steps.map((step) => phaseTrust({ ...step.certificates, trustedRootPems: givenRoots(step.certificates, roots, ambient) }, roots)));
+}
+
+/** The roots a workload is given in a step: the pushed bundle, or (ambient) what its CSR response ends with. */
+export function givenRoots(certificates: PhaseCertificates, allRoots: string[], ambient?: AmbientModel): string[] {
+    if (ambient?.csrRoots !== "signing-root") return certificates.trustedRootPems;
+    const signing = issuingRoot(certificates.intermediateCertPem, allRoots);
+    if (!signing) throw new Error(`phase ${certificates.phase}: no root of the rotation issued its intermediate`);
+    return [signing];
 }
 
 /**
@@ -140,11 +182,15 @@ function resolvedTimings(certs: DrillCertificates, options: DrillOptions) {
  * Runs one scenario; all servers and sockets are closed when it resolves. A phased scenario
  * whose steps break the overlap rule is refused before anything starts.
  */
-export async function runScenario(scenario: "phased" | "naive", steps: CaStep[], certs: DrillCertificates, options: DrillOptions): Promise<ScenarioResult> {
-    const problems = overlapProblems(steps, certs);
-    if (scenario === "phased" && problems.length > 0)
+export async function runScenario(scenario: ScenarioName, steps: CaStep[], certs: DrillCertificates, options: DrillOptions, ambient?: AmbientModel): Promise<ScenarioResult> {
+    const problems = overlapProblems(steps, certs, ambient);
+    if ((scenario === "phased" || scenario === "ambient-guarded") && problems.length > 0)
         throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${problems.join("; ")}`);
-    const { compressedTtlMs, maxPropagationMs, renewAfterMs } = resolvedTimings(certs, options);
+    const { compressedTtlMs, maxPropagationMs } = resolvedTimings(certs, options);
+    // ztunnel renews at half the life, whatever gracePeriodRatio says (it is istio-agent's setting).
+    const renewAt = (issuedAtMs: number) => (ambient ? ztunnelRefreshAt(issuedAtMs, compressedTtlMs) : renewalTime(issuedAtMs, compressedTtlMs, certs.gracePeriodRatio));
+    const renewAfterMs = renewAt(0);
+    const allRoots = allRootPems(certs.phases);
     const schedule = buildSchedule(steps.map((step) => ({ name: step.certificates.phase, durationMs: step.durationMs })));
     const totalMs = schedule[schedule.length - 1].endMs;
     const tallies = steps.map((step) => new PhaseTally(step.certificates.phase, step.durationMs));
@@ -186,25 +232,26 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
         for (const workload of workloads) {
             workload.update({
                 certificate: await issueWorkloadCertificate(workload.spiffeId, first.intermediateCertPem, first.intermediateKeyPem, validityHours),
-                bundle: first.trustedRootPems,
+                bundle: givenRoots(first, allRoots, ambient),
             });
             await workload.listen();
         }
         t0 = performance.now();
 
         // istio-agent: renew once (1 - gracePeriodRatio) of the life is used, from whatever
-        // istiod signs with at that moment.
+        // istiod signs with at that moment. ztunnel: at half the life, from what istiod serves
+        // then (a step reaches istiod caPropagationMs after it starts), taking the response's roots.
         const renew = (workload: Workload, issuedAtMs: number) =>
-            at(renewalTime(issuedAtMs, compressedTtlMs, certs.gracePeriodRatio), () => {
+            at(renewAt(issuedAtMs), () => {
                 const startedMs = now();
                 // The load loop may not have seen the end yet; a renewal after it belongs to no phase.
                 if (startedMs >= totalMs) return;
                 const index = Math.max(0, phaseIndexAt(schedule, startedMs));
-                const signer = steps[index].certificates;
+                const signer = steps[ambient ? Math.max(0, phaseIndexAt(schedule, startedMs - ambient.caPropagationMs)) : index].certificates;
                 track(
                     issueWorkloadCertificate(workload.spiffeId, signer.intermediateCertPem, signer.intermediateKeyPem, validityHours).then((certificate) => {
                         if (!running) return;
-                        workload.update({ certificate });
+                        workload.update(ambient ? { certificate, bundle: givenRoots(signer, allRoots, ambient) } : { certificate });
                         tallies[index].renewals++;
                         total.renewals++;
                         options.onRenewal?.({ scenario, workload: workload.spiffeId, phase: steps[index].certificates.phase, startedMs });
@@ -214,14 +261,14 @@ export async function runScenario(scenario: "phased" | "naive", steps: CaStep[],
             });
         workloads.forEach((workload, i) => renew(workload, -ages[i]));
 
-        // Config pushes: each workload sees a phase's trust bundle after its own delay.
+        // Config pushes: each workload sees a phase's trust bundle after its own delay. ztunnel takes none.
         steps.forEach((step, k) => {
-            if (k === 0) return;
+            if (k === 0 || ambient) return;
             workloads.forEach((workload, i) => at(schedule[k].startMs + delays[i], () => workload.update({ bundle: step.certificates.trustedRootPems })));
         });
 
-        // Load: `rate` requests per second over every ordered pair of workloads in turn.
-        const pairs = workloads.flatMap((from, i) => workloads.filter((_, j) => j !== i).map((to) => [from, to] as const));
+        // Load: `rate` requests per second over every ordered pair of workloads in turn (ambient: on different nodes).
+        const pairs = workloads.flatMap((from, i) => workloads.filter((_, j) => j !== i && (!ambient || ambient.nodeOf(i) !== ambient.nodeOf(j))).map((to) => [from, to] as const));
         let inFlight = 0;
         let pairIndex = 0;
         let owed = 0;

@@ -2,6 +2,7 @@
  * Pure timing of the drill: the phase schedule, workload certificate renewal on a compressed
  * clock, per-workload config propagation delays, and the overlap rule a rotation must keep.
  */
+import { ZTUNNEL_RENEWAL_FRACTION } from "../src/ambient";
 
 export interface PhaseWindow {
     name: string;
@@ -45,6 +46,15 @@ export function renewalTime(issuedAtMs: number, ttlMs: number, gracePeriodRatio:
     if (!(gracePeriodRatio > 0 && gracePeriodRatio < 1)) throw new Error(`gracePeriodRatio must be strictly between 0 and 1, got ${gracePeriodRatio}`);
     if (!(ttlMs > 0)) throw new Error(`TTL must be positive, got ${ttlMs}`);
     return issuedAtMs + ttlMs * (1 - gracePeriodRatio);
+}
+
+/**
+ * When ztunnel renews a certificate: at half its life, `not_before + (not_after - not_before) / 2`,
+ * with no jitter and no setting (istio/ztunnel 1.30.3 src/tls/certificate.rs:375-381).
+ */
+export function ztunnelRefreshAt(issuedAtMs: number, ttlMs: number): number {
+    if (!(ttlMs > 0)) throw new Error(`TTL must be positive, got ${ttlMs}`);
+    return issuedAtMs + ttlMs * ZTUNNEL_RENEWAL_FRACTION;
 }
 
 /**
@@ -96,6 +106,37 @@ export function checkRotationOverlap(phases: PhaseTrust[]): string[] {
         }
         if (!phase.trustedRoots.includes(previous.signingRoot)) {
             problems.push(`${previous.name} -> ${phase.name}: the ${phase.name} bundle drops ${previous.signingRoot}, which signed certificates still in use`);
+        }
+    });
+    return problems;
+}
+
+/**
+ * The rule ztunnel adds to the overlap rule: it takes roots only with a renewed certificate, so a
+ * root may start signing only once it has been in what istiod hands out for a whole renewal
+ * interval (`refreshAfterMs`), every identity having renewed since. istiod's own delay counts on
+ * both sides (it serves the bundle and the new signer equally late), so it drops out. Returns the
+ * violations, one per step whose signing root was not held that long.
+ */
+export function checkZtunnelRefresh(phases: (PhaseTrust & { durationMs: number })[], refreshAfterMs: number): string[] {
+    const problems: string[] = [];
+    let startMs = 0;
+    const starts = phases.map((phase) => {
+        const at = startMs;
+        startMs += phase.durationMs;
+        return at;
+    });
+    phases.forEach((phase, k) => {
+        if (k === 0 || phase.signingRoot === phases[k - 1].signingRoot) return;
+        let j = k;
+        while (j > 0 && phases[j - 1].trustedRoots.includes(phase.signingRoot)) j--;
+        // Not handed out before it signs: the overlap rule already names it.
+        if (j === k) return;
+        const heldMs = starts[k] - starts[j];
+        if (heldMs < refreshAfterMs) {
+            problems.push(
+                `${phases[k - 1].name} -> ${phase.name}: ${phase.signingRoot} signs ${Math.round(heldMs)} ms after istiod first hands it out, but ztunnel identities hold it only once renewed, up to ${Math.round(refreshAfterMs)} ms later (half a certificate's life)`,
+            );
         }
     });
     return problems;

@@ -13,6 +13,7 @@ import { EMULATORS, Emulator, EmulatorContext } from "./emulators";
 import { MissingConfigError, ProjectConfigDeclaration, applyProjectConfig } from "./projectConfig";
 import { diffPlans, leavesOf, secretDigests } from "./diff";
 import { forcesReplacement, replaceRuleOf } from "./engineRules";
+import { withoutPromiseStamps } from "./promiseStacks";
 import type { PlanResult, PlannedResource } from "./types";
 import { isOnlyCertificates } from "../src/pki";
 
@@ -393,9 +394,12 @@ async function resolveExport(value: unknown): Promise<unknown> {
 
 let planQueue: Promise<unknown> = Promise.resolve();
 
-/** Plans one stack. Plans run one at a time: the Pulumi runtime's state is process-wide. */
+/**
+ * Plans one stack. Plans run one at a time: the Pulumi runtime's state is process-wide. The stack
+ * Pulumi stamps on each of its promises is not formatted meanwhile (`promiseStacks.ts`).
+ */
 export function planStack(options: PlanOptions): Promise<PlanResult> {
-    const run = planQueue.then(() => planStackNow(options));
+    const run = planQueue.then(() => withoutPromiseStamps(() => planStackNow(options)));
     planQueue = run.catch(() => undefined);
     return run;
 }

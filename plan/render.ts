@@ -102,6 +102,11 @@ function keySettings(resource: PlannedResource): string[] {
     const metadata = inputs.metadata as Record<string, any> | undefined;
     if (resource.type === "kubernetes:helm.sh/v3:Release") {
         settings.push(`chart=${inputs.chart}@${inputs.version}`, `release=${inputs.name}`, `namespace=${inputs.namespace}`);
+        // Ambient: the chart profile, where ztunnel asks for certificates, whom istio-csr signs for.
+        if (inputs.values?.profile) settings.push(`profile=${inputs.values.profile}`);
+        if (typeof inputs.values?.caAddress === "string") settings.push(`caAddress=${inputs.values.caAddress}`);
+        const nodeAccounts = inputs.values?.app?.server?.caTrustedNodeAccounts;
+        if (nodeAccounts) settings.push(`caTrustedNodeAccounts=${nodeAccounts}`);
         const env = inputs.values?.env as Record<string, string> | undefined;
         if (env)
             settings.push(

@@ -82,6 +82,14 @@ function hours(ms: number): string {
     return `${Number.isInteger(h) ? h : h.toFixed(1)}h`;
 }
 
+/** A wait as hours and minutes ("12h15m"), rounded up to the minute. */
+function hoursAndMinutes(ms: number): string {
+    const minutes = Math.ceil(ms / 60000);
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return `${h > 0 ? `${h}h` : ""}${m > 0 || h === 0 ? `${m}m` : ""}`;
+}
+
 function overrideFix(name: RotationOverrideName): string {
     return `wait until then and run pulumi up again; or, accepting that traffic may fail, run: pulumi config set istio-ca:rotationOverride ${name} && pulumi config set istio-ca:rotationOverrideReason "<why>"`;
 }
@@ -357,12 +365,18 @@ export function guardRotation(input: GuardInput): GuardVerdict {
     if (plan.signingRoot !== prev.signingRoot) {
         const sinceText = prev.trustedRoots.includes(plan.signingRoot) ? own(prev.trustedSince, plan.signingRoot) : undefined;
         const since = parseTime(sinceText);
-        const readyAt = since === undefined ? undefined : since + timing.propagationDelayMs;
+        // Ambient: ztunnel holds the new root only once each identity has renewed after istiod has it.
+        const refreshMs = timing.peerRootRefreshMs ?? 0;
+        const readyAt = since === undefined ? undefined : since + timing.propagationDelayMs + refreshMs;
         if (readyAt === undefined || nowMs < readyAt) {
             needed.push("sign-new-early");
             if (override?.name !== "sign-new-early") {
+                const wait =
+                    refreshMs > 0
+                        ? `istio-ca:rotationPropagationDelay ${hours(timing.propagationDelayMs)} + ${hoursAndMinutes(refreshMs)} for every ztunnel identity to renew, which is when ztunnel takes new roots: half of istio-ca:maxWorkloadCertTtl and 15m of retries`
+                        : `istio-ca:rotationPropagationDelay ${hours(timing.propagationDelayMs)}`;
                 problems.push(
-                    `Rotation refused: ${desired.settings.phase} too early. The bundle with ${plan.signingRoot} was deployed at ${sinceText ?? "an unrecorded time"}; proxies may not all hold it until ${readyAt === undefined ? "unknown" : new Date(readyAt).toISOString()} (istio-ca:rotationPropagationDelay ${hours(timing.propagationDelayMs)}), and a proxy without it rejects certificates ${plan.signingRoot} signs. Fix: ${overrideFix("sign-new-early")}.`,
+                    `Rotation refused: ${desired.settings.phase} too early. The bundle with ${plan.signingRoot} was deployed at ${sinceText ?? "an unrecorded time"}; proxies may not all hold it until ${readyAt === undefined ? "unknown" : new Date(readyAt).toISOString()} (${wait}), and a proxy without it rejects certificates ${plan.signingRoot} signs. Fix: ${overrideFix("sign-new-early")}.`,
                 );
             }
         }
@@ -420,16 +434,29 @@ export function guardRotation(input: GuardInput): GuardVerdict {
  */
 function resolveTiming(prev: RotationState | undefined, configured: RotationTiming, nowMs: number): { effective: RotationTiming; record: RecordedTiming } {
     const recorded = prev?.timing;
-    const plain = { oldChainLifetimeMs: configured.oldChainLifetimeMs, propagationDelayMs: configured.propagationDelayMs };
+    // ztunnel's renewal wait is recorded only where there is one (ambient), so sidecar states stay as they were.
+    const withRefresh = (timing: RotationTiming, refreshMs: number): RotationTiming => ({
+        oldChainLifetimeMs: timing.oldChainLifetimeMs,
+        propagationDelayMs: timing.propagationDelayMs,
+        ...(refreshMs > 0 ? { peerRootRefreshMs: refreshMs } : {}),
+    });
+    const plain = withRefresh(configured, configured.peerRootRefreshMs ?? 0);
     if (!recorded) return { effective: plain, record: plain };
-    const lower = configured.oldChainLifetimeMs < recorded.oldChainLifetimeMs || configured.propagationDelayMs < recorded.propagationDelayMs;
+    // Also lower: leaving ambient mid-rotation, or a shorter maxWorkloadCertTtl, while ztunnels may still hold certificates issued before.
+    const lower =
+        configured.oldChainLifetimeMs < recorded.oldChainLifetimeMs ||
+        configured.propagationDelayMs < recorded.propagationDelayMs ||
+        (configured.peerRootRefreshMs ?? 0) < (recorded.peerRootRefreshMs ?? 0);
     if (!lower) return { effective: plain, record: plain };
     const loweredAt = parseTime(recorded.loweredAt) ?? nowMs;
     if (nowMs >= loweredAt + recorded.oldChainLifetimeMs + recorded.propagationDelayMs) return { effective: plain, record: plain };
-    const longest = {
-        oldChainLifetimeMs: Math.max(recorded.oldChainLifetimeMs, configured.oldChainLifetimeMs),
-        propagationDelayMs: Math.max(recorded.propagationDelayMs, configured.propagationDelayMs),
-    };
+    const longest = withRefresh(
+        {
+            oldChainLifetimeMs: Math.max(recorded.oldChainLifetimeMs, configured.oldChainLifetimeMs),
+            propagationDelayMs: Math.max(recorded.propagationDelayMs, configured.propagationDelayMs),
+        },
+        Math.max(recorded.peerRootRefreshMs ?? 0, configured.peerRootRefreshMs ?? 0),
+    );
     return { effective: longest, record: { ...longest, loweredAt: new Date(loweredAt).toISOString() } };
 }
 

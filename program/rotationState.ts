@@ -40,6 +40,8 @@ export interface VaultIntermediateRecord {
 export interface RecordedTiming {
     oldChainLifetimeMs: number;
     propagationDelayMs: number;
+    /** Ambient only (ztunnel's renewal before a new root signs); absent with sidecars and in states recorded before ambient, read as 0. */
+    peerRootRefreshMs?: number;
     loweredAt?: string;
 }
 
@@ -148,7 +150,14 @@ const stateV2Schema = z
             .max(MAX_CLUSTERS)
             .refine((names) => new Set(names).size === names.length, { message: "names a cluster twice" })
             .optional(),
-        timing: z.object({ oldChainLifetimeMs: z.number().int().nonnegative(), propagationDelayMs: z.number().int().nonnegative(), loweredAt: isoTime.optional() }).strict(),
+        timing: z
+            .object({
+                oldChainLifetimeMs: z.number().int().nonnegative(),
+                propagationDelayMs: z.number().int().nonnegative(),
+                peerRootRefreshMs: z.number().int().positive().optional(),
+                loweredAt: isoTime.optional(),
+            })
+            .strict(),
         vaultIntermediate: z
             .object({
                 generation: positiveInt,

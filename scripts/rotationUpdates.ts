@@ -19,6 +19,8 @@ export interface RotationSequence {
     directory: string;
     /** Config changed from the files, e.g. the delivery. */
     overrides: Record<string, string>;
+    /** Hours after the first update at which sign-new is allowed (trust-both at 24h + the delay, and ztunnel's renewal in ambient mode). Default: 25. */
+    signNewAt?: number;
     /** Hours after the first update at which retire-old is allowed (max TTL + delay, and more where the mode needs it). */
     retireAt: number;
     /** Config that renews the intermediate at the end, and the hours after the last step it runs; undefined where cert-manager renews it by itself. */
@@ -50,6 +52,16 @@ export const ROTATION_SEQUENCES: RotationSequence[] = [
         retireAt: 25 + 49,
         renewal: { overrides: { vaultIntermediateGeneration: "2" }, afterHours: 1, what: "istio-ca:vaultIntermediateGeneration 2" },
     },
+    // Ambient: sign-new waits for ztunnel's renewals too (delay + half of maxWorkloadCertTtl + 15m).
+    { title: "plugin, ambient", directory: "rotation-ambient", overrides: {}, signNewAt: 24 + 14, retireAt: 24 + 14 + 25 },
+    { title: "kubernetes, ambient", directory: "rotation-kubernetes", overrides: { dataPlane: "ambient" }, signNewAt: 24 + 26, retireAt: 24 + 26 + 49 },
+    {
+        title: "cert-manager, istio-csr, ambient",
+        directory: "rotation-cert-manager",
+        overrides: { certManagerDelivery: "istio-csr", dataPlane: "ambient" },
+        signNewAt: 24 + 26,
+        retireAt: 24 + 26 + 49,
+    },
 ];
 
 /** One update of a sequence and what the engine would do. */
@@ -67,7 +79,7 @@ export interface PlannedUpdate {
 export const FIRST_UPDATE = new Date("2026-06-01T08:00:00.000Z");
 
 /**
- * Plans a sequence: steady, trust-both (24h), sign-new (+1h), retire-old, steady once the old root's
+ * Plans a sequence: steady, trust-both (24h), sign-new (+1h, or as the sequence says), retire-old, steady once the old root's
  * protected resources are unprotected (as the runbook says), and the intermediate renewal.
  * `finishWithoutUnprotect` also plans the last step before unprotecting, to show the refusal.
  */
@@ -95,7 +107,7 @@ export async function planRotationUpdates(sequence: RotationSequence, options: {
     };
     await plan("1 steady", "1-steady", 0);
     await plan("2 trust-both", "2-trust-both", 24);
-    await plan("3 sign-new", "3-sign-new", 25);
+    await plan("3 sign-new", "3-sign-new", sequence.signNewAt ?? 25);
     const retireOld = await plan("4 retire-old", "4-retire-old", sequence.retireAt);
     const oldRoot = retireOld.plan.resources.filter((resource) => resource.protect && resource.name.includes("r2026")).map((resource) => resource.name);
     const steadyAt = sequence.retireAt + 24;

@@ -73,7 +73,47 @@ export interface CaModeRecord {
      * istiod has reloaded it.
      */
     signsFromOldChainAfterSignNew(delivery: CertManagerDelivery): boolean;
+    /** What ztunnel (`dataPlane: ambient`) gets from the mode, for a delivery (docs/ambient.md). */
+    ambient(delivery: CertManagerDelivery): AmbientFacts;
 }
+
+/**
+ * What ztunnel gets from a CA mode. ztunnel's only peer roots are the last element of each CSR
+ * response (istio/ztunnel 1.30.3 src/identity/caclient.rs:179-190, src/tls/certificate.rs:240-273);
+ * they change only when the identity's certificate renews.
+ */
+export interface AmbientFacts {
+    /** What that last element holds in this mode, for messages and docs. */
+    peerRoots: string;
+    /**
+     * istiod is the Kubernetes CSR API's registration authority: it signs ztunnel's requests (which
+     * carry no signer) through `K8S_SIGNER` and appends the root of its RA bundle, read once at start
+     * from `/etc/external-ca-cert/root-cert.pem`, else the cluster's service-account `ca.crt`
+     * (pilot/pkg/bootstrap/istio_ca.go:617-634, security/pkg/pki/ra/k8s_ra.go:48-62,
+     * security/pkg/server/ca/server.go:112-155). So the program mounts the trusted roots there and
+     * restarts istiod when they change.
+     */
+    raRootFile: boolean;
+    /** Why this mode's roots cannot rotate under ztunnel, and the fix; undefined where every trusted root reaches ztunnel. */
+    rotationRefusal?: { reason: string; fix: string };
+}
+
+/** The cacerts deliveries of cert-manager and Vault: istiod's CA root is `ca.crt`, the signing root alone. */
+const CACERTS_AMBIENT: AmbientFacts = {
+    peerRoots: "istiod's CA root, the ca.crt of the kubernetes.io/tls cacerts Secret: the signing root alone",
+    raRootFile: false,
+    rotationRefusal: {
+        reason: "istiod appends only its CA root, the signing root in cacerts' ca.crt, to the certificates it issues, and ztunnel takes its peer roots from there alone: the other trusted root travels in meshConfig.caCertificates, which ztunnel never reads, so at sign-new ztunnels would hold certificates and roots of different roots and refuse each other (istiod also refuses a ca.crt that changes from one root to another without a restart: pilot/pkg/bootstrap/istio_ca.go, handleEvent)",
+        fix: "rotate with certManagerDelivery istio-csr (switch at steady: the root stays, and istio-csr hands ztunnel every trusted root), or with caMode plugin, whose cacerts root-cert.pem holds every trusted root",
+    },
+};
+
+/** The istio-csr deliveries: ztunnel asks istio-csr, which appends its whole root bundle. */
+const ISTIO_CSR_AMBIENT: AmbientFacts = {
+    peerRoots:
+        "istio-csr's root bundle (app.tls.rootCAFile, the program-owned trust-manager bundle): every trusted root (cert-manager/istio-csr v0.17.0 pkg/server/server.go:261-304)",
+    raRootFile: false,
+};
 
 const appendRootName = (base: string, root: string): string => `${base} ${root}`;
 const never = (): false => false;
@@ -94,6 +134,7 @@ export const CA_MODE_RECORDS: { readonly [M in CaMode]: CaModeRecord & { readonl
         usesIntermediateSettings: never,
         rootCommonName: appendRootName,
         signsFromOldChainAfterSignNew: never,
+        ambient: () => ({ peerRoots: "istiod's own root (istio-system/istio-ca-secret)", raRootFile: false }),
     },
     plugin: {
         mode: "plugin",
@@ -110,6 +151,7 @@ export const CA_MODE_RECORDS: { readonly [M in CaMode]: CaModeRecord & { readonl
         usesIntermediateSettings: () => true,
         rootCommonName: appendRootName,
         signsFromOldChainAfterSignNew: never,
+        ambient: () => ({ peerRoots: "cacerts root-cert.pem: every trusted root of the phase", raRootFile: false }),
     },
     kubernetes: {
         mode: "kubernetes",
@@ -127,6 +169,7 @@ export const CA_MODE_RECORDS: { readonly [M in CaMode]: CaModeRecord & { readonl
         usesIntermediateSettings: () => true,
         rootCommonName: appendRootName,
         signsFromOldChainAfterSignNew: never,
+        ambient: () => ({ peerRoots: "istiod's RA root file, which the program fills with every trusted root of the phase", raRootFile: true }),
     },
     "cert-manager": {
         mode: "cert-manager",
@@ -143,6 +186,7 @@ export const CA_MODE_RECORDS: { readonly [M in CaMode]: CaModeRecord & { readonl
         usesIntermediateSettings: () => true,
         rootCommonName: appendRootName,
         signsFromOldChainAfterSignNew: never,
+        ambient: (delivery) => (delivery === "istio-csr" ? ISTIO_CSR_AMBIENT : CACERTS_AMBIENT),
     },
     vault: {
         mode: "vault",
@@ -161,6 +205,7 @@ export const CA_MODE_RECORDS: { readonly [M in CaMode]: CaModeRecord & { readonl
         usesIntermediateSettings: (delivery) => delivery !== "istio-csr",
         rootCommonName: (base, root) => vaultRootNaming(root, `${base} vault`).commonName,
         signsFromOldChainAfterSignNew: (delivery) => delivery !== "istio-csr",
+        ambient: (delivery) => (delivery === "istio-csr" ? ISTIO_CSR_AMBIENT : CACERTS_AMBIENT),
     },
 };
 

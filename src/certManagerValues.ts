@@ -55,6 +55,12 @@ export interface IstioCsrValuesSettings {
     maxCertificateDuration: string;
     /** ConfigMap (in istio-csr's namespace) with the trust bundle under `ca.pem`; mounted as the root CA file. Default: none (istio-csr uses the issuer's CA). */
     rootCaConfigMap?: string;
+    /**
+     * ServiceAccounts (`<namespace>/<name>`) that may request certificates for the workloads on their
+     * node, as ztunnel does (`app.server.caTrustedNodeAccounts`; istio-csr v0.17.0 refuses such a
+     * request without it, pkg/server/auth.go:64-76). Default: none (sidecar meshes).
+     */
+    caTrustedNodeAccounts?: string[];
 }
 
 /** Values of the `jetstack/cert-manager-istio-csr` chart. */
@@ -67,7 +73,10 @@ export function istioCsrValues(settings: IstioCsrValuesSettings): Record<string,
                 issuer: { name: settings.issuer.name, kind: settings.issuer.kind, group: settings.issuer.group ?? "cert-manager.io" },
             },
             istio: { namespace: settings.istioNamespace },
-            server: { maxCertificateDuration: settings.maxCertificateDuration },
+            server: {
+                maxCertificateDuration: settings.maxCertificateDuration,
+                ...(settings.caTrustedNodeAccounts && settings.caTrustedNodeAccounts.length > 0 ? { caTrustedNodeAccounts: settings.caTrustedNodeAccounts.join(",") } : {}),
+            },
             tls,
         },
     };

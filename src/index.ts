@@ -18,6 +18,12 @@ export type { ClusterOutputs, FleetCluster, FleetDeploymentOptions, FleetOutputs
 export { IstioControlPlane } from "./components/istioControlPlane";
 export type { IstioControlPlaneArgs } from "./components/istioControlPlane";
 export type { IstiodCaValues, MultiClusterSettings } from "./istioValues";
+export { AmbientDataPlane } from "./components/ambientDataPlane";
+export type { AmbientDataPlaneArgs } from "./components/ambientDataPlane";
+export { IstiodRaRoots } from "./components/istiodRaRoots";
+export type { IstiodRaRootsArgs } from "./components/istiodRaRoots";
+export { DATA_PLANES, ztunnelRootRefreshMs } from "./ambient";
+export type { DataPlane } from "./ambient";
 export { MeshMtlsPolicy } from "./components/meshMtlsPolicy";
 export type { MeshMtlsPolicyArgs } from "./components/meshMtlsPolicy";
 export { MTLS_MODES } from "./meshPolicy";
@@ -76,7 +82,7 @@ export type { KeyAlgorithm } from "./pki";
 
 // The CA modes and the config model the program and `IstioCa` share.
 export { CA_MODES, CA_MODE_RECORDS, caModeRecord } from "./caModes";
-export type { CaMode, CaModeRecord, CertManagerDelivery, CertManagerRootSource, RootMaker, WorkloadSigner } from "./caModes";
+export type { AmbientFacts, CaMode, CaModeRecord, CertManagerDelivery, CertManagerRootSource, RootMaker, WorkloadSigner } from "./caModes";
 export { CONFIG_KEYS, ConfigError, parseStackConfig } from "./config";
 export type { ConfigKeySpec, ConfigProblem, RawConfig } from "./config";
 

@@ -3,6 +3,7 @@
  * flat (istiod's environment is the top-level `env`) and it has no values schema, so a wrong
  * key would be ignored silently: only keys the 1.30 chart reads are written here.
  */
+import type { DataPlane } from "./ambient";
 import { WorkloadCertSettings } from "./config";
 import { formatDuration } from "./duration";
 
@@ -32,6 +33,12 @@ export interface IstiodCaValues {
     istiodEnvOverrides?: Record<string, string>;
     /** Extra `meshConfig` fields such as `caCertificates`. */
     meshConfig?: Record<string, unknown>;
+    /** Extra volumes of the istiod pod (chart `volumes`), e.g. the RA's root file. */
+    volumes?: Record<string, unknown>[];
+    /** Mounts of those volumes in istiod's container (chart `volumeMounts`). */
+    volumeMounts?: Record<string, unknown>[];
+    /** Annotations of istiod's pods (chart `podAnnotations`); a changed value rolls istiod's pods. */
+    podAnnotations?: Record<string, unknown>;
 }
 
 /** A cluster's place in a multi-cluster mesh. */
@@ -49,12 +56,23 @@ export interface IstiodValuesSettings {
     workloadCerts: WorkloadCertSettings;
     ca: IstiodCaValues;
     multiCluster?: MultiClusterSettings;
+    /** `ambient`: the chart's ambient profile (`profile`). Default: sidecar. */
+    dataPlane?: DataPlane;
 }
 
 /** The chart's `global` values that place a cluster in a multi-cluster mesh. */
 export function multiClusterGlobalValues(settings: MultiClusterSettings): Record<string, unknown> {
     return { meshID: settings.meshId, multiCluster: { clusterName: settings.clusterName }, ...(settings.network ? { network: settings.network } : {}) };
 }
+
+/**
+ * The chart profile of the ambient data plane, in the istiod, cni and ztunnel charts alike. Each
+ * chart's templates/zzz_profile.yaml reads `profile` and merges files/profile-ambient.yaml under the
+ * values given (Istio 1.30.3): for istiod `env.PILOT_ENABLE_AMBIENT: "true"`,
+ * `meshConfig.defaultConfig.proxyMetadata.ISTIO_META_ENABLE_HBONE: "true"`,
+ * `global.variant: distroless` and a global service scope; for cni `ambient.enabled: true`.
+ */
+export const AMBIENT_PROFILE = "ambient";
 
 /** Renders a ratio without float noise ("0.5", not "0.50000001"). */
 function formatRatio(ratio: number): string {
@@ -65,6 +83,7 @@ function formatRatio(ratio: number): string {
 export function istiodValues(settings: IstiodValuesSettings): Record<string, unknown> {
     const { trustDomain, workloadCerts, ca } = settings;
     const values: Record<string, unknown> = {
+        ...(settings.dataPlane === "ambient" ? { profile: AMBIENT_PROFILE } : {}),
         env: {
             DEFAULT_WORKLOAD_CERT_TTL: formatDuration(workloadCerts.ttlMs),
             MAX_WORKLOAD_CERT_TTL: formatDuration(workloadCerts.maxTtlMs),
@@ -84,6 +103,9 @@ export function istiodValues(settings: IstiodValuesSettings): Record<string, unk
     };
     const global = { ...(settings.multiCluster ? multiClusterGlobalValues(settings.multiCluster) : {}), ...(ca.global ?? {}) };
     if (Object.keys(global).length > 0) values.global = global;
+    if (ca.volumes && ca.volumes.length > 0) values.volumes = [...ca.volumes];
+    if (ca.volumeMounts && ca.volumeMounts.length > 0) values.volumeMounts = [...ca.volumeMounts];
+    if (ca.podAnnotations && Object.keys(ca.podAnnotations).length > 0) values.podAnnotations = { ...ca.podAnnotations };
     const overrides = Object.entries(ca.istiodEnvOverrides ?? {});
     // Read by bin/istiod-env-postrender.js from the rendered Deployment.
     if (overrides.length > 0) values.deploymentAnnotations = Object.fromEntries(overrides.map(([name, value]) => [`${ISTIOD_ENV_ANNOTATION_PREFIX}${name}`, value]));

@@ -5,6 +5,8 @@
  * The signer name must agree in three places: istiod's env, its RBAC (`global.certSigners`) and
  * the trust anchors of `meshConfig.caCertificates`.
  */
+import { createHash } from "crypto";
+import { splitPemCertificates, certificateSha256Hex } from "./pki";
 import { IstiodCaValues } from "./istioValues";
 
 /** cert-manager's signer names for ClusterIssuers: `clusterissuers.cert-manager.io/<issuer>`. */
@@ -57,5 +59,42 @@ export function kubernetesRaIstiodValues<Pem>(settings: KubernetesRaSettings<Pem
         istiodEnvOverrides: { PILOT_CERT_PROVIDER: `k8s.io/${signerName}` },
         global: { certSigners: [signerName] },
         meshConfig: { caCertificates: rootCertPems.map((pem) => ({ pem, certSigners: [signerName] })) },
+    };
+}
+
+/**
+ * Where istiod's RA reads the root it appends to every certificate it returns for a request that
+ * names no signer, as ztunnel's never do: `./etc/external-ca-cert/root-cert.pem` from istiod's
+ * working directory (`/`; pilot/docker/Dockerfile.pilot sets none), read once when istiod starts;
+ * absent, istiod falls back to the cluster's service-account `ca.crt`, which signs no workload
+ * (Istio 1.30.3 security/pkg/pki/ra/common.go:72, pilot/pkg/bootstrap/istio_ca.go:617-634,
+ * security/pkg/pki/ra/k8s_ra.go:48-62, security/pkg/pki/util/keycertbundle.go:114-133).
+ */
+export const RA_ROOT_CERT_DIR = "/etc/external-ca-cert";
+/** The file istiod reads there (`constants.CACertNamespaceConfigMapDataName`). */
+export const RA_ROOT_CERT_KEY = "root-cert.pem";
+/** Pod annotation holding the roots' digest: a new set of roots rolls istiod's pods, the only way istiod reads the file again. */
+export const RA_ROOTS_ANNOTATION = "istio-ca.io/ra-roots-sha256";
+
+/** A digest of a set of roots: the SHA-256 of each certificate's DER, in order, hashed together. */
+export function rootsDigest(rootsPem: string): string {
+    const hash = createHash("sha256");
+    for (const cert of splitPemCertificates(rootsPem)) hash.update(certificateSha256Hex(cert));
+    return hash.digest("hex");
+}
+
+/**
+ * istiod values that mount a ConfigMap with the trusted roots as the RA's root file, and roll
+ * istiod's pods when the roots change (`digest` from `rootsDigest`).
+ */
+export function raRootFileValues<Digest>(
+    configMapName: string,
+    digest: Digest,
+): Required<Pick<IstiodCaValues, "volumes" | "volumeMounts">> & { podAnnotations: Record<string, Digest> } {
+    const volume = "istio-ca-ra-roots";
+    return {
+        volumes: [{ name: volume, configMap: { name: configMapName, items: [{ key: RA_ROOT_CERT_KEY, path: RA_ROOT_CERT_KEY }] } }],
+        volumeMounts: [{ name: volume, mountPath: RA_ROOT_CERT_DIR, readOnly: true }],
+        podAnnotations: { [RA_ROOTS_ANNOTATION]: digest },
     };
 }

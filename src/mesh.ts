@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertThresholds } from "./certificateAlerts";
+import { AmbientDataPlane } from "./components/ambientDataPlane";
 import { CertificateAlerts } from "./components/certificateAlerts";
 import { IstioControlPlane } from "./components/istioControlPlane";
 import { MeshMtlsPolicy } from "./components/meshMtlsPolicy";
@@ -60,10 +61,20 @@ export function deployMesh(model: StackModel, options: MeshDeploymentOptions): M
             workloadCerts: model.workloadCerts,
             ca,
             istiodDependsOn,
+            dataPlane: model.dataPlane,
             ...(fleet ? { multiCluster: { meshId: fleet.meshId, clusterName: fleet.cluster.name, ...(fleet.cluster.network ? { network: fleet.cluster.network } : {}) } } : {}),
         },
         opts,
     );
+    if (model.dataPlane === "ambient") {
+        // ztunnel asks for certificates where sidecars do: istiod, or the CA the strategy points them at (istio-csr).
+        const caAddress = typeof ca.global?.caAddress === "string" ? ca.global.caAddress : undefined;
+        new AmbientDataPlane(
+            name("ambient"),
+            { version: model.istio.version, namespace: istioNamespace.metadata.name, workloadCerts: model.workloadCerts, caAddress, dependsOn: [controlPlane.istiod] },
+            opts,
+        );
+    }
 
     // Policies and rules are custom resources: they need the Istio CRDs, so they come after the control plane.
     const { meshPolicy, alerts } = model;

@@ -19,6 +19,7 @@ import type { StackModel } from "./config";
 import type { IstiodCaValues } from "./istioValues";
 import { caModeRecord } from "./caModes";
 import { DEFAULT_ROOT_NAME } from "./rootNames";
+import { ztunnelRootRefreshMs } from "./ambient";
 
 export { DEFAULT_ROOT_NAME };
 
@@ -220,6 +221,12 @@ export interface RotationTiming {
     oldChainLifetimeMs: number;
     /** How long a cacerts change takes to reach every proxy (secret volume sync, istiod reload, xDS push), ms. */
     propagationDelayMs: number;
+    /**
+     * Ambient only: how long, after a new bundle has reached istiod (the propagation delay), every
+     * ztunnel identity takes to renew and hold it, ms (`ztunnelRootRefreshMs`). ztunnel reads no
+     * pushed bundle, so a new root may sign only after this as well. Unset with sidecars.
+     */
+    peerRootRefreshMs?: number;
 }
 
 /**
@@ -254,8 +261,11 @@ export const ISTIO_CSR_CONTROL_PLANE_CERT_MS = 3600000;
  *   `rotationPropagationDelay`, so the last old-chain leaf may be issued that long after `sign-new`.
  * - Vault `istio-csr`: the role's `max_ttl` (`maxWorkloadCertTtl`) caps every leaf the old
  *   intermediate signed, with the istio-csr floor above.
+ * In ambient mode the wait before a new root signs also covers ztunnel's renewals
+ * (`peerRootRefreshMs`); the wait before retire-old does not change: the old chain's certificates
+ * expire on the same schedule whoever holds them.
  */
-export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" | "workloadCerts" | "rotation">): RotationTiming {
+export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" | "workloadCerts" | "rotation"> & Partial<Pick<StackModel, "dataPlane">>): RotationTiming {
     const timing = workloadChainTiming(model);
     const istioCsr = model.certManager?.delivery === "istio-csr";
     let oldChainLifetimeMs = timing.oldChainLifetimeMs;
@@ -264,5 +274,8 @@ export function rotationTiming(model: Pick<StackModel, "caMode" | "certManager" 
     // Vault cacerts: istiod signs from the old chain until cert-manager has re-issued cacerts from the
     // re-signed Vault intermediate (a CN change, not an issuerRef change) and istiod has reloaded it.
     if (caModeRecord(model.caMode).signsFromOldChainAfterSignNew(model.certManager?.delivery ?? "cacerts")) oldChainLifetimeMs += timing.propagationDelayMs;
+    // Ambient: ztunnel takes a new root only with each identity's next certificate (src/ambient.ts),
+    // and no CA here issues a workload certificate longer than maxWorkloadCertTtl.
+    if (model.dataPlane === "ambient") return { ...timing, oldChainLifetimeMs, peerRootRefreshMs: ztunnelRootRefreshMs(model.workloadCerts.maxTtlMs) };
     return { ...timing, oldChainLifetimeMs };
 }

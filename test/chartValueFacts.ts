@@ -29,6 +29,8 @@ export const ISTIO_CSR_VALUE_PATHS: Record<string, ValueType> = {
     "app.certmanager.issuer.group": "string",
     "app.istio.namespace": "string",
     "app.server.maxCertificateDuration": "string",
+    // A comma-separated list of ServiceAccounts, e.g. "istio-system/ztunnel".
+    "app.server.caTrustedNodeAccounts": "string",
     "app.tls.trustDomain": "string",
     // The schema gives no type for rootCAFile.
     "app.tls.rootCAFile": "any",

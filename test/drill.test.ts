@@ -180,7 +180,7 @@ describe("drill: verdict", () => {
 
 describe("drill: command line flags", () => {
     it("has small defaults and reads every flag", () => {
-        assert.deepEqual(parseDrillArgs([]), { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin" });
+        assert.deepEqual(parseDrillArgs([]), { workloads: 6, rate: 200, phaseSeconds: 3, source: "rotation", stack: "plugin", dataPlane: "sidecar" });
         const args = parseDrillArgs([
             "--workloads",
             "3",
@@ -199,7 +199,17 @@ describe("drill: command line flags", () => {
             "--stack",
             "dev",
         ]);
-        assert.deepEqual(args, { workloads: 3, rate: 50, phaseSeconds: 2, ttlSeconds: 1, propagationMs: 100, source: "plugin", stack: "dev", json: "out.json" });
+        assert.deepEqual(args, {
+            workloads: 3,
+            rate: 50,
+            phaseSeconds: 2,
+            ttlSeconds: 1,
+            propagationMs: 100,
+            source: "plugin",
+            stack: "dev",
+            json: "out.json",
+            dataPlane: "sidecar",
+        });
     });
 
     it("refuses unknown flags, missing and non-numeric values", () => {

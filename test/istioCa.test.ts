@@ -60,6 +60,8 @@ describe("IstioCa component", () => {
             ["plugin", {}],
             ["cert-manager", { certManagerDelivery: "istio-csr" }],
             ["vault", { ...VAULT_BASE, certManagerDelivery: "cacerts" }],
+            ["kubernetes", { dataPlane: "ambient" }],
+            ["cert-manager", { certManagerDelivery: "istio-csr", dataPlane: "ambient" }],
         ] as const) {
             const values = { caMode, ...extra };
             const program = await planConfig(values);

@@ -5,8 +5,11 @@
  * are free-form maps, so a misspelt key would be ignored silently: these allowlists catch it.
  */
 
-/** Top-level chart keys this program may set (all present in the chart's values). */
-export const ISTIOD_CHART_KEYS: ReadonlySet<string> = new Set(["env", "meshConfig", "global", "deploymentAnnotations"]);
+/**
+ * Top-level chart keys this program may set (all present in the chart's values, but `profile`,
+ * which templates/zzz_profile.yaml reads: `ambient` selects files/profile-ambient.yaml).
+ */
+export const ISTIOD_CHART_KEYS: ReadonlySet<string> = new Set(["env", "meshConfig", "global", "deploymentAnnotations", "profile", "volumes", "volumeMounts", "podAnnotations"]);
 
 /**
  * `global.*` keys this program may set (all present under the chart's `global`). Not
@@ -85,6 +88,12 @@ export function checkIstiodValues(values: unknown): string[] {
         for (const name of Object.keys(values.env))
             if (CHART_RENDERED_ISTIOD_ENV.has(name)) problems.push(`env.${name}: the chart renders it already; a second entry breaks Helm upgrades`);
     if (values.global !== undefined) problems.push(...unknownKeys(values.global, ISTIOD_GLOBAL_KEYS, "global", "a chart global key this program sets"));
+    if (values.profile !== undefined && values.profile !== "ambient")
+        problems.push(`profile: ${JSON.stringify(values.profile)} is not a profile this program selects (files/profile-ambient.yaml)`);
+    for (const key of ["volumes", "volumeMounts"])
+        if (values[key] !== undefined && !Array.isArray(values[key])) problems.push(`${key}: the chart renders it as a list (templates/deployment.yaml)`);
+    if (values.podAnnotations !== undefined)
+        problems.push(...stringMap(values.podAnnotations, new Set(Object.keys(isRecord(values.podAnnotations) ? values.podAnnotations : {})), "podAnnotations", "an annotation"));
     const mesh = values.meshConfig;
     if (mesh === undefined) return problems;
     problems.push(...unknownKeys(mesh, MESH_CONFIG_FIELDS, "meshConfig", "a MeshConfig field"));

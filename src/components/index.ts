@@ -1,4 +1,6 @@
 export * from "./istioControlPlane";
+export * from "./ambientDataPlane";
+export * from "./istiodRaRoots";
 export * from "./pluginCa";
 export * from "./certManager";
 export * from "./caClusterIssuer";

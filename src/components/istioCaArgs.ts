@@ -36,9 +36,16 @@ export interface IstioCaArgs {
      */
     trustDomain?: pulumi.Input<string>;
     /**
-     * Version of the Istio `base` and `istiod` Helm charts (1.24 or later). Default: `1.30.3`.
+     * Version of the Istio `base` and `istiod` Helm charts (1.24 or later), and of `cni` and
+     * `ztunnel` in ambient mode. Default: `1.30.3`.
      */
     istioVersion?: pulumi.Input<string>;
+    /**
+     * Istio data plane: sidecar | ambient. `ambient` also installs the `cni` and `ztunnel` charts
+     * and istiod with the ambient profile; each `caMode` works there, the `cacerts` deliveries
+     * without root rotation (docs/ambient.md). Default: `sidecar`.
+     */
+    dataPlane?: pulumi.Input<string>;
     /**
      * Workload certificate lifetime: proxy `SECRET_TTL` and istiod `DEFAULT_WORKLOAD_CERT_TTL`. Go
      * duration. Default: `24h`.

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DataPlane } from "../ambient";
 import { WorkloadCertSettings } from "../config";
 import * as path from "path";
 import { ISTIO_CHART_REPO, IstiodCaValues, MultiClusterSettings, istiodValues } from "../istioValues";
@@ -31,6 +32,8 @@ export interface IstioControlPlaneArgs {
     ca?: IstiodCaValues;
     /** Resources istiod must start after, e.g. the `cacerts` Secret. Default: none. */
     istiodDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** `ambient`: istiod with the chart's ambient profile, for ztunnel (`AmbientDataPlane` installs `cni` and `ztunnel`). Default: "sidecar". */
+    dataPlane?: DataPlane;
     /** Helm chart repository. Default: the official Istio repository. */
     chartRepo?: string;
     /** This cluster's mesh ID, cluster name and network in a multi-cluster mesh. Default: none (one cluster). */
@@ -60,6 +63,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
             trustDomain: args.trustDomain,
             workloadCerts: args.workloadCerts,
             ca: args.ca ?? {},
+            dataPlane: args.dataPlane,
             ...(args.multiCluster ? { multiCluster: args.multiCluster } : {}),
         });
         const envOverrides = Object.keys(args.ca?.istiodEnvOverrides ?? {}).length > 0;

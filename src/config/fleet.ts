@@ -3,6 +3,7 @@
  * meshID, trust domain and rotation phase for the whole fleet. Unset, the stack is one cluster, as
  * before, reached through `kubeconfig` and `kubernetesContext`.
  */
+import type { DataPlane } from "../ambient";
 import { caModeRecord, CaMode } from "../caModes";
 import { SUBJECT_NAME_MAX } from "./ca";
 import { kubeconfigContentsSign } from "./cluster";
@@ -149,6 +150,7 @@ export function readFleet(
     intermediateCa: IntermediateCaSettings,
     certManager: CertManagerSettings | undefined,
     trustDomain: string,
+    dataPlane: DataPlane,
 ): FleetModel | undefined {
     if (!reader.has("clusters")) {
         if (reader.has("meshId"))
@@ -166,6 +168,13 @@ export function readFleet(
             "clusters",
             `needs one root shared by every cluster, but caMode "${caMode}" has each istiod make its own self-signed root, so the clusters would not trust each other`,
             `set ${fullKey("caMode")} to plugin (or cert-manager, kubernetes, vault), or remove ${fullKey("clusters")}.`,
+        );
+    }
+    if (dataPlane === "ambient") {
+        reader.problem(
+            "clusters",
+            `with ${fullKey("dataPlane")} ambient is not supported: a multi-cluster ambient mesh needs settings this program does not make (ztunnel's cluster and network, an east-west gateway that speaks HBONE), and it is not verified here`,
+            `set ${fullKey("dataPlane")} sidecar for a multi-cluster mesh, or remove ${fullKey("clusters")} for an ambient mesh in one cluster.`,
         );
     }
     if (certManager?.root === "in-cluster") {

@@ -11,6 +11,7 @@ export { rotatesRoots } from "./rotation";
 import { readAlerts } from "./alerts";
 import { checkGeneratedSubjects, readCaSettings, readExistingRoot } from "./ca";
 import { readCertManager } from "./certManager";
+import { readDataPlane } from "./dataPlane";
 import { readKubernetesAccess } from "./cluster";
 import { readCaMode, readIstioVersion, readTrustDomain, readWorkloadCerts } from "./mesh";
 import { programKnowsRoots, readMeshPolicy } from "./meshPolicy";
@@ -39,8 +40,9 @@ export function parseStackConfig(raw: RawConfig): StackModel {
     const meshPolicy = readMeshPolicy(reader, caMode, ISTIO_NAMESPACE, programKnowsRoots(caMode, certManager));
     const alerts = readAlerts(reader, intermediateCa);
     const rotation = readRotation(reader, caMode, certManager);
+    const dataPlane = readDataPlane(reader, { caMode, certManager, istioVersion: version, rotation, meshPolicy });
     const vault = readVault(reader, raw, caMode, rootCa, intermediateCa, workloadCerts, certManager?.delivery ?? "cacerts", rotation.roots, reader.has("clusters"));
-    const fleet = readFleet(reader, caMode, intermediateCa, certManager, trustDomain);
+    const fleet = readFleet(reader, caMode, intermediateCa, certManager, trustDomain, dataPlane);
     checkGeneratedSubjects(
         reader,
         caMode,
@@ -56,6 +58,7 @@ export function parseStackConfig(raw: RawConfig): StackModel {
         kubernetes,
         trustDomain,
         istio: { version, namespace: ISTIO_NAMESPACE },
+        dataPlane,
         workloadCerts,
         rootCa,
         intermediateCa,

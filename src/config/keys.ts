@@ -6,10 +6,13 @@ import { MTLS_MODES } from "../meshPolicy";
 import { KEY_ALGORITHMS } from "../pki";
 import { CA_MODES, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "../caModes";
 import { DEFAULT_ROOT_NAME, ROTATION_OVERRIDES, ROTATION_PHASES } from "../rotation";
+import { DATA_PLANES } from "../ambient";
 
 export const CONFIG_NAMESPACE = "istio-ca";
 
 export { CA_MODES, CERT_MANAGER_DELIVERIES, CERT_MANAGER_ROOTS } from "../caModes";
+export { DATA_PLANES } from "../ambient";
+export type { DataPlane } from "../ambient";
 export type { CaMode, CertManagerDelivery, CertManagerRootSource } from "../caModes";
 
 /** Who approves the mesh's cert-manager CertificateRequests. */
@@ -47,7 +50,18 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
             "A mesh that spans clusters: a list of `{name, context?, kubeconfig?, network?}` (and in `vault` mode `vaultKubernetesHost`, `vaultKubernetesCaCert?`, `vaultKubernetesApiAudience?`), 2 to 32 entries. Every cluster gets its own Kubernetes provider, Istio install (`global.multiCluster.clusterName` = `name`, `global.network` = `network`) and intermediate under the shared root(s); the rotation phase applies to all. `context` names a context of `kubeconfig` (or the default kubeconfig); `kubeconfig` is a file path, or the kubeconfig itself with the whole key set as a secret. Unset: one cluster, reached through `kubeconfig` and `kubernetesContext`. See docs/multicluster.md.",
     },
     { key: "meshId", type: "string", description: "With `clusters`: Istio's `global.meshID`, shared by every cluster. Default: the trust domain (Istio's own default)." },
-    { key: "istioVersion", type: "string", default: "1.30.3", description: "Version of the Istio `base` and `istiod` Helm charts (1.24 or later)." },
+    {
+        key: "istioVersion",
+        type: "string",
+        default: "1.30.3",
+        description: "Version of the Istio `base` and `istiod` Helm charts (1.24 or later), and of `cni` and `ztunnel` in ambient mode.",
+    },
+    {
+        key: "dataPlane",
+        type: "string",
+        default: "sidecar",
+        description: `Istio data plane: ${DATA_PLANES.join(" \\| ")}. \`ambient\` also installs the \`cni\` and \`ztunnel\` charts and istiod with the ambient profile; each \`caMode\` works there, the \`cacerts\` deliveries without root rotation (docs/ambient.md).`,
+    },
     {
         key: "workloadCertTtl",
         type: "string",
@@ -179,7 +193,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
         type: "string",
         default: "1h",
         description:
-            "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new`, and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration.",
+            "How long a `cacerts` change takes to reach every proxy. The guard waits this long after `trust-both` before `sign-new` (in ambient mode, plus half of `maxWorkloadCertTtl` and 15m, until every ztunnel identity has renewed), and adds it to `maxWorkloadCertTtl` before `retire-old`. Go duration.",
     },
     {
         key: "rotationOverride",

@@ -6,7 +6,7 @@ import { KeyAlgorithm } from "../pki";
 import { RotationOverride, RotationPhase } from "../rotation";
 import { SecretString } from "../secret";
 import { caModeRecord } from "../caModes";
-import { CONFIG_KEYS, CaMode, CertManagerApproval, CertManagerDelivery, CertManagerRootSource } from "./keys";
+import { CONFIG_KEYS, CaMode, CertManagerApproval, CertManagerDelivery, CertManagerRootSource, DataPlane } from "./keys";
 
 /** What a generated root was made with; none of it can change on an existing root. */
 export interface RootParameters {
@@ -115,6 +115,8 @@ export interface StackModel {
     kubernetes: KubernetesAccess;
     trustDomain: string;
     istio: { version: string; namespace: string };
+    /** `sidecar`, or `ambient`: the `cni` and `ztunnel` charts too, and istiod with the ambient profile. */
+    dataPlane: DataPlane;
     workloadCerts: WorkloadCertSettings;
     rootCa: CaCertSettings;
     intermediateCa: IntermediateCaSettings;

@@ -9,6 +9,7 @@ import { TrustManager } from "../components/trustManager";
 import { CertManagerSettings, StackModel } from "../config";
 import { formatDuration } from "../duration";
 import { IstiodCaValues } from "../istioValues";
+import { ztunnelNodeAccount } from "../ambient";
 
 export interface IstioCsrDeliveryArgs {
     model: StackModel;
@@ -83,6 +84,8 @@ export function deliverThroughIstioCsr(args: IstioCsrDeliveryArgs): { ca: Istiod
             trustDomain: model.trustDomain,
             maxCertificateDuration: formatDuration(model.workloadCerts.maxTtlMs),
             rootCaConfigMap: bundle.bundleName,
+            // ztunnel requests each local workload's certificate with its own token (impersonation).
+            caTrustedNodeAccounts: model.dataPlane === "ambient" ? [ztunnelNodeAccount(model.istio.namespace)] : undefined,
             dependsOn: [certManager.release, args.issuerResource, bundle.bundle, ...args.issuance.ready],
         },
         opts,

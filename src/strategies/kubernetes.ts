@@ -1,5 +1,7 @@
 import { CertManager } from "../components/certManager";
 import { IntermediateCaCertificate } from "../components/intermediateCaCertificate";
+import { IstiodRaRoots } from "../components/istiodRaRoots";
+import { caModeRecord } from "../caModes";
 import { clusterIssuerSignerName, kubernetesRaIstiodValues } from "../kubernetesSigner";
 import { multiRootValues } from "../rotation";
 import { meshRootIssuers, signingRootIssuer } from "./certManager";
@@ -18,7 +20,7 @@ export const MESH_SIGNER_SECRET_NAME = "istio-mesh-signer-ca";
  * intermediate issued from the signing root's ClusterIssuer. istiod holds no CA key. During a root
  * rotation the signer keeps its name; only the intermediate's issuer and the trust anchors change.
  */
-export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts, fleet }): CaStrategyResult => {
+export const kubernetesCsr: DeployCa = ({ model, name, istioNamespace, opts, customOpts, fleet }): CaStrategyResult => {
     const settings = model.certManager!;
     const certManager = new CertManager(
         name("cert-manager"),
@@ -64,10 +66,16 @@ export const kubernetesCsr: DeployCa = ({ model, name, opts, customOpts, fleet }
     // One anchor entry holding every trusted root: istiod keeps one PEM per signer (the last entry wins).
     const multiRoot = multiRootValues();
     const ra = kubernetesRaIstiodValues({ signerName, rootCertPems: [roots.trust.trustBundle] });
+    // ztunnel's requests name no signer, so istiod appends its RA root file, not caCertificates:
+    // give it every trusted root there (the record's raRootFile fact).
+    const raRoots =
+        model.dataPlane === "ambient" && caModeRecord(model.caMode).ambient("cacerts").raRootFile
+            ? new IstiodRaRoots(name("istiod-ra-roots"), { namespace: istioNamespace.metadata.name, rootsPem: roots.trust.trustBundle }, opts)
+            : undefined;
     return {
         // The multi-root settings are set from steady on, so that a later rotation needs no restart.
-        ca: { ...ra, env: { ...ra.env, ...multiRoot.env }, proxyMetadata: multiRoot.proxyMetadata },
-        istiodDependsOn: [signerCa.issuer!],
+        ca: { ...ra, env: { ...ra.env, ...multiRoot.env }, proxyMetadata: multiRoot.proxyMetadata, ...raRoots?.istiodValues },
+        istiodDependsOn: [signerCa.issuer!, ...(raRoots ? [raRoots.configMap] : [])],
         trust: roots.trust,
     };
 };
