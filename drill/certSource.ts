@@ -43,17 +43,23 @@ export interface CertificateSource {
     load(): Promise<DrillCertificates>;
 }
 
-function cacertsSecret(plan: PlanResult): PlannedResource {
+/** The Kubernetes provider of a fleet's cluster, as `deployFleet` names it. */
+export const clusterProvider = (cluster: string) => `kubernetes-${cluster}`;
+
+function cacertsSecret(plan: PlanResult, cluster?: string): PlannedResource {
     const secret = plan.resources.find(
-        (r) => r.type === "kubernetes:core/v1:Secret" && typeof (r.inputs.stringData as Record<string, unknown> | undefined)?.["ca-cert.pem"] === "string",
+        (r) =>
+            r.type === "kubernetes:core/v1:Secret" &&
+            (cluster === undefined || r.provider === clusterProvider(cluster)) &&
+            typeof (r.inputs.stringData as Record<string, unknown> | undefined)?.["ca-cert.pem"] === "string",
     );
-    if (!secret) throw new Error(`stack ${plan.stack} has no plug-in CA Secret (cacerts); the drill needs a plug-in CA stack`);
+    if (!secret) throw new Error(`stack ${plan.stack} has no plug-in CA Secret (cacerts)${cluster ? ` in cluster ${cluster}` : ""}; the drill needs a plug-in CA stack`);
     return secret;
 }
 
-/** The phase's CA material from a plan made with `revealSecrets: true`. */
-export function phaseFromPlan(plan: PlanResult, phase: string): PhaseCertificates {
-    const data = cacertsSecret(plan).inputs.stringData as Record<string, string>;
+/** The phase's CA material from a plan made with `revealSecrets: true`; in a fleet's plan, that of one cluster. */
+export function phaseFromPlan(plan: PlanResult, phase: string, cluster?: string): PhaseCertificates {
+    const data = cacertsSecret(plan, cluster).inputs.stringData as Record<string, string>;
     const keyPem = data["ca-key.pem"];
     if (!keyPem || !keyPem.includes("PRIVATE KEY-----")) throw new Error(`stack ${plan.stack}: ca-key.pem is redacted; plan it with revealSecrets: true`);
     const trustedRootPems = splitPemCertificates(data["root-cert.pem"] ?? "");
@@ -147,55 +153,104 @@ export const ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation");
 /** The same rotation in ambient mode (`Pulumi.rotation-ambient-<n>-<phase>.yaml`). */
 export const AMBIENT_ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation-ambient");
 
+/** The same rotation on a two-cluster mesh (`Pulumi.rotation-fleet-<n>-<phase>.yaml`). */
+export const FLEET_ROTATION_STACKS_DIR = path.join(PROJECT_DIR, "stacks", "rotation-fleet");
+
+/** The first plan of each rotation phase of a sequence of stack configs, with what the drill reports of it. */
+export interface PlannedRotation {
+    /** One plan per phase, in ROTATION_PHASES order. */
+    plans: PlanResult[];
+    /** The stacks planned, in order. */
+    planned: string[];
+    /** The first stack's config. */
+    config: { values: Record<string, string>; secretKeys: string[] };
+}
+
 /**
- * The real rotation sequence: the stack configs under `stacks/rotation/`, planned offline one
- * after the other as updates of one stack. Each plan sees the previous one's outputs (the
- * rotation guard reads its state from them) at a time late enough for the guard, and keeps the
- * emulated resources whose inputs did not change, so a root keeps its key from phase to phase.
- * Planning stops once it has steady, trust-both, sign-new and retire-old (the first of each).
+ * Plans the stack configs in `dir` one after the other as updates of one stack. Each plan sees the
+ * previous one's outputs (the rotation guard reads its state from them) at a time late enough for
+ * the guard, and keeps the emulated resources whose inputs did not change, so a root keeps its key
+ * from phase to phase. Planning stops once it has steady, trust-both, sign-new and retire-old (the
+ * first of each).
  */
+export async function planRotation(dir: string): Promise<PlannedRotation> {
+    const stacks = listStacks()
+        .filter((s) => path.dirname(s.file) === dir)
+        .sort((a, b) => a.file.localeCompare(b.file, "en", { numeric: true }));
+    if (stacks.length === 0) throw new Error(`no rotation stack configs in ${path.relative(PROJECT_DIR, dir)}`);
+    const emulatedState: EmulatedState = new Map();
+    const byPhase = new Map<string, PlanResult>();
+    let previous: PlanResult | undefined;
+    // Each update runs once the guard allows any step: after the old chain's longest certificate
+    // and the propagation delay. The updates are placed in the past, ending now, so that the
+    // certificates each one issued (at its own time) are valid while the drill runs.
+    const configs = stacks.map(({ stack, file }) => ({ stack, config: loadStackConfig(file) }));
+    const gaps = configs.map(({ config }) => {
+        const { timing } = guardSettings(config);
+        return Math.max(timing.oldChainLifetimeMs, timing.peerRootRefreshMs ?? 0) + timing.propagationDelayMs + 60000;
+    });
+    let now = Date.now() - gaps.reduce((sum, gap) => sum + gap, 0);
+    const planned: string[] = [];
+    for (const [index, { stack, config }] of configs.entries()) {
+        if (ROTATION_PHASES.every((phase) => byPhase.has(phase))) break;
+        planned.push(stack);
+        const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
+        // One stack whose config changes, as a real rotation is: its state names that stack.
+        const plan = await planStack({ stack: path.basename(dir), config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
+        if (!byPhase.has(phase)) byPhase.set(phase, plan);
+        now += gaps[index];
+        previous = plan;
+    }
+    const missing = ROTATION_PHASES.filter((phase) => !byPhase.has(phase));
+    if (missing.length > 0) throw new Error(`the rotation stack configs in ${path.relative(PROJECT_DIR, dir)} have no ${missing.join(", ")} phase`);
+    return { plans: ROTATION_PHASES.map((phase) => byPhase.get(phase)!), planned, config: configs[0].config };
+}
+
+/** The real rotation sequence: the stack configs under `stacks/rotation/` (or `dir`), planned offline by `planRotation`. */
 export class RotationPlanSource implements CertificateSource {
     constructor(private readonly dir = ROTATION_STACKS_DIR) {}
 
     async load(): Promise<DrillCertificates> {
-        const stacks = listStacks()
-            .filter((s) => path.dirname(s.file) === this.dir)
-            .sort((a, b) => a.file.localeCompare(b.file, "en", { numeric: true }));
-        if (stacks.length === 0) throw new Error(`no rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)}`);
-        const emulatedState: EmulatedState = new Map();
-        const phases: PhaseCertificates[] = [];
-        let settings: { workloadCertTtlMs: number; gracePeriodRatio: number } | undefined;
-        let previous: PlanResult | undefined;
-        // Each update runs once the guard allows any step: after the old chain's longest certificate
-        // and the propagation delay. The updates are placed in the past, ending now, so that the
-        // certificates each one issued (at its own time) are valid while the drill runs.
-        const configs = stacks.map(({ stack, file }) => ({ stack, config: loadStackConfig(file) }));
-        const gaps = configs.map(({ config }) => {
-            const { timing } = guardSettings(config);
-            return Math.max(timing.oldChainLifetimeMs, timing.peerRootRefreshMs ?? 0) + timing.propagationDelayMs + 60000;
-        });
-        let now = Date.now() - gaps.reduce((sum, gap) => sum + gap, 0);
-        const planned: string[] = [];
-        for (const [index, { stack, config }] of configs.entries()) {
-            if (ROTATION_PHASES.every((phase) => phases.some((p) => p.phase === phase))) break;
-            planned.push(stack);
-            const phase = config.values[`${CONFIG_NAMESPACE}:rotationPhase`];
-            // One stack whose config changes, as a real rotation is: its state names that stack.
-            const plan = await planStack({ stack: path.basename(this.dir), config, previousOutputs: previous?.outputs, now: new Date(now), revealSecrets: true, emulatedState });
-            if (!phases.some((p) => p.phase === phase)) {
-                phases.push(phaseFromPlan(plan, phase));
-                settings ??= workloadSettingsFromPlan(plan);
-            }
-            now += gaps[index];
-            previous = plan;
-        }
-        const missing = ROTATION_PHASES.filter((phase) => !phases.some((p) => p.phase === phase));
-        if (missing.length > 0) throw new Error(`the rotation stack configs in ${path.relative(PROJECT_DIR, this.dir)} have no ${missing.join(", ")} phase`);
+        const { plans, planned, config } = await planRotation(this.dir);
         return {
             description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
-            ...settings!,
-            ...guardSettings(configs[0].config),
-            phases: ROTATION_PHASES.map((phase) => phases.find((p) => p.phase === phase)!),
+            ...workloadSettingsFromPlan(plans[0]),
+            ...guardSettings(config),
+            phases: ROTATION_PHASES.map((phase, k) => phaseFromPlan(plans[k], phase)),
+        };
+    }
+}
+
+/** A fleet's rotation: every cluster's CA material in each phase. */
+export interface FleetCertificates extends DrillCertificates {
+    /** The clusters, in the stack's order. */
+    clusters: string[];
+    /** Per phase (ROTATION_PHASES order), each cluster's `cacerts`, in `clusters` order. `phases` is the first cluster's. */
+    clusterPhases: PhaseCertificates[][];
+}
+
+/** The clusters of a stack config's `istio-ca:clusters`. */
+function clusterNames(config: { values: Record<string, string>; secretKeys: string[] }): string[] {
+    const model = parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
+    if (!model.fleet) throw new Error(`the fleet drill needs a stack with ${CONFIG_NAMESPACE}:clusters`);
+    return model.fleet.clusters.map((cluster) => cluster.name);
+}
+
+/** A fleet's rotation sequence (`stacks/rotation-fleet/`), planned as `RotationPlanSource` does, read from each cluster's `cacerts`. */
+export class FleetRotationPlanSource {
+    constructor(private readonly dir = FLEET_ROTATION_STACKS_DIR) {}
+
+    async load(): Promise<FleetCertificates> {
+        const { plans, planned, config } = await planRotation(this.dir);
+        const clusters = clusterNames(config);
+        const clusterPhases = ROTATION_PHASES.map((phase, k) => clusters.map((cluster) => phaseFromPlan(plans[k], phase, cluster)));
+        return {
+            description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs; ${clusters.length} clusters, each with its own cacerts`,
+            ...workloadSettingsFromPlan(plans[0]),
+            ...guardSettings(config),
+            phases: clusterPhases.map((perCluster) => perCluster[0]),
+            clusters,
+            clusterPhases,
         };
     }
 }

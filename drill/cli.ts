@@ -1,29 +1,32 @@
 /**
  * `npm run drill -- [--workloads 6] [--rate 200] [--phase-seconds 3] [--ttl-seconds s]
- *   [--propagation-ms ms] [--source rotation|plugin] [--stack plugin] [--json file]
+ *   [--propagation-ms ms] [--source rotation|plugin|fleet] [--stack plugin] [--json file]
  *   [--data-plane sidecar|ambient] [--nodes 3] [--ca-propagation-ms ms]`
  * Root rotation drill on 127.0.0.1: the phased rotation and a naive swap under the same mTLS
  * load; with `--data-plane ambient`, ztunnel-like node identities through the guarded rotation of
  * stacks/rotation-ambient/ and two unsafe alternatives (drill/ambient.ts). Exits non-zero if the
- * phased (or guarded) rotation lost any handshake.
+ * phased (or guarded) rotation lost any handshake. `--source fleet`: workloads in the clusters of
+ * stacks/rotation-fleet/, each issued by its cluster's intermediate, talking across clusters through
+ * the fleet's phased rotation and a naive swap one cluster at a time (drill/fleet.ts).
  */
 import * as fs from "fs";
 import { DATA_PLANES, DataPlane } from "../src/ambient";
 import { AmbientDrillResult, runAmbientDrill } from "./ambient";
-import { AMBIENT_ROTATION_STACKS_DIR, CertificateSource, PluginPlanSource, RotationPlanSource } from "./certSource";
-import { renderAmbientReport, renderProgress, renderReport } from "./report";
+import { AMBIENT_ROTATION_STACKS_DIR, CertificateSource, FleetRotationPlanSource, PluginPlanSource, RotationPlanSource } from "./certSource";
+import { runFleetDrill } from "./fleet";
+import { renderAmbientReport, renderFleetReport, renderProgress, renderReport } from "./report";
 import { DrillOptions, DrillResult, checkLoadOptions, runDrill } from "./run";
 
 const USAGE =
-    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin] [--stack <plug-in stack>] [--json <file>] [--data-plane sidecar|ambient] [--nodes <n>] [--ca-propagation-ms <ms>]";
+    "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin|fleet] [--stack <plug-in stack>] [--json <file>] [--data-plane sidecar|ambient] [--nodes <n>] [--ca-propagation-ms <ms>]";
 
 /** A number as the drill's flags take it: decimal digits, an optional sign and fraction. Number() also takes 1e-300, 0x10 and 0b1. */
 export const PLAIN_DECIMAL_RE = /^-?[0-9]{1,9}(\.[0-9]{1,9})?$/;
 
-export const CERTIFICATE_SOURCES = ["rotation", "plugin"] as const;
+export const CERTIFICATE_SOURCES = ["rotation", "plugin", "fleet"] as const;
 
 export interface DrillCliArgs extends DrillOptions {
-    /** rotation: the stacks/rotation/ sequence; plugin: two plans of a plug-in stack, sequenced by the drill. */
+    /** rotation: the stacks/rotation/ sequence; plugin: two plans of a plug-in stack, sequenced by the drill; fleet: the stacks/rotation-fleet/ sequence, per cluster. */
     source: (typeof CERTIFICATE_SOURCES)[number];
     /** The plug-in stack for `--source plugin`. */
     stack: string;
@@ -86,6 +89,7 @@ export function parseDrillArgs(argv: string[]): DrillCliArgs {
 }
 
 export function certificateSource(args: DrillCliArgs): CertificateSource {
+    if (args.source === "fleet") throw new Error("--source fleet is loaded by FleetRotationPlanSource");
     if (args.dataPlane === "ambient") return new RotationPlanSource(AMBIENT_ROTATION_STACKS_DIR);
     return args.source === "plugin" ? new PluginPlanSource(args.stack) : new RotationPlanSource();
 }
@@ -111,6 +115,18 @@ export function ambientDrillVerdict(result: AmbientDrillResult): { code: number;
 
 async function main(): Promise<number> {
     const args = parseDrillArgs(process.argv.slice(2));
+    if (args.source === "fleet") {
+        const fleetCerts = await new FleetRotationPlanSource().load();
+        const result = await runFleetDrill(fleetCerts, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
+        console.log(`\n${renderFleetReport(result)}`);
+        if (args.json) {
+            fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
+            console.log(`\nWrote ${args.json}`);
+        }
+        const verdict = drillVerdict(result, "fleet's phased rotation");
+        (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
+        return verdict.code;
+    }
     const certs = await certificateSource(args).load();
     if (args.dataPlane === "ambient") {
         const result = await runAmbientDrill(certs, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
@@ -144,7 +160,7 @@ export function offeredRate(scenario: DrillResult["phased"]): number {
 }
 
 /** Exit code and closing line: 1 when the phased rotation lost a handshake, ran none, or was offered far less than the requested load. */
-export function drillVerdict(result: DrillResult): { code: number; message: string } {
+export function drillVerdict(result: Pick<DrillResult, "phased" | "naive" | "settings">, rotation = "phased rotation"): { code: number; message: string } {
     const { phased, naive, settings } = result;
     const offered = Math.min(offeredRate(phased), offeredRate(naive));
     if (offered < MIN_OFFERED_SHARE * settings.rate) {
@@ -156,9 +172,9 @@ export function drillVerdict(result: DrillResult): { code: number; message: stri
         };
     }
     if (phased.total.failures === 0 && phased.total.handshakes > 0) {
-        return { code: 0, message: `OK: the phased rotation completed ${phased.total.handshakes} handshakes with none failed; the naive swap failed ${naive.total.failures}.` };
+        return { code: 0, message: `OK: the ${rotation} completed ${phased.total.handshakes} handshakes with none failed; the naive swap failed ${naive.total.failures}.` };
     }
-    let message = `FAIL: the phased rotation lost ${phased.total.failures} handshake(s) (${phased.total.handshakes} completed).`;
+    let message = `FAIL: the ${rotation} lost ${phased.total.failures} handshake(s) (${phased.total.handshakes} completed).`;
     const slowest = phased.total.maxMs ?? 0;
     if (slowest > settings.phaseMarginMs) {
         message +=

@@ -1,5 +1,6 @@
 /** Text rendering of drill results: per-phase tables and the side-by-side summary. */
 import type { AmbientDrillResult } from "./ambient";
+import type { FleetDrillResult } from "./fleet";
 import { DrillProgress, DrillResult, ScenarioName, ScenarioResult } from "./run";
 import { PhaseFigures } from "./stats";
 
@@ -46,6 +47,8 @@ const TITLES: Record<ScenarioName, string> = {
     "ambient-guarded": "Ambient, guarded rotation (each step when the guard allows it in ambient mode)",
     "ambient-sidecar-wait": "Ambient, sign-new after the sidecar wait (propagation delay only)",
     "ambient-ca-crt": "Ambient, roots in meshConfig.caCertificates (CSR responses carry the signing root only)",
+    "fleet-phased": "Fleet, phased rotation (each phase in every cluster in the same update)",
+    "fleet-naive": "Fleet, naive swap one cluster at a time (new root and intermediate)",
 };
 
 /** One scenario's table: a row per phase and the total, then the overlap rule's verdict (and, in ambient mode, ztunnel's renewal rule's). */
@@ -72,7 +75,7 @@ function offered(scenario: ScenarioResult): string {
     return scenario.total.durationMs > 0 ? (scenario.total.attempts / (scenario.total.durationMs / 1000)).toFixed(1) : "0";
 }
 
-function renderSideBySide(result: DrillResult): string {
+function renderSideBySide(result: Pick<DrillResult, "phased" | "naive" | "settings">): string {
     const { phased, naive } = result;
     const lines: [string, string, string][] = [
         ["", "phased", "naive"],
@@ -142,6 +145,20 @@ export function renderAmbientReport(result: AmbientDrillResult): string {
 
 export function renderReport(result: DrillResult): string {
     return [renderSettings(result), "", renderScenario(result.phased), "", renderScenario(result.naive), "", "Summary", renderSideBySide(result)].join("\n");
+}
+
+function renderFleetSettings(result: FleetDrillResult): string {
+    const s = result.settings;
+    return [
+        `certificates: ${s.certificateSource}`,
+        `trust domain ${s.trustDomain}; ${s.workloads} workloads in ${s.clusters.length} clusters (${s.clusters.join(", ")}; workload i in cluster i mod ${s.clusters.length}), each issued by its own cluster's intermediate, on 127.0.0.1`,
+        `${s.rate} requests/s between clusters only (one TLS 1.3 mTLS handshake each); ${s.phaseSeconds} s per phase`,
+        `workload TTL ${s.workloadCertTtl} compressed to ${s.compressedTtlSeconds} s (x${s.clockCompression}); gracePeriodRatio ${s.gracePeriodRatio}: renewal after ${s.renewAfterSeconds} s; config propagation 0-${Math.round(s.maxPropagationMs)} ms per workload`,
+    ].join("\n");
+}
+
+export function renderFleetReport(result: FleetDrillResult): string {
+    return [renderFleetSettings(result), "", renderScenario(result.phased), "", renderScenario(result.naive), "", "Summary", renderSideBySide(result)].join("\n");
 }
 
 export function renderProgress(progress: DrillProgress): string {

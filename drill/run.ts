@@ -14,6 +14,7 @@ import {
     propagationDelays,
     renewalTime,
     ztunnelRefreshAt,
+    checkFleetOverlap,
 } from "./schedule";
 import { formatSpiffeId } from "./spiffe";
 import { PhaseFigures, PhaseTally, failureReason } from "./stats";
@@ -67,10 +68,18 @@ export interface CaStep {
     durationMs: number;
     /** Named by its `phase`. */
     certificates: PhaseCertificates;
+    /** In a fleet, each cluster's CA material (in `FleetLayout.clusters` order); `certificates` then only names the step. */
+    byCluster?: PhaseCertificates[];
+}
+
+/** Which cluster each workload runs in; requests go between workloads of different clusters. */
+export interface FleetLayout {
+    clusters: string[];
+    clusterOf: (workload: number) => number;
 }
 
 /** The scenarios the drill runs: with sidecars, the phased rotation and a naive swap; with ambient, see drill/ambient.ts. */
-export type ScenarioName = "phased" | "naive" | "ambient-guarded" | "ambient-sidecar-wait" | "ambient-ca-crt";
+export type ScenarioName = "phased" | "naive" | "ambient-guarded" | "ambient-sidecar-wait" | "ambient-ca-crt" | "fleet-phased" | "fleet-naive";
 
 /**
  * How workloads get certificates and roots when they are ztunnel identities (ambient): each
@@ -136,9 +145,26 @@ export function phasedSteps(certs: DrillCertificates, phaseMs: number): CaStep[]
     return certs.phases.map((certificates) => ({ durationMs: phaseMs, certificates }));
 }
 
-/** Violations of the overlap rule by a sequence of steps (none for a safe rotation), on the roots workloads are given. */
-export function overlapProblems(steps: CaStep[], certs: DrillCertificates, ambient?: AmbientModel): string[] {
-    const roots = allRootPems(certs.phases);
+/** Every root the rotation and the steps mention, in every cluster. */
+function stepRoots(steps: CaStep[], certs: DrillCertificates): string[] {
+    return allRootPems([...certs.phases, ...steps.flatMap((step) => step.byCluster ?? [step.certificates])]);
+}
+
+/** Violations of the overlap rule by a sequence of steps (none for a safe rotation), on the roots workloads are given; in a fleet, across clusters. */
+export function overlapProblems(steps: CaStep[], certs: DrillCertificates, ambient?: AmbientModel, fleet?: FleetLayout): string[] {
+    const roots = stepRoots(steps, certs);
+    if (fleet) {
+        return checkFleetOverlap(
+            steps.map((step) => ({
+                name: step.certificates.phase,
+                clusters: fleet.clusters.map((cluster, c) => {
+                    const certificates = step.byCluster?.[c] ?? step.certificates;
+                    const { trustedRoots, signingRoot } = phaseTrust({ ...certificates, trustedRootPems: givenRoots(certificates, roots, ambient) }, roots);
+                    return { cluster, trustedRoots, signingRoot };
+                }),
+            })),
+        );
+    }
     return checkRotationOverlap(steps.map((step) => phaseTrust({ ...step.certificates, trustedRootPems: givenRoots(step.certificates, roots, ambient) }, roots)));
 }
 
@@ -182,15 +208,24 @@ function resolvedTimings(certs: DrillCertificates, options: DrillOptions) {
  * Runs one scenario; all servers and sockets are closed when it resolves. A phased scenario
  * whose steps break the overlap rule is refused before anything starts.
  */
-export async function runScenario(scenario: ScenarioName, steps: CaStep[], certs: DrillCertificates, options: DrillOptions, ambient?: AmbientModel): Promise<ScenarioResult> {
-    const problems = overlapProblems(steps, certs, ambient);
-    if ((scenario === "phased" || scenario === "ambient-guarded") && problems.length > 0)
+export async function runScenario(
+    scenario: ScenarioName,
+    steps: CaStep[],
+    certs: DrillCertificates,
+    options: DrillOptions,
+    ambient?: AmbientModel,
+    fleet?: FleetLayout,
+): Promise<ScenarioResult> {
+    const problems = overlapProblems(steps, certs, ambient, fleet);
+    if ((scenario === "phased" || scenario === "ambient-guarded" || scenario === "fleet-phased") && problems.length > 0)
         throw new Error(`the certificate source's phases break the overlap rule, so the phased rotation would cut traffic: ${problems.join("; ")}`);
     const { compressedTtlMs, maxPropagationMs } = resolvedTimings(certs, options);
     // ztunnel renews at half the life, whatever gracePeriodRatio says (it is istio-agent's setting).
     const renewAt = (issuedAtMs: number) => (ambient ? ztunnelRefreshAt(issuedAtMs, compressedTtlMs) : renewalTime(issuedAtMs, compressedTtlMs, certs.gracePeriodRatio));
     const renewAfterMs = renewAt(0);
-    const allRoots = allRootPems(certs.phases);
+    const allRoots = stepRoots(steps, certs);
+    // A workload's CA material in a step: its cluster's in a fleet.
+    const caOf = (step: CaStep, workload: number): PhaseCertificates => (fleet && step.byCluster ? step.byCluster[fleet.clusterOf(workload)] : step.certificates);
     const schedule = buildSchedule(steps.map((step) => ({ name: step.certificates.phase, durationMs: step.durationMs })));
     const totalMs = schedule[schedule.length - 1].endMs;
     const tallies = steps.map((step) => new PhaseTally(step.certificates.phase, step.durationMs));
@@ -202,7 +237,11 @@ export async function runScenario(scenario: ScenarioName, steps: CaStep[], certs
 
     const workloads = Array.from(
         { length: options.workloads },
-        (_, i) => new Workload(formatSpiffeId({ trustDomain, namespace: NAMESPACE, serviceAccount: `workload-${i}` }), trustDomain),
+        (_, i) =>
+            new Workload(
+                formatSpiffeId({ trustDomain, namespace: NAMESPACE, serviceAccount: fleet ? `${fleet.clusters[fleet.clusterOf(i)]}-workload-${i}` : `workload-${i}` }),
+                trustDomain,
+            ),
     );
     const delays = propagationDelays(workloads.length, maxPropagationMs);
     const ages = initialCertificateAges(workloads.length, renewAfterMs);
@@ -228,8 +267,8 @@ export async function runScenario(scenario: ScenarioName, steps: CaStep[], certs
     };
 
     try {
-        const first = steps[0].certificates;
-        for (const workload of workloads) {
+        for (const [i, workload] of workloads.entries()) {
+            const first = caOf(steps[0], i);
             workload.update({
                 certificate: await issueWorkloadCertificate(workload.spiffeId, first.intermediateCertPem, first.intermediateKeyPem, validityHours),
                 bundle: givenRoots(first, allRoots, ambient),
@@ -241,13 +280,13 @@ export async function runScenario(scenario: ScenarioName, steps: CaStep[], certs
         // istio-agent: renew once (1 - gracePeriodRatio) of the life is used, from whatever
         // istiod signs with at that moment. ztunnel: at half the life, from what istiod serves
         // then (a step reaches istiod caPropagationMs after it starts), taking the response's roots.
-        const renew = (workload: Workload, issuedAtMs: number) =>
+        const renew = (workload: Workload, workloadIndex: number, issuedAtMs: number) =>
             at(renewAt(issuedAtMs), () => {
                 const startedMs = now();
                 // The load loop may not have seen the end yet; a renewal after it belongs to no phase.
                 if (startedMs >= totalMs) return;
                 const index = Math.max(0, phaseIndexAt(schedule, startedMs));
-                const signer = steps[ambient ? Math.max(0, phaseIndexAt(schedule, startedMs - ambient.caPropagationMs)) : index].certificates;
+                const signer = caOf(steps[ambient ? Math.max(0, phaseIndexAt(schedule, startedMs - ambient.caPropagationMs)) : index], workloadIndex);
                 track(
                     issueWorkloadCertificate(workload.spiffeId, signer.intermediateCertPem, signer.intermediateKeyPem, validityHours).then((certificate) => {
                         if (!running) return;
@@ -255,20 +294,21 @@ export async function runScenario(scenario: ScenarioName, steps: CaStep[], certs
                         tallies[index].renewals++;
                         total.renewals++;
                         options.onRenewal?.({ scenario, workload: workload.spiffeId, phase: steps[index].certificates.phase, startedMs });
-                        renew(workload, startedMs);
+                        renew(workload, workloadIndex, startedMs);
                     }),
                 );
             });
-        workloads.forEach((workload, i) => renew(workload, -ages[i]));
+        workloads.forEach((workload, i) => renew(workload, i, -ages[i]));
 
         // Config pushes: each workload sees a phase's trust bundle after its own delay. ztunnel takes none.
         steps.forEach((step, k) => {
             if (k === 0 || ambient) return;
-            workloads.forEach((workload, i) => at(schedule[k].startMs + delays[i], () => workload.update({ bundle: step.certificates.trustedRootPems })));
+            workloads.forEach((workload, i) => at(schedule[k].startMs + delays[i], () => workload.update({ bundle: caOf(step, i).trustedRootPems })));
         });
 
-        // Load: `rate` requests per second over every ordered pair of workloads in turn (ambient: on different nodes).
-        const pairs = workloads.flatMap((from, i) => workloads.filter((_, j) => j !== i && (!ambient || ambient.nodeOf(i) !== ambient.nodeOf(j))).map((to) => [from, to] as const));
+        // Load: `rate` requests per second over every ordered pair of workloads in turn (ambient: on different nodes; fleet: in different clusters).
+        const apart = (i: number, j: number) => i !== j && (!ambient || ambient.nodeOf(i) !== ambient.nodeOf(j)) && (!fleet || fleet.clusterOf(i) !== fleet.clusterOf(j));
+        const pairs = workloads.flatMap((from, i) => workloads.filter((_, j) => apart(i, j)).map((to) => [from, to] as const));
         let inFlight = 0;
         let pairIndex = 0;
         let owed = 0;

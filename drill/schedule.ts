@@ -111,6 +111,45 @@ export function checkRotationOverlap(phases: PhaseTrust[]): string[] {
     return problems;
 }
 
+/** One step of a fleet's rotation: what each cluster trusts and signs with. */
+export interface FleetStepTrust {
+    name: string;
+    clusters: { cluster: string; trustedRoots: string[]; signingRoot: string }[];
+}
+
+/**
+ * The overlap rule across clusters: workloads of every cluster talk to every other, so each
+ * cluster's bundle must hold every cluster's signing root, within a step and across it (the old
+ * bundle the new signers, the new bundle the old signers). With one cluster it is
+ * `checkRotationOverlap`. Returns the violations, each once.
+ */
+export function checkFleetOverlap(steps: FleetStepTrust[]): string[] {
+    const problems = new Set<string>();
+    const who = (signer: string, truster: string) => (signer === truster ? `${truster}` : `${truster} (for ${signer}'s workloads)`);
+    steps.forEach((step, k) => {
+        const previous = k > 0 ? steps[k - 1] : undefined;
+        for (const signer of step.clusters) {
+            for (const truster of step.clusters) {
+                if (!truster.trustedRoots.includes(signer.signingRoot))
+                    problems.add(`${step.name}: ${signer.cluster} signs with ${signer.signingRoot}, which the bundle of ${who(signer.cluster, truster.cluster)} does not hold`);
+                if (!previous) continue;
+                const trusterBefore = previous.clusters.find((c) => c.cluster === truster.cluster);
+                const signerBefore = previous.clusters.find((c) => c.cluster === signer.cluster);
+                if (!trusterBefore || !signerBefore) continue;
+                if (!trusterBefore.trustedRoots.includes(signer.signingRoot))
+                    problems.add(
+                        `${previous.name} -> ${step.name}: workloads of ${truster.cluster} still on the ${previous.name} bundle do not trust ${signer.signingRoot}, which signs in ${signer.cluster} in ${step.name}`,
+                    );
+                if (!truster.trustedRoots.includes(signerBefore.signingRoot))
+                    problems.add(
+                        `${previous.name} -> ${step.name}: the ${step.name} bundle of ${truster.cluster} drops ${signerBefore.signingRoot}, which signed ${signer.cluster}'s certificates still in use`,
+                    );
+            }
+        }
+    });
+    return [...problems];
+}
+
 /**
  * The rule ztunnel adds to the overlap rule: it takes roots only with a renewed certificate, so a
  * root may start signing only once it has been in what istiod hands out for a whole renewal

@@ -216,7 +216,7 @@ describe("drill: command line flags", () => {
         assert.throws(() => parseDrillArgs(["--nope"]), /unknown argument "--nope"/);
         assert.throws(() => parseDrillArgs(["--rate"]), /--rate needs a value/);
         assert.throws(() => parseDrillArgs(["--rate", "fast"]), /--rate must be a number, got "fast"/);
-        assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, got "vault"/);
+        assert.throws(() => parseDrillArgs(["--source", "vault"]), /--source must be one of rotation, plugin, fleet, got "vault"/);
         assert.throws(() => parseDrillArgs(["--propagation-ms", "-1000"]), /--propagation-ms must be between 0 and 60000, got -1000/);
         assert.throws(() => parseDrillArgs(["--ttl-seconds", "0"]), /--ttl-seconds must be more than 0/);
     });

@@ -88,7 +88,11 @@ describe("fleet config (istio-ca:clusters)", () => {
         ["an unknown field", { caMode: "plugin", clusters: JSON.stringify([{ ...TWO[0], region: "us" }, TWO[1]]) }, /\[0\]\.region.*is not a field of this entry/],
         ["istiod's own root", { caMode: "istiod", clusters: JSON.stringify(TWO) }, /each istiod make its own self-signed root/],
         ["an in-cluster root", { caMode: "cert-manager", certManagerRoot: "in-cluster", clusters: JSON.stringify(TWO) }, /makes the root inside one cluster/],
-        ["the ambient data plane", { caMode: "plugin", dataPlane: "ambient", clusters: JSON.stringify(TWO) }, /clusters.*with istio-ca:dataPlane ambient is not supported.*set istio-ca:dataPlane sidecar/],
+        [
+            "the ambient data plane",
+            { caMode: "plugin", dataPlane: "ambient", clusters: JSON.stringify(TWO) },
+            /clusters.*with istio-ca:dataPlane ambient is not supported.*set istio-ca:dataPlane sidecar/,
+        ],
         ["kubernetesContext beside clusters", { caMode: "plugin", kubernetesContext: "prod", clusters: JSON.stringify(TWO) }, /kubernetesContext .*each cluster names its own/],
         ["meshId without clusters", { caMode: "plugin", meshId: "prod" }, /meshId .*only used with istio-ca:clusters/],
         ["a bad meshId", { caMode: "plugin", meshId: "prod mesh", clusters: JSON.stringify(TWO) }, /meshId .*is not a mesh ID/],
