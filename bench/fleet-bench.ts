@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (part): offline plan time of a fleet by its number of clusters, per cluster and as
- * a ratio to one cluster measured in the same run (a ratio near 1 means the plan grows linearly).
+ * a ratio to one cluster measured in the same run (the first size is a single-cluster stack; with a fixed part, a linear plan shows a ratio below 1 that levels off).
  * Prints figures only; nothing here passes or fails on time.
  */
 import { performance } from "perf_hooks";

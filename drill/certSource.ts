@@ -43,7 +43,7 @@ export interface CertificateSource {
     load(): Promise<DrillCertificates>;
 }
 
-/** The Kubernetes provider of a fleet's cluster, as `deployFleet` names it. */
+/** The Kubernetes provider of a fleet's cluster, as the program names it (program/stack.ts). */
 export const clusterProvider = (cluster: string) => `kubernetes-${cluster}`;
 
 function cacertsSecret(plan: PlanResult, cluster?: string): PlannedResource {

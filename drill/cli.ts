@@ -15,7 +15,7 @@ import { AmbientDrillResult, runAmbientDrill } from "./ambient";
 import { AMBIENT_ROTATION_STACKS_DIR, CertificateSource, FleetRotationPlanSource, PluginPlanSource, RotationPlanSource } from "./certSource";
 import { runFleetDrill } from "./fleet";
 import { renderAmbientReport, renderFleetReport, renderProgress, renderReport } from "./report";
-import { DrillOptions, DrillResult, checkLoadOptions, runDrill } from "./run";
+import { DrillOptions, DrillProgress, DrillResult, checkLoadOptions, runDrill } from "./run";
 
 const USAGE =
     "usage: npm run drill -- [--workloads <n>] [--rate <requests/s>] [--phase-seconds <s>] [--ttl-seconds <s>] [--propagation-ms <ms>] [--source rotation|plugin|fleet] [--stack <plug-in stack>] [--json <file>] [--data-plane sidecar|ambient] [--nodes <n>] [--ca-propagation-ms <ms>]";
@@ -113,42 +113,31 @@ export function ambientDrillVerdict(result: AmbientDrillResult): { code: number;
     return { code: 1, message: `FAIL: the guarded ambient rotation lost ${guarded.total.failures} handshake(s) (${guarded.total.handshakes} completed).` };
 }
 
-async function main(): Promise<number> {
-    const args = parseDrillArgs(process.argv.slice(2));
-    if (args.source === "fleet") {
-        const fleetCerts = await new FleetRotationPlanSource().load();
-        const result = await runFleetDrill(fleetCerts, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
-        console.log(`\n${renderFleetReport(result)}`);
-        if (args.json) {
-            fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
-            console.log(`\nWrote ${args.json}`);
-        }
-        const verdict = drillVerdict(result, "fleet's phased rotation");
-        (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
-        return verdict.code;
-    }
-    const certs = await certificateSource(args).load();
-    if (args.dataPlane === "ambient") {
-        const result = await runAmbientDrill(certs, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
-        console.log(`\n${renderAmbientReport(result)}`);
-        if (args.json) {
-            fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
-            console.log(`\nWrote ${args.json}`);
-        }
-        const verdict = ambientDrillVerdict(result);
-        (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
-        return verdict.code;
-    }
-    const result = await runDrill(certs, { ...args, onProgress: (progress) => console.log(renderProgress(progress)) });
-    console.log("");
-    console.log(renderReport(result));
+/** Prints the report, writes `--json`, prints the verdict; returns the exit code. */
+function finish(args: DrillCliArgs, report: string, result: object, verdict: { code: number; message: string }): number {
+    console.log(`\n${report}`);
     if (args.json) {
         fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
         console.log(`\nWrote ${args.json}`);
     }
-    const verdict = drillVerdict(result);
     (verdict.code === 0 ? console.log : console.error)(`\n${verdict.message}`);
     return verdict.code;
+}
+
+async function main(): Promise<number> {
+    const args = parseDrillArgs(process.argv.slice(2));
+    const onProgress = (progress: DrillProgress) => console.log(renderProgress(progress));
+    if (args.source === "fleet") {
+        const result = await runFleetDrill(await new FleetRotationPlanSource().load(), { ...args, onProgress });
+        return finish(args, renderFleetReport(result), result, drillVerdict(result, "fleet's phased rotation"));
+    }
+    const certs = await certificateSource(args).load();
+    if (args.dataPlane === "ambient") {
+        const result = await runAmbientDrill(certs, { ...args, onProgress });
+        return finish(args, renderAmbientReport(result), result, ambientDrillVerdict(result));
+    }
+    const result = await runDrill(certs, { ...args, onProgress });
+    return finish(args, renderReport(result), result, drillVerdict(result));
 }
 
 /** Share of the requested load a run must have offered to count: below it, the figures say little. */

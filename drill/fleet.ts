@@ -5,7 +5,8 @@
  * load and certificates:
  *
  * - `fleet-phased`: the four phases, each applied to every cluster in the same step, as one
- *   `pulumi up` of the fleet's stack does;
+ *   `pulumi up` of the fleet's stack does; the clusters take a step at different moments within the
+ *   propagation delay, as every workload does;
  * - `fleet-naive`: the naive swap (new root only, new intermediate) done one cluster at a time: while
  *   one cluster has swapped and another has not, neither trusts the other's certificates.
  */
@@ -34,12 +35,14 @@ export function fleetPhasedSteps(certs: FleetCertificates, phaseMs: number): CaS
 
 /**
  * The naive swap one cluster at a time: steady everywhere, then per cluster a step in which that
- * cluster (and those before it) has the last phase's bundle (new root only) and intermediate.
+ * cluster (and those before it) has the last phase's bundle (new root only) and intermediate; then,
+ * as long as the phased rotation runs, every cluster on the new root (`after-swap`), so that both
+ * scenarios run as long.
  */
 export function fleetNaiveSteps(certs: FleetCertificates, phaseMs: number): CaStep[] {
     const first = certs.clusterPhases[0];
     const last = certs.clusterPhases[certs.clusterPhases.length - 1];
-    return [
+    const steps: CaStep[] = [
         { durationMs: phaseMs, certificates: certs.phases[0], byCluster: first },
         ...certs.clusters.map((cluster, c) => ({
             durationMs: phaseMs,
@@ -47,6 +50,9 @@ export function fleetNaiveSteps(certs: FleetCertificates, phaseMs: number): CaSt
             byCluster: certs.clusters.map((_, j) => (j <= c ? last[j] : first[j])),
         })),
     ];
+    const rest = certs.clusterPhases.length - steps.length;
+    if (rest > 0) steps.push({ durationMs: phaseMs * rest, certificates: { ...last[0], phase: "after-swap" }, byCluster: last });
+    return steps;
 }
 
 /** Checks the options against the fleet and the clock; returns the settings in force. */

@@ -61,6 +61,8 @@ export function deployFleet(model: StackModel, options: FleetDeploymentOptions):
     const strategy = STRATEGIES[model.caMode];
     // The config refuses a fleet of a mode whose root each istiod makes for itself.
     if (!strategy.deployShared) throw new Error(`caMode ${model.caMode} cannot share a root across clusters`);
+    // The config refuses ambient beside clusters (src/config/fleet.ts); a hand-made model must not slip past.
+    if (model.dataPlane === "ambient") throw new Error("deployFleet: dataPlane ambient is not supported in a multi-cluster mesh");
     const names = fleet.clusters.map((cluster) => cluster.name).join(",");
     if (options.clusters.map(({ cluster }) => cluster.name).join(",") !== names) throw new Error(`deployFleet: the providers' clusters do not match the model's (${names})`);
     const name = options.name ?? ((base: string) => base);

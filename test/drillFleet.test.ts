@@ -62,12 +62,28 @@ describe("fleet drill: the overlap rule across clusters", () => {
         ]);
     });
 
-    it("with one cluster, finds what the single-cluster rule finds", () => {
-        const single = [
-            { name: "steady", trustedRoots: ["A"], signingRoot: "A" },
-            { name: "swap", trustedRoots: ["B"], signingRoot: "B" },
+    it("with one cluster, finds what the single-cluster rule finds, step for step", () => {
+        const cases = [
+            // The naive swap: the old bundle lacks the new signer, the new bundle drops the old one.
+            [
+                { name: "steady", trustedRoots: ["A"], signingRoot: "A" },
+                { name: "swap", trustedRoots: ["B"], signingRoot: "B" },
+            ],
+            // Within one step: a signer its own bundle does not hold.
+            [{ name: "broken", trustedRoots: ["A"], signingRoot: "B" }],
+            // Safe.
+            [
+                { name: "steady", trustedRoots: ["A"], signingRoot: "A" },
+                { name: "trust-both", trustedRoots: ["A", "B"], signingRoot: "A" },
+            ],
         ];
-        assert.equal(checkFleetOverlap(single.map((p) => step(p.name, [["east", p.trustedRoots, p.signingRoot]]))).length, checkRotationOverlap(single).length);
+        // The step (or pair of steps) each problem is about: the text before the first ": ".
+        const where = (problems: string[]) => problems.map((p) => p.slice(0, p.indexOf(": "))).sort();
+        for (const phases of cases) {
+            const fleet = checkFleetOverlap(phases.map((p) => step(p.name, [["east", p.trustedRoots, p.signingRoot]])));
+            assert.deepEqual(where(fleet), where(checkRotationOverlap(phases)), phases.map((p) => p.name).join(" -> "));
+        }
+        assert.deepEqual(checkFleetOverlap([step("broken", [["east", ["A"], "B"]])]), ["broken: east signs with B, which the bundle of east does not hold"]);
     });
 });
 
@@ -114,9 +130,14 @@ describe("fleet drill: certificates from stacks/rotation-fleet", function () {
         const layout = fleetLayout(certs);
         assert.deepEqual(overlapProblems(fleetPhasedSteps(certs, 1000), certs, undefined, layout), []);
         const naive = fleetNaiveSteps(certs, 1000);
+        assert.equal(
+            naive.reduce((sum, s) => sum + s.durationMs, 0),
+            fleetPhasedSteps(certs, 1000).reduce((sum, s) => sum + s.durationMs, 0),
+            "both scenarios run as long",
+        );
         assert.deepEqual(
             naive.map((s) => s.certificates.phase),
-            ["steady", "swap east", "swap west"],
+            ["steady", "swap east", "swap west", "after-swap"],
         );
         const problems = overlapProblems(naive, certs, undefined, layout);
         assert.ok(

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR, PlanResult, loadStackConfig, planStack } from "../plan/engine";
 import { parseStackConfig } from "../src/config";
+import { deployFleet } from "../src/fleet";
 import { configProblems, isIssuedBy, planConfig, rawConfig, rejection } from "./helpers";
 import { ConfigOverrides, T0, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
 
@@ -65,6 +66,14 @@ describe("fleet config (istio-ca:clusters)", () => {
             ],
         );
         assert.equal(parseStackConfig(rawConfig({ caMode: "plugin" })).fleet, undefined, "a stack of one cluster stays as it was");
+    });
+
+    it("deployFleet refuses, before making anything, a model the config would refuse and providers for other clusters", () => {
+        const model = parseStackConfig(rawConfig({ caMode: "plugin", trustDomain: "prod.example.com", clusters: JSON.stringify(TWO) }));
+        const options = { clusters: [], opts: {}, customOpts: {} };
+        assert.throws(() => deployFleet({ ...model, dataPlane: "ambient" }, options), /deployFleet: dataPlane ambient is not supported in a multi-cluster mesh/);
+        assert.throws(() => deployFleet({ ...model, fleet: undefined }, options), /deployFleet needs a model with clusters/);
+        assert.throws(() => deployFleet(model, options), /deployFleet: the providers' clusters do not match the model's \(east,west\)/);
     });
 
     const refusals: [string, Record<string, unknown>, RegExp, string[]?][] = [

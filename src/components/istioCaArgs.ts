@@ -43,7 +43,7 @@ export interface IstioCaArgs {
     /**
      * Istio data plane: sidecar | ambient. `ambient` also installs the `cni` and `ztunnel` charts
      * and istiod with the ambient profile; each `caMode` works there, the `cacerts` deliveries
-     * without root rotation (docs/ambient.md). Default: `sidecar`.
+     * without root rotation (docs/ambient.md). Not with `clusters`. Default: `sidecar`.
      */
     dataPlane?: pulumi.Input<string>;
     /**

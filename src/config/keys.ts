@@ -47,7 +47,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
         key: "clusters",
         type: "object",
         description:
-            "A mesh that spans clusters: a list of `{name, context?, kubeconfig?, network?}` (and in `vault` mode `vaultKubernetesHost`, `vaultKubernetesCaCert?`, `vaultKubernetesApiAudience?`), 2 to 32 entries. Every cluster gets its own Kubernetes provider, Istio install (`global.multiCluster.clusterName` = `name`, `global.network` = `network`) and intermediate under the shared root(s); the rotation phase applies to all. `context` names a context of `kubeconfig` (or the default kubeconfig); `kubeconfig` is a file path, or the kubeconfig itself with the whole key set as a secret. Unset: one cluster, reached through `kubeconfig` and `kubernetesContext`. See docs/multicluster.md.",
+            "A mesh that spans clusters: a list of `{name, context?, kubeconfig?, network?}` (and in `vault` mode `vaultKubernetesHost`, `vaultKubernetesCaCert?`, `vaultKubernetesApiAudience?`), 2 to 32 entries. Every cluster gets its own Kubernetes provider, Istio install (`global.multiCluster.clusterName` = `name`, `global.network` = `network`) and intermediate under the shared root(s); the rotation phase applies to all. `context` names a context of `kubeconfig` (or the default kubeconfig); `kubeconfig` is a file path, or the kubeconfig itself with the whole key set as a secret. Unset: one cluster, reached through `kubeconfig` and `kubernetesContext`. Not with `dataPlane: ambient`. See docs/multicluster.md.",
     },
     { key: "meshId", type: "string", description: "With `clusters`: Istio's `global.meshID`, shared by every cluster. Default: the trust domain (Istio's own default)." },
     {
@@ -60,7 +60,7 @@ export const CONFIG_KEYS: ConfigKeySpec[] = [
         key: "dataPlane",
         type: "string",
         default: "sidecar",
-        description: `Istio data plane: ${DATA_PLANES.join(" \\| ")}. \`ambient\` also installs the \`cni\` and \`ztunnel\` charts and istiod with the ambient profile; each \`caMode\` works there, the \`cacerts\` deliveries without root rotation (docs/ambient.md).`,
+        description: `Istio data plane: ${DATA_PLANES.join(" \\| ")}. \`ambient\` also installs the \`cni\` and \`ztunnel\` charts and istiod with the ambient profile; each \`caMode\` works there, the \`cacerts\` deliveries without root rotation (docs/ambient.md). Not with \`clusters\`.`,
     },
     {
         key: "workloadCertTtl",
