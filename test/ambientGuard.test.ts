@@ -3,7 +3,7 @@ import { DesiredRotation, guardRotation } from "../program/rotationGuard";
 import { RotationState, readPreviousDeployment } from "../program/rotationState";
 import { RotationSettings, RotationTiming } from "../src/rotation";
 import { ztunnelRootRefreshMs } from "../src/ambient";
-import { READ, ID } from "./rotationFixtures";
+import { READ, desiredRotation as desired } from "./rotationFixtures";
 import { at } from "./rotationSteps";
 
 const HOUR = 3600000;
@@ -12,18 +12,6 @@ const SIDECAR: RotationTiming = { oldChainLifetimeMs: 24 * HOUR, propagationDela
 const AMBIENT: RotationTiming = { ...SIDECAR, peerRootRefreshMs: ztunnelRootRefreshMs(24 * HOUR) };
 
 const R = (phase: RotationSettings["phase"], roots = phase === "steady" ? ["r1"] : ["r1", "r2"]): RotationSettings => ({ phase, roots });
-
-function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
-    return {
-        identity: ID,
-        caMode: "plugin",
-        rotating: true,
-        settings,
-        rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
-        multiRootEnabled: true,
-        ...extra,
-    };
-}
 
 function step(previous: RotationState | undefined, settings: RotationSettings, hour: number, timing: RotationTiming, extra: Partial<DesiredRotation> = {}) {
     return guardRotation({ previous: previous ? { kind: "state", state: previous } : { kind: "none" }, desired: desired(settings, extra), timing, now: at(hour) });

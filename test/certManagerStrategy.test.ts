@@ -1,11 +1,10 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
 import { findStackConfigFile, planStack, PlanResult, PlannedResource } from "../plan/engine";
-import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { sha256Fingerprint } from "../src/pki";
 import { APPROVER_POLICY_VALUE_PATHS, CERT_MANAGER_VALUE_PATHS, ISTIO_CSR_VALUE_PATHS, TRUST_MANAGER_VALUE_PATHS, ValueType, checkValues } from "./chartValueFacts";
 import { validateCustomResource } from "./crdFacts";
-import { byName, byType, pathLength, planConfig } from "./helpers";
+import { byName, byType, corpRoot, pathLength, planConfig } from "./helpers";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
@@ -237,20 +236,13 @@ describe("mode cert-manager with an in-cluster root", () => {
 
 describe("mode cert-manager with an existing root", () => {
     it("hands the given root to the CA ClusterIssuer and generates none", async () => {
-        const key = generateKey("ECDSA", { ecdsaCurve: "P384" });
-        const root = await selfSignedCertificate(key.privateKeyPem, {
-            subject: { commonName: "corp root" },
-            validityHours: 20000,
-            isCa: true,
-            allowedUses: ["cert_signing", "crl_signing"],
-            setSubjectKeyId: true,
-        });
-        const plan = await planConfig({ caMode: "cert-manager", existingRootCert: root.certPem, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] });
+        const root = await corpRoot({ key: { algorithm: "ECDSA", ecdsaCurve: "P384" } });
+        const plan = await planConfig({ caMode: "cert-manager", existingRootCert: root.certPem, existingRootKey: root.keyPem }, { secretKeys: ["existingRootKey"] });
         assert.equal(plan.resources.filter((r) => r.type.startsWith("tls:")).length, 0);
         const data = byName(plan, "istio-ca-root-ca").inputs.stringData as Record<string, string>;
         assert.equal(data["tls.crt"], root.certPem);
         assert.equal(data["tls.key"], "[secret]");
-        assert.ok(!JSON.stringify(plan).includes(key.privateKeyPem.split("\n")[1]), "no line of the root key leaks");
+        assert.ok(!JSON.stringify(plan).includes(root.keyPem.split("\n")[1]), "no line of the root key leaks");
         assert.equal(plan.outputs.signingRootFingerprint, sha256Fingerprint(root.certPem));
     });
 });

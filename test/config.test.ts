@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { formatDuration, parseDuration } from "../src/duration";
-import { configError, configProblems, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
+import { configError, configProblems, corpRoot, onlyConfigProblem, planConfig, rawConfig, rejection } from "./helpers";
 
 describe("durations", () => {
     it("parses Go durations", () => {
@@ -171,17 +171,7 @@ describe("existing root from secret config", () => {
     let otherKeyPem: string;
 
     before(async () => {
-        const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
-        rootKeyPem = key.privateKeyPem;
-        rootCertPem = (
-            await selfSignedCertificate(rootKeyPem, {
-                subject: { commonName: "corp root" },
-                validityHours: 20000,
-                isCa: true,
-                allowedUses: ["cert_signing"],
-                setSubjectKeyId: true,
-            })
-        ).certPem;
+        ({ certPem: rootCertPem, keyPem: rootKeyPem } = await corpRoot({ allowedUses: ["cert_signing"] }));
         otherKeyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
         leafCertPem = (await selfSignedCertificate(otherKeyPem, { subject: { commonName: "not a ca" }, validityHours: 1000, isCa: false })).certPem;
     });
@@ -305,29 +295,16 @@ describe("cert-manager mode config", () => {
     });
 
     it("accepts an existing root, but not together with certManagerRoot", async () => {
-        const key = generateKey("ECDSA", { ecdsaCurve: "P256" });
-        const cert = (
-            await selfSignedCertificate(key.privateKeyPem, {
-                subject: { commonName: "corp root" },
-                validityHours: 20000,
-                isCa: true,
-                allowedUses: ["cert_signing"],
-                setSubjectKeyId: true,
-            })
-        ).certPem;
-        const model = parseStackConfig(rawConfig({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] }));
+        const { certPem: cert, keyPem } = await corpRoot({ allowedUses: ["cert_signing"] });
+        const model = parseStackConfig(rawConfig({ caMode: "cert-manager", existingRootCert: cert, existingRootKey: keyPem }, { secretKeys: ["existingRootKey"] }));
         assert.equal(model.existingRoot?.certPem, cert);
-        const problem = onlyConfigProblem(
-            { caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: key.privateKeyPem },
-            "certManagerRoot",
-            { secretKeys: ["existingRootKey"] },
-        );
+        const problem = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "in-cluster", existingRootCert: cert, existingRootKey: keyPem }, "certManagerRoot", {
+            secretKeys: ["existingRootKey"],
+        });
         assert.match(problem.message, /in-cluster root, but an existing root is configured too; only one root can sign/);
-        const generated = onlyConfigProblem(
-            { caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: key.privateKeyPem },
-            "certManagerRoot",
-            { secretKeys: ["existingRootKey"] },
-        );
+        const generated = onlyConfigProblem({ caMode: "cert-manager", certManagerRoot: "generated", existingRootCert: cert, existingRootKey: keyPem }, "certManagerRoot", {
+            secretKeys: ["existingRootKey"],
+        });
         assert.match(generated.fix, /remove istio-ca:certManagerRoot to sign with the existing root/);
     });
 });

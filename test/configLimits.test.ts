@@ -1,21 +1,7 @@
 import { strict as assert } from "assert";
-import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { ConfigProblem, parseStackConfig } from "../src/config";
-import { configProblems, rawConfig } from "./helpers";
+import { configProblems, corpRoot, rawConfig } from "./helpers";
 import { VAULT_BASE } from "./vaultTypes";
-
-async function root(spec: { maxPathLength?: number; allowedUses?: string[]; validityHours?: number }): Promise<{ certPem: string; keyPem: string }> {
-    const key = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
-    const cert = await selfSignedCertificate(key, {
-        subject: { commonName: "corp root" },
-        validityHours: spec.validityHours ?? 20000,
-        isCa: true,
-        maxPathLength: spec.maxPathLength,
-        allowedUses: spec.allowedUses ?? ["cert_signing", "crl_signing"],
-        setSubjectKeyId: true,
-    });
-    return { certPem: cert.certPem, keyPem: key };
-}
 
 /** Fails, with the parser's message, unless it accepts the inline config (keys without the `istio-ca:` prefix). */
 function assertAccepted(values: Record<string, string>, secretKeys: string[] = [], message?: string): void {
@@ -36,24 +22,24 @@ function onlyRootProblem(certPem: string, keyPem: string, extra: Record<string, 
 describe("existing root: what a root must allow", () => {
     it("accepts a root with path length 1 or none", async () => {
         for (const maxPathLength of [1, undefined]) {
-            const { certPem, keyPem } = await root({ maxPathLength });
+            const { certPem, keyPem } = await corpRoot({ maxPathLength });
             assertAccepted(rootConfig(certPem, keyPem), ROOT_KEYS.secretKeys, `pathlen ${maxPathLength}`);
         }
     });
 
     it("refuses pathlen:0, under which no intermediate may be signed", async () => {
-        const { certPem, keyPem } = await root({ maxPathLength: 0 });
+        const { certPem, keyPem } = await corpRoot({ maxPathLength: 0 });
         assert.match(onlyRootProblem(certPem, keyPem).message, /path length constraint is 0/);
     });
 
     it("refuses a CA whose key usage lacks keyCertSign, naming that", async () => {
-        const { certPem, keyPem } = await root({ allowedUses: ["digital_signature", "crl_signing"] });
+        const { certPem, keyPem } = await corpRoot({ allowedUses: ["digital_signature", "crl_signing"] });
         const problem = onlyRootProblem(certPem, keyPem);
         assert.match(problem.message, /key usage does not include keyCertSign/);
     });
 
     it("refuses a root that expires before the intermediate it would sign", async () => {
-        const { certPem, keyPem } = await root({ validityHours: 720 });
+        const { certPem, keyPem } = await corpRoot({ validityHours: 720 });
         const problem = onlyRootProblem(certPem, keyPem);
         assert.match(problem.message, /before the intermediate it would sign/);
         assert.match(problem.fix, /shorten istio-ca:intermediateValidity/);
@@ -62,8 +48,8 @@ describe("existing root: what a root must allow", () => {
     });
 
     it("refuses a bundle of several certificates", async () => {
-        const first = await root({});
-        const second = await root({});
+        const first = await corpRoot({});
+        const second = await corpRoot({});
         assert.match(onlyRootProblem(first.certPem + second.certPem, first.keyPem).message, /holds 2 certificates/);
     });
 });

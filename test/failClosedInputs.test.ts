@@ -3,11 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PlanError, loadStackConfig } from "../plan/engine";
-import { generateKey, selfSignedCertificate } from "../plan/x509";
+import { selfSignedCertificate } from "../plan/x509";
 import { parseDuration } from "../src/duration";
 import { ConfigProblem, parseStackConfig } from "../src/config";
 import { rawConfigFromValues } from "../src/rawConfig";
-import { configProblems, onlyConfigProblem, rawConfig } from "./helpers";
+import { configProblems, corpRoot, onlyConfigProblem, rawConfig } from "./helpers";
 import { VAULT_BASE } from "./vaultTypes";
 
 const ROOT_KEYS = { secretKeys: ["existingRootKey"] };
@@ -20,16 +20,7 @@ describe("no input slips through: each refused with the key, the value and a fix
     let rootCertPem: string;
     let rootKeyPem: string;
     before(async () => {
-        rootKeyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
-        rootCertPem = (
-            await selfSignedCertificate(rootKeyPem, {
-                subject: { commonName: "corp root" },
-                validityHours: 20000,
-                isCa: true,
-                allowedUses: ["cert_signing", "crl_signing"],
-                setSubjectKeyId: true,
-            })
-        ).certPem;
+        ({ certPem: rootCertPem, keyPem: rootKeyPem } = await corpRoot());
     });
 
     it("an existing root that is not valid yet", async () => {

@@ -5,22 +5,10 @@ import { DesiredRotation, guardRotation } from "../program/rotationGuard";
 import { RotationState, readPreviousDeployment } from "../program/rotationState";
 import { RotationSettings } from "../src/rotation";
 import { onlyConfigProblem, planConfig, rejection } from "./helpers";
-import { ID, READ, identityOf } from "./rotationFixtures";
+import { ID, READ, desiredRotation as desired, identityOf } from "./rotationFixtures";
 import { assertNothingRegistered, at } from "./rotationSteps";
 
 const TIMING = { oldChainLifetimeMs: 48 * 3600000, propagationDelayMs: 3600000 };
-
-function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
-    return {
-        identity: ID,
-        caMode: "plugin",
-        rotating: true,
-        settings,
-        rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
-        multiRootEnabled: true,
-        ...extra,
-    };
-}
 
 /** A real state at sign-new, recorded by the guard itself (steady at 0h, trust-both at 1h, sign-new at 3h). */
 function signNewState(): RotationState {

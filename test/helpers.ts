@@ -4,6 +4,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { PlanResult, PlannedResource, planStack } from "../plan/engine";
 import { ConfigError, ConfigProblem, RawConfig, parseStackConfig } from "../src/config";
+import { generateKey, selfSignedCertificate } from "../plan/x509";
 
 /** Plans a stack from config given inline (keys without the `istio-ca:` prefix). */
 export function planConfig(
@@ -110,4 +111,33 @@ export function onlyConfigProblem(values: Record<string, unknown>, key: string, 
     if (options.value !== undefined) assert.equal(problems[0].value, options.value);
     assert.ok(problems[0].fix.length > 10, "a fix is given");
     return problems[0];
+}
+
+/** How `corpRoot` differs from its defaults. */
+export interface CorpRootSpec {
+    /** Default: ECDSA P-256. */
+    key?: { algorithm: "ECDSA"; ecdsaCurve: string } | { algorithm: "RSA"; rsaBits: number };
+    /** Subject organization. Default: none. */
+    organization?: string;
+    /** Hours. Default: 20000. */
+    validityHours?: number;
+    /** Default: no path length constraint. */
+    maxPathLength?: number;
+    /** Default: cert and CRL signing. */
+    allowedUses?: string[];
+}
+
+/** An existing root CA as a user brings it (`existingRootCert`, `existingRootKey`): CN "corp root", with its subject key ID. */
+export async function corpRoot(spec: CorpRootSpec = {}): Promise<{ certPem: string; keyPem: string }> {
+    const key = spec.key ?? { algorithm: "ECDSA", ecdsaCurve: "P256" };
+    const keyPem = generateKey(key.algorithm, key).privateKeyPem;
+    const cert = await selfSignedCertificate(keyPem, {
+        subject: { commonName: "corp root", ...(spec.organization ? { organization: spec.organization } : {}) },
+        validityHours: spec.validityHours ?? 20000,
+        isCa: true,
+        maxPathLength: spec.maxPathLength,
+        allowedUses: spec.allowedUses ?? ["cert_signing", "crl_signing"],
+        setSubjectKeyId: true,
+    });
+    return { certPem: cert.certPem, keyPem };
 }

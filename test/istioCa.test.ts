@@ -5,8 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IstioCa, IstioCaArgs } from "../src/components/istioCa";
 import { asArgsText } from "../src/componentArgs";
 import { PlanResult, planStack } from "../plan/engine";
-import { generateKey, selfSignedCertificate } from "../plan/x509";
-import { planConfig, rejection } from "./helpers";
+import { corpRoot, planConfig, rejection } from "./helpers";
 import { VAULT_BASE } from "./vaultTypes";
 
 function planComponent(args: IstioCaArgs, opts: { withProvider?: boolean } = {}): Promise<PlanResult> {
@@ -112,7 +111,7 @@ describe("IstioCa component", () => {
     });
 
     it("records an existing root's key in its inputs only as a secret", async () => {
-        const { certPem, keyPem } = await existingRoot();
+        const { certPem, keyPem } = await corpRoot({ maxPathLength: 1 });
         const plan = await planComponent({ caMode: "plugin", existingRootCert: certPem, existingRootKey: keyPem });
         const component = plan.resources.find((r) => r.type === "istio-ca:index:IstioCa")!;
         assert.equal(component.inputs.existingRootKey, "[secret]");
@@ -128,16 +127,3 @@ describe("IstioCa component", () => {
         assert.equal(asArgsText("pulumi config set --path 'istio-ca:roots[1]' r2"), "set args.roots r2");
     });
 });
-
-async function existingRoot(): Promise<{ certPem: string; keyPem: string }> {
-    const keyPem = generateKey("ECDSA", { ecdsaCurve: "P256" }).privateKeyPem;
-    const cert = await selfSignedCertificate(keyPem, {
-        subject: { commonName: "corp root" },
-        validityHours: 20000,
-        isCa: true,
-        maxPathLength: 1,
-        allowedUses: ["cert_signing", "crl_signing"],
-        setSubjectKeyId: true,
-    });
-    return { certPem: cert.certPem, keyPem };
-}

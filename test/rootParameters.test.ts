@@ -5,7 +5,7 @@ import { RotationSettings } from "../src/rotation";
 import { DesiredRotation, guardRotation } from "../program/rotationGuard";
 import { RootParameters } from "../program/rotationState";
 import { byName, byType, planConfig, rejection } from "./helpers";
-import { ID } from "./rotationFixtures";
+import { desiredRotation } from "./rotationFixtures";
 import { assertNothingRegistered, at, stateOf } from "./rotationSteps";
 import { VAULT_BASE, VAULT_TYPES } from "./vaultTypes";
 
@@ -13,16 +13,7 @@ const TIMING = { oldChainLifetimeMs: 48 * 3600000, propagationDelayMs: 3600000 }
 const P384: RootParameters = { commonName: "istio-ca root", organization: "istio-ca", keyAlgorithm: "ECDSA-P384", validityHours: 87600, maxPathLength: 1 };
 
 function desired(settings: RotationSettings, rootParameters: RootParameters, extra: Partial<DesiredRotation> = {}): DesiredRotation {
-    return {
-        identity: ID,
-        caMode: "plugin",
-        rotating: true,
-        settings,
-        rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
-        multiRootEnabled: true,
-        rootParameters,
-        ...extra,
-    };
+    return desiredRotation(settings, { rootParameters, ...extra });
 }
 
 describe("root parameters in the rotation state", () => {

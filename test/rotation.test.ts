@@ -7,7 +7,7 @@ import { DesiredRotation, GuardInput, guardRotation } from "../program/rotationG
 import { RotationState, adoptUnrotatedState, readPreviousDeployment } from "../program/rotationState";
 import { cacertsMeshCaCertificates, rootIssuerName } from "../src/certManagerRotation";
 import { legalSteps } from "./rotationSteps";
-import { ID, READ, fromV1 } from "./rotationFixtures";
+import { READ, desiredRotation as desired, fromV1, unrotatedV1State } from "./rotationFixtures";
 
 const HOUR = 3600000;
 const T0 = new Date("2026-03-01T00:00:00.000Z");
@@ -141,18 +141,6 @@ describe("trust bundle continuity", () => {
         assert.ok(!bundlesNested(["a", "b"], ["b", "c"]));
     });
 });
-
-function desired(settings: RotationSettings, extra: Partial<DesiredRotation> = {}): DesiredRotation {
-    return {
-        identity: ID,
-        caMode: "plugin",
-        rotating: true,
-        settings,
-        rootSources: Object.fromEntries(settings.roots.map((root) => [root, "generated"])),
-        multiRootEnabled: true,
-        ...extra,
-    };
-}
 
 /** Runs the guard for a sequence of (settings, hour) steps from a first deployment, returning each verdict. */
 function walk(steps: [RotationSettings, number, Partial<DesiredRotation>?][]): ReturnType<typeof guardRotation>[] {
@@ -456,17 +444,7 @@ describe("rotation guard", () => {
     it("reads a cert-manager or kubernetes state recorded before those modes rotated as steady on the primary root, multi-root still off", () => {
         for (const caMode of ["cert-manager", "kubernetes"] as const) {
             assert.ok(caModeRecord(caMode).rotatesRoots);
-            const recorded: RotationState = fromV1({
-                caMode,
-                phase: "steady",
-                roots: [],
-                trustedRoots: [],
-                signingRoot: null,
-                multiRootEnabled: false,
-                phaseStartedAt: { steady: T0.toISOString() },
-                signedUntil: {},
-                rootSources: {},
-            });
+            const recorded: RotationState = fromV1(unrotatedV1State(caMode, T0));
             assert.deepEqual(adoptUnrotatedState(recorded), {
                 ...recorded,
                 roots: ["primary"],

@@ -5,9 +5,9 @@ import * as path from "path";
 import { PROJECT_DIR, PlanResult, PlannedResource } from "../plan/engine";
 import { renderPlan } from "../plan/render";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
-import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { validateAnyCustomResource } from "./customResources";
-import { byName, byType, isIssuedBy, planConfig, rejection } from "./helpers";
+import { byName, byType, corpRoot, isIssuedBy, planConfig, rejection } from "./helpers";
+import { unrotatedV1State } from "./rotationFixtures";
 import { ADOPT_MID_ROTATION, ConfigOverrides, T0, assertNothingRegistered, at, planExampleStack, planSequence, rotationSteps, stateOf } from "./rotationSteps";
 
 const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
@@ -260,21 +260,7 @@ describe("root rotation, cert-manager clean-up commands in docs/rotation.md", ()
 
 describe("root rotation, cert-manager stacks deployed before their roots rotated", () => {
     /** The rotationState a cert-manager stack recorded while only the plug-in CA rotated. */
-    const unrotated = (caMode: string) => ({
-        caMode,
-        trustDomain: "cluster.local",
-        rotationState: {
-            caMode,
-            phase: "steady",
-            roots: [],
-            trustedRoots: [],
-            signingRoot: null,
-            multiRootEnabled: false,
-            phaseStartedAt: { steady: T0.toISOString() },
-            signedUntil: {},
-            rootSources: {},
-        },
-    });
+    const unrotated = (caMode: string) => ({ caMode, trustDomain: "cluster.local", rotationState: unrotatedV1State(caMode, T0) });
     const findIssuer = (plan: PlanResult, name: string): PlannedResource | undefined => byType(plan, CLUSTER_ISSUER).find((r) => (r.inputs.metadata as any).name === name);
 
     for (const caMode of ["cert-manager", "kubernetes"]) {
@@ -292,15 +278,8 @@ describe("root rotation, cert-manager stacks deployed before their roots rotated
     }
 
     it("rotates away from an existing first root, whose PEM goes into its issuer's Secret and the trust anchors", async () => {
-        const key = generateKey("ECDSA", { ecdsaCurve: "P384" });
-        const corp = await selfSignedCertificate(key.privateKeyPem, {
-            subject: { commonName: "corp root" },
-            validityHours: 20000,
-            isCa: true,
-            allowedUses: ["cert_signing", "crl_signing"],
-            setSubjectKeyId: true,
-        });
-        const values = { caMode: "cert-manager", existingRootCert: corp.certPem, existingRootKey: key.privateKeyPem };
+        const corp = await corpRoot({ key: { algorithm: "ECDSA", ecdsaCurve: "P384" } });
+        const values = { caMode: "cert-manager", existingRootCert: corp.certPem, existingRootKey: corp.keyPem };
         const secret = { secretKeys: ["existingRootKey"] };
         const steady = await planConfig({ ...values, roots: '["corp"]' }, { ...secret, now: at(0) });
         const trustBoth = await planConfig({ ...values, roots: '["corp","r2027"]', rotationPhase: "trust-both" }, { ...secret, previousOutputs: steady.outputs, now: at(24) });

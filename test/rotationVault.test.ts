@@ -4,7 +4,7 @@ import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource } from "../plan/engine";
 import { ConfigError, parseStackConfig } from "../src/config";
 import { sha256Fingerprint, splitPemCertificates } from "../src/pki";
-import { V1State } from "./rotationFixtures";
+import { unrotatedV1State } from "./rotationFixtures";
 import { renderPlan } from "../plan/render";
 import { validateAnyCustomResource } from "./customResources";
 import { byName, byType, isIssuedBy, only, pathLength, planConfig, rejection } from "./helpers";
@@ -290,17 +290,7 @@ for (const delivery of ["cacerts", "istio-csr"] as const) {
 
 describe("root rotation on Vault PKI: stacks made before the mode rotated", () => {
     /** What a Vault stack recorded when its roots did not rotate. */
-    const before: V1State = {
-        caMode: "vault",
-        phase: "steady",
-        roots: [],
-        trustedRoots: [],
-        signingRoot: null,
-        multiRootEnabled: false,
-        phaseStartedAt: { steady: T0.toISOString() },
-        signedUntil: {},
-        rootSources: {},
-    };
+    const before = unrotatedV1State("vault", T0);
 
     it("an update on [primary] keeps the root, intermediate and issuer names the stack has (no protected root replaced)", async () => {
         const plan = await planConfig(VAULT_BASE, { previousOutputs: { caMode: "vault", rotationState: before }, now: at(1) });

@@ -1,9 +1,8 @@
 import { strict as assert } from "assert";
 import { X509Certificate } from "crypto";
-import { generateKey, selfSignedCertificate } from "../plan/x509";
 import { istiodValues } from "../src/istioValues";
 import { sha256Fingerprint } from "../src/pki";
-import { byName, byType, isIssuedBy, pathLength, planConfig } from "./helpers";
+import { byName, byType, corpRoot, isIssuedBy, pathLength, planConfig } from "./helpers";
 import { checkIstiodValues } from "./istiodValueFacts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -130,15 +129,8 @@ describe("mode plugin", () => {
 
 describe("mode plugin with an existing root", () => {
     it("signs the intermediate with the given root and generates no root", async () => {
-        const key = generateKey("RSA", { rsaBits: 2048 });
-        const root = await selfSignedCertificate(key.privateKeyPem, {
-            subject: { commonName: "corp root", organization: "Corp" },
-            validityHours: 20000,
-            isCa: true,
-            allowedUses: ["cert_signing", "crl_signing"],
-            setSubjectKeyId: true,
-        });
-        const plan = await planConfig({ caMode: "plugin", existingRootCert: root.certPem, existingRootKey: key.privateKeyPem }, { secretKeys: ["existingRootKey"] });
+        const root = await corpRoot({ key: { algorithm: "RSA", rsaBits: 2048 }, organization: "Corp" });
+        const plan = await planConfig({ caMode: "plugin", existingRootCert: root.certPem, existingRootKey: root.keyPem }, { secretKeys: ["existingRootKey"] });
         assert.equal(byType(plan, "tls:index/selfSignedCert:SelfSignedCert").length, 0);
         assert.equal(byType(plan, "tls:index/privateKey:PrivateKey").length, 1, "only the intermediate key");
         const data = byName(plan, "plugin-ca-cacerts").inputs.stringData as Record<string, string>;
@@ -146,7 +138,7 @@ describe("mode plugin with an existing root", () => {
         assert.ok(isIssuedBy(data["ca-cert.pem"], root.certPem));
         const signer = byType(plan, "tls:index/locallySignedCert:LocallySignedCert")[0];
         assert.equal(signer.inputs.caPrivateKeyPem, "[secret]");
-        assert.ok(!JSON.stringify(plan).includes(key.privateKeyPem.split("\n")[1]), "no line of the root key leaks");
+        assert.ok(!JSON.stringify(plan).includes(root.keyPem.split("\n")[1]), "no line of the root key leaks");
         assert.equal(plan.outputs.signingRootFingerprint, sha256Fingerprint(root.certPem));
     });
 });

@@ -3,7 +3,7 @@ import { RotationSettings } from "../src/rotation";
 import { DesiredRotation, guardRotation } from "../program/rotationGuard";
 import { RotationState, VaultIntermediateRecord } from "../program/rotationState";
 import { vaultIntermediateNaming } from "../src/vaultRotation";
-import { ID } from "./rotationFixtures";
+import { desiredRotation } from "./rotationFixtures";
 import { at } from "./rotationSteps";
 
 const TIMING = { oldChainLifetimeMs: 48 * 3600000, propagationDelayMs: 3600000 };
@@ -14,15 +14,7 @@ function intermediate(signingRoot: string, generation: number, parameters = PARA
 }
 
 function desired(settings: RotationSettings, vault: Omit<VaultIntermediateRecord, "retainedIssuerNames">): DesiredRotation {
-    return {
-        identity: ID,
-        caMode: "vault",
-        rotating: true,
-        settings,
-        rootSources: Object.fromEntries(settings.roots.map((r) => [r, "generated"])),
-        multiRootEnabled: true,
-        vaultIntermediate: vault,
-    };
+    return desiredRotation(settings, { caMode: "vault", vaultIntermediate: vault });
 }
 
 function step(previous: RotationState | undefined, settings: RotationSettings, vault: Omit<VaultIntermediateRecord, "retainedIssuerNames">, hour: number) {
