@@ -6,7 +6,7 @@
 import { X509Certificate } from "crypto";
 import * as path from "path";
 import { EmulatedState, PROJECT_DIR, PlanResult, PlannedResource, findStackConfigFile, listStacks, loadStackConfig, planStack } from "../plan/engine";
-import { CONFIG_NAMESPACE, parseStackConfig } from "../src/config";
+import { CONFIG_NAMESPACE, StackModel, parseStackConfig } from "../src/config";
 import { rawConfigFromValues } from "../src/rawConfig";
 import { parseDuration } from "../src/duration";
 import { ROTATION_PHASES, RotationTiming, rotationTiming } from "../src/rotation";
@@ -86,9 +86,13 @@ export function workloadSettingsFromPlan(plan: PlanResult): { workloadCertTtlMs:
     return { workloadCertTtlMs, gracePeriodRatio };
 }
 
-/** The guard's timing and the data plane of a stack config. */
-function guardSettings(config: { values: Record<string, string>; secretKeys: string[] }): { timing: RotationTiming; dataPlane: "sidecar" | "ambient" } {
-    const model = parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
+/** The validated model of a stack config file's values. */
+function stackModelOf(config: { values: Record<string, string>; secretKeys: string[] }): StackModel {
+    return parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
+}
+
+/** The guard's timing and the data plane of a stack. */
+function guardSettings(model: StackModel): { timing: RotationTiming; dataPlane: "sidecar" | "ambient" } {
     return { timing: rotationTiming(model), dataPlane: model.dataPlane };
 }
 
@@ -142,7 +146,7 @@ export class PluginPlanSource implements CertificateSource {
         return {
             description: `two offline plans of stack "${this.stack}" (plug-in CA), phases sequenced by the drill`,
             ...workloadSettingsFromPlan(oldPlan),
-            ...guardSettings(config),
+            ...guardSettings(stackModelOf(config)),
             phases: [oldCa, { ...oldCa, phase: "trust-both", trustedRootPems: both }, { ...newCa, phase: "sign-new", trustedRootPems: both }, newCa],
         };
     }
@@ -162,8 +166,8 @@ export interface PlannedRotation {
     plans: PlanResult[];
     /** The stacks planned, in order. */
     planned: string[];
-    /** The first stack's config. */
-    config: { values: Record<string, string>; secretKeys: string[] };
+    /** The first stack's model. */
+    model: StackModel;
 }
 
 /**
@@ -184,9 +188,12 @@ export async function planRotation(dir: string): Promise<PlannedRotation> {
     // Each update runs once the guard allows any step: after the old chain's longest certificate
     // and the propagation delay. The updates are placed in the past, ending now, so that the
     // certificates each one issued (at its own time) are valid while the drill runs.
-    const configs = stacks.map(({ stack, file }) => ({ stack, config: loadStackConfig(file) }));
-    const gaps = configs.map(({ config }) => {
-        const { timing } = guardSettings(config);
+    const configs = stacks.map(({ stack, file }) => {
+        const config = loadStackConfig(file);
+        return { stack, config, model: stackModelOf(config) };
+    });
+    const gaps = configs.map(({ model }) => {
+        const { timing } = guardSettings(model);
         return Math.max(timing.oldChainLifetimeMs, timing.peerRootRefreshMs ?? 0) + timing.propagationDelayMs + 60000;
     });
     let now = Date.now() - gaps.reduce((sum, gap) => sum + gap, 0);
@@ -203,7 +210,7 @@ export async function planRotation(dir: string): Promise<PlannedRotation> {
     }
     const missing = ROTATION_PHASES.filter((phase) => !byPhase.has(phase));
     if (missing.length > 0) throw new Error(`the rotation stack configs in ${path.relative(PROJECT_DIR, dir)} have no ${missing.join(", ")} phase`);
-    return { plans: ROTATION_PHASES.map((phase) => byPhase.get(phase)!), planned, config: configs[0].config };
+    return { plans: ROTATION_PHASES.map((phase) => byPhase.get(phase)!), planned, model: configs[0].model };
 }
 
 /** The real rotation sequence: the stack configs under `stacks/rotation/` (or `dir`), planned offline by `planRotation`. */
@@ -211,11 +218,11 @@ export class RotationPlanSource implements CertificateSource {
     constructor(private readonly dir = ROTATION_STACKS_DIR) {}
 
     async load(): Promise<DrillCertificates> {
-        const { plans, planned, config } = await planRotation(this.dir);
+        const { plans, planned, model } = await planRotation(this.dir);
         return {
             description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs`,
             ...workloadSettingsFromPlan(plans[0]),
-            ...guardSettings(config),
+            ...guardSettings(model),
             phases: ROTATION_PHASES.map((phase, k) => phaseFromPlan(plans[k], phase)),
         };
     }
@@ -229,9 +236,8 @@ export interface FleetCertificates extends DrillCertificates {
     clusterPhases: PhaseCertificates[][];
 }
 
-/** The clusters of a stack config's `istio-ca:clusters`. */
-function clusterNames(config: { values: Record<string, string>; secretKeys: string[] }): string[] {
-    const model = parseStackConfig(rawConfigFromValues(config.values, (key) => config.secretKeys.includes(key)));
+/** The clusters of a stack's `istio-ca:clusters`. */
+function clusterNames(model: StackModel): string[] {
     if (!model.fleet) throw new Error(`the fleet drill needs a stack with ${CONFIG_NAMESPACE}:clusters`);
     return model.fleet.clusters.map((cluster) => cluster.name);
 }
@@ -241,13 +247,13 @@ export class FleetRotationPlanSource {
     constructor(private readonly dir = FLEET_ROTATION_STACKS_DIR) {}
 
     async load(): Promise<FleetCertificates> {
-        const { plans, planned, config } = await planRotation(this.dir);
-        const clusters = clusterNames(config);
+        const { plans, planned, model } = await planRotation(this.dir);
+        const clusters = clusterNames(model);
         const clusterPhases = ROTATION_PHASES.map((phase, k) => clusters.map((cluster) => phaseFromPlan(plans[k], phase, cluster)));
         return {
             description: `offline plans of ${planned.join(" -> ")} (${path.relative(PROJECT_DIR, this.dir)}/), each fed the previous outputs; ${clusters.length} clusters, each with its own cacerts`,
             ...workloadSettingsFromPlan(plans[0]),
-            ...guardSettings(config),
+            ...guardSettings(model),
             phases: clusterPhases.map((perCluster) => perCluster[0]),
             clusters,
             clusterPhases,
